@@ -1,0 +1,55 @@
+/**
+ * The command tree the registry builds from decorator metadata, and that the
+ * parser, the help formatter and the dispatcher read. Plain data: no classes
+ * are instantiated to build it, so help needs nothing but metadata.
+ */
+import type { ArgumentSpec } from './metadata';
+
+/** A runnable command: one `@Expose`d method. */
+export interface CommandNode {
+  /** The name typed on the command line. */
+  readonly label: string;
+  readonly aliases: readonly string[];
+  readonly help?: string;
+  readonly hide: boolean;
+  /** The command's own arguments (options and positionals). */
+  readonly arguments: readonly ArgumentSpec[];
+  /** The method to call. */
+  readonly method: string;
+  /** The class that holds the method (for an embedded controller: that controller, not the parent level). */
+  // eslint-disable-next-line @typescript-eslint/ban-types
+  readonly controller: Function;
+}
+
+/** One level of the command line: the base controller or a nested one. */
+export interface ControllerNode {
+  readonly label: string;
+  readonly aliases: readonly string[];
+  readonly description?: string;
+  /** One line shown next to this controller in its parent's command list. */
+  readonly help?: string;
+  readonly hide: boolean;
+  /** This level's own arguments, including those of controllers embedded into it. */
+  readonly arguments: readonly ArgumentSpec[];
+  /** Commands at this level, including those of embedded controllers; may include hidden ones. */
+  readonly commands: readonly CommandNode[];
+  /** Nested controllers (`myapp <label> ...`). */
+  readonly children: readonly ControllerNode[];
+  readonly parent?: ControllerNode;
+  /** The command run when this level is reached with no sub-command: a method named `default`. */
+  readonly defaultCommand?: CommandNode;
+  // eslint-disable-next-line @typescript-eslint/ban-types
+  readonly controller: Function;
+}
+
+/** What the parser found on the command line. */
+export interface ParsedCommandLine {
+  /** The controller levels walked, base first; the last is where parsing ended. */
+  readonly path: readonly ControllerNode[];
+  /** The command to run, if one was named or the level has a default command. */
+  readonly command?: CommandNode;
+  /** Every argument of every level on the path, the command's and the global ones, by dest, with defaults filled in. */
+  readonly pargs: Record<string, unknown>;
+  /** The dests that were given on the command line (not filled from defaults). */
+  readonly given: ReadonlySet<string>;
+}
