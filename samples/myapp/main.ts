@@ -1,0 +1,60 @@
+/**
+ * The classic daemon example: a base controller with options, a hidden
+ * default command, and a `run-forever` command that becomes a daemon.
+ *
+ *   node build/samples/myapp/main.js --foo bar            # runs the hidden default command
+ *   node build/samples/myapp/main.js run-forever --daemon # starts the daemon, returns once it is ready
+ *   node build/samples/myapp/main.js daemon status        # is it running?
+ *   node build/samples/myapp/main.js daemon stop          # stop it
+ *
+ * Settings come from samples/myapp/myapp.conf (see its [daemon] section);
+ * MYAPP_DAEMON_PID_FILE and friends override them.
+ */
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { App, Controller, Daemonize, Expose, arg, defaults } from 'mortar';
+
+const config = defaults('myapp', 'daemon');
+config.daemon.pid_file = '/tmp/myapp.pid';
+
+@Controller({
+  label: 'base',
+  description: 'My Application does amazing things!',
+  configDefaults: { foo: 'bar' },
+  arguments: [
+    arg(['-f', '--foo'], { help: 'the notorious foo option' }),
+    arg(['-C'], { action: 'store_true', help: 'the big C option' }),
+  ],
+})
+class BaseController {
+  constructor(private readonly app: App) {}
+
+  @Expose({ hide: true, aliases: ['run'] })
+  default(args: { foo?: string; C: boolean }): void {
+    this.app.log.info('Inside base.default function.');
+    if (args.foo) this.app.log.info(`Received option 'foo' with value '${args.foo}'.`);
+    if (args.C) this.app.log.info("Received the big 'C' option.");
+  }
+
+  @Expose({ help: 'run the daemon command.' })
+  @Daemonize()
+  async runForever(): Promise<void> {
+    let count = 0;
+    this.app.log.info(`running as pid ${process.pid}`);
+    while (!this.app.signal.aborted) {
+      count += 1;
+      this.app.stdout.write(`${count}\n`);
+      await sleep(10_000, undefined, { signal: this.app.signal }).catch(() => undefined);
+    }
+    this.app.log.info(`stopping after ${count} iterations`);
+  }
+}
+
+const app = new App('myapp', {
+  extensions: ['daemon'],
+  controllers: [BaseController],
+  configDefaults: config,
+  configFiles: [join(__dirname, '../../../samples/myapp/myapp.conf'), `/etc/myapp/myapp.conf`],
+});
+void app.main();

@@ -1,0 +1,80 @@
+import type { App, Class } from '../core/app';
+import { FrameworkError } from '../core/errors';
+
+const owners = new WeakMap<object, App>();
+
+/** The app that built a controller instance (used by method decorators such as `@Daemonize`). */
+export function appOf(instance: object): App | undefined {
+  return owners.get(instance);
+}
+
+interface ReflectWithMetadata {
+  getMetadata?(key: unknown, target: object): unknown;
+  getOwnMetadata?(key: unknown, target: object): unknown;
+}
+
+/**
+ * Builds a controller with its constructor dependencies. When every parameter
+ * is something the app provides (App, Config, Logger, extension services) the
+ * class is constructed directly; anything else goes through the app's tsyringe
+ * container, which is only then loaded.
+ */
+export function resolveController<T extends object>(app: App, target: Class<T>): T {
+  const reflect = Reflect as unknown as ReflectWithMetadata;
+  const types = reflect.getMetadata?.('design:paramtypes', target) as unknown[] | undefined;
+  const names = parameterNames(target);
+  const what = `Cannot build controller ${target.name}`;
+  if (!types) {
+    if (target.length > 0) {
+      throw new FrameworkError(
+        `${what}: its constructor has parameters but no type metadata. Compile with tsc and emitDecoratorMetadata ` +
+          `(tsx and esbuild emit none) and import 'reflect-metadata' before the controller is defined.`,
+      );
+    }
+    return own(app, new (target as unknown as new () => T)());
+  }
+  const tokens = reflect.getOwnMetadata?.('injectionTokens', target) as Record<number, unknown> | undefined;
+  types.forEach((type, index) => {
+    if (tokens?.[index] !== undefined) return;
+    const parameter = `parameter '${names[index] ?? '?'}' (#${index})`;
+    if (type === undefined) {
+      throw new FrameworkError(
+        `${what}: ${parameter} has no runtime type (a circular import, or a class imported with 'import type').`,
+      );
+    }
+    if (type === Object || type === Number || type === String || type === Boolean || type === Array) {
+      throw new FrameworkError(
+        `${what}: ${parameter} is typed as an interface, union or primitive; inject it by token with @inject(TOKEN).`,
+      );
+    }
+  });
+  const providers = tokens ? undefined : types.map((type) => app.providerFor(type));
+  if (providers?.every((provider) => provider !== undefined)) {
+    const Target = target as unknown as new (...args: unknown[]) => T;
+    return own(app, new Target(...providers.map((provider) => provider!())));
+  }
+  const { injectable } = require('tsyringe') as typeof import('tsyringe');
+  injectable()(target as unknown as new (...args: unknown[]) => T);
+  try {
+    return own(app, app.container.resolve(target as unknown as new (...args: unknown[]) => T));
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+    throw new FrameworkError(`${what}: ${reason}`, { cause: error });
+  }
+}
+
+function own<T extends object>(app: App, instance: T): T {
+  owners.set(instance, app);
+  return instance;
+}
+
+/** Constructor parameter names, read from the compiled source (best effort; used in error messages only). */
+export function parameterNames(target: Function): string[] {
+  const source = Function.prototype.toString.call(target);
+  const match = /constructor\s*\(([^)]*)\)/.exec(source);
+  if (!match) return [];
+  return match[1]
+    .split(',')
+    .map((part) => part.replace(/=.*$/s, '').replace(/\/\*.*?\*\//gs, '').trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,155 @@
+import { FrameworkError } from '../core/errors';
+import { kebabCase } from './arg';
+import { CONTROLLER_KEY, EXPOSE_KEY, type ArgumentSpec, type ControllerOptions, type ExposeRecord } from './metadata';
+import type { CommandNode, ControllerNode } from './tree';
+
+// eslint-disable-next-line @typescript-eslint/ban-types
+type AnyClass = Function;
+
+interface MutableNode {
+  label: string;
+  aliases: readonly string[];
+  description?: string;
+  help?: string;
+  hide: boolean;
+  arguments: ArgumentSpec[];
+  commands: CommandNode[];
+  children: MutableNode[];
+  parent?: MutableNode;
+  defaultCommand?: CommandNode;
+  controller: AnyClass;
+}
+
+/** The `@Controller` options of a class, or undefined when it is not a controller. */
+export function controllerOptions(target: AnyClass): ControllerOptions | undefined {
+  return Object.hasOwn(target, CONTROLLER_KEY) ? (target as unknown as Record<symbol, ControllerOptions>)[CONTROLLER_KEY] : undefined;
+}
+
+/** The label a controller answers to. */
+export function controllerLabel(target: AnyClass): string {
+  const options = controllerOptions(target);
+  return options?.label ?? (kebabCase(target.name.replace(/Controller$/, '')) || 'base');
+}
+
+/** Every `@Expose` record of a class and its ancestors; a subclass's record wins for the same method. */
+export function exposedMethods(target: AnyClass): ExposeRecord[] {
+  const byMethod = new Map<string, ExposeRecord>();
+  for (let cls: AnyClass | null = target; cls && cls !== Function.prototype; cls = Object.getPrototypeOf(cls)) {
+    if (!Object.hasOwn(cls, EXPOSE_KEY)) continue;
+    for (const record of (cls as unknown as Record<symbol, ExposeRecord[]>)[EXPOSE_KEY]) {
+      if (!byMethod.has(record.method)) byMethod.set(record.method, record);
+    }
+  }
+  return [...byMethod.values()];
+}
+
+/**
+ * Builds the command tree from controller classes, reading metadata only
+ * (nothing is instantiated). Mistakes in the declarations (unknown
+ * `stackedOn`, duplicate names, cycles) are {@link FrameworkError}s naming
+ * the controllers involved.
+ */
+export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNode {
+  const nodes = new Map<string, { node: MutableNode; options: ControllerOptions }>();
+  for (const target of controllers) {
+    const options = controllerOptions(target);
+    if (!options) throw new FrameworkError(`${target.name || 'A class'} is not a controller: decorate it with @Controller().`);
+    const label = controllerLabel(target);
+    const clash = nodes.get(label);
+    if (clash) throw new FrameworkError(`Controllers ${clash.node.controller.name} and ${target.name} both use the label '${label}'.`);
+    const node: MutableNode = {
+      label,
+      aliases: options.aliases ?? [],
+      description: options.description,
+      help: options.help ?? options.description?.split('\n')[0],
+      hide: options.hide ?? false,
+      arguments: [...(options.arguments ?? [])],
+      commands: exposedMethods(target).map((record) => commandOf(target, record)),
+      children: [],
+      controller: target,
+    };
+    nodes.set(label, { node, options });
+  }
+  const base = nodes.get('base')?.node ?? emptyBase();
+  // Attach every controller to the level it stacks on; embedded ones hand their commands and arguments up.
+  const levelOf = (label: string, seen: string[] = []): MutableNode => {
+    const entry = nodes.get(label);
+    if (!entry || label === 'base') return base;
+    if (seen.includes(label)) throw new FrameworkError(`Controllers stack on each other in a cycle: ${[...seen, label].join(' → ')}.`);
+    if ((entry.options.stackedType ?? 'nested') === 'nested') return entry.node;
+    return levelOf(parentLabel(entry.node, entry.options, nodes), [...seen, label]);
+  };
+  for (const [label, { node, options }] of nodes) {
+    if (label === 'base') continue;
+    const parent = levelOf(parentLabel(node, options, nodes), [label]);
+    if ((options.stackedType ?? 'nested') === 'nested') {
+      node.parent = parent;
+      parent.children.push(node);
+    } else {
+      parent.arguments.push(...node.arguments);
+      parent.commands.push(...node.commands);
+    }
+  }
+  const reachable = new Set(walk(base));
+  const lost = [...nodes.values()].filter(({ node }) => !reachable.has(node));
+  if (lost.length > 0) {
+    throw new FrameworkError(`Controllers stack on each other in a cycle: ${lost.map(({ node }) => node.controller.name).join(', ')}.`);
+  }
+  for (const node of reachable) {
+    checkNames(node);
+    node.defaultCommand = node.commands.find((command) => command.method === 'default');
+  }
+  return base;
+}
+
+function parentLabel(node: MutableNode, options: ControllerOptions, nodes: Map<string, unknown>): string {
+  const label = options.stackedOn ?? 'base';
+  if (label !== 'base' && !nodes.has(label)) {
+    throw new FrameworkError(`Controller ${node.controller.name} is stacked on unknown controller '${label}'.`);
+  }
+  if (label === node.label) throw new FrameworkError(`Controller ${node.controller.name} is stacked on itself.`);
+  return label;
+}
+
+function commandOf(target: AnyClass, record: ExposeRecord): CommandNode {
+  if (typeof (target.prototype as Record<string, unknown>)[record.method] !== 'function') {
+    throw new FrameworkError(`@Expose on ${target.name}.${record.method}: not a method.`);
+  }
+  return Object.freeze({
+    label: record.label ?? kebabCase(record.method),
+    aliases: record.aliases ?? [],
+    help: record.help,
+    hide: record.hide ?? false,
+    arguments: record.arguments ?? [],
+    method: record.method,
+    controller: target,
+  });
+}
+
+function emptyBase(): MutableNode {
+  class Base {}
+  return { label: 'base', aliases: [], hide: false, arguments: [], commands: [], children: [], controller: Base };
+}
+
+function* walk(node: MutableNode): Generator<MutableNode> {
+  yield node;
+  for (const child of node.children) yield* walk(child);
+}
+
+function checkNames(node: MutableNode): void {
+  const owners = new Map<string, string>();
+  const claim = (name: string, owner: string): void => {
+    const previous = owners.get(name);
+    if (previous) {
+      throw new FrameworkError(`'${name}' names both ${previous} and ${owner} under '${node.label}'.`);
+    }
+    owners.set(name, owner);
+  };
+  for (const command of node.commands) {
+    const owner = `command ${command.controller.name}.${command.method}`;
+    for (const name of [command.label, ...command.aliases]) claim(name, owner);
+  }
+  for (const child of node.children) {
+    for (const name of [child.label, ...child.aliases]) claim(name, `controller ${child.controller.name}`);
+  }
+}

@@ -1,0 +1,321 @@
+import { homedir } from 'node:os';
+import type { DependencyContainer, InjectionToken } from 'tsyringe';
+import { arg } from '../controller/arg';
+import { controllerLabel, controllerOptions } from '../controller/registry';
+import type { ArgumentSpec } from '../controller/metadata';
+import { Config, type ConfigData } from './config';
+import { FrameworkError, UsageError, isFrameworkError } from './errors';
+import { resolveExtension, type Extension } from './extension';
+import { HookManager, type HookFunction } from './hooks';
+import { Logger, isLogLevel } from './logger';
+import { processExit } from './process-exit';
+import { SignalHandler } from './signals';
+
+/** A hook given in {@link AppOptions.hooks}: `[name, fn]` or `[name, fn, weight]`. */
+export type HookTuple = readonly [name: string, fn: HookFunction, weight?: number];
+
+/** A class, as controllers and injectables are given. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Class<T = unknown> = abstract new (...args: any[]) => T;
+
+/** Options of `new App(label, options)`. */
+export interface AppOptions {
+  /** Extensions to load during setup: built-in names (`'daemon'`) or extension objects. Default: none. */
+  extensions?: readonly (string | Extension)[];
+  /** Controller classes (decorated with `@Controller`). Default: none (the app has only global options). */
+  controllers?: readonly Class[];
+  /** Config defaults, lowest precedence: `{ section: { key: value } }` (see `defaults()`). Default: `{}`. */
+  configDefaults?: ConfigData;
+  /** Config files read in order, replacing the default list (`/etc/<label>/<label>.conf`, `~/.config/<label>/<label>.conf`, `~/.<label>.conf`). */
+  configFiles?: readonly string[];
+  /** Hooks to register during setup, before `pre_setup` runs. */
+  hooks?: readonly HookTuple[];
+  /** The command line, without node and the script. Default: `process.argv.slice(2)`. */
+  argv?: readonly string[];
+  /** A tsyringe container controllers are resolved from. Default: a child of the global container, created on first use. */
+  container?: DependencyContainer;
+  /** Where command output goes. Default: `process.stdout`. */
+  stdout?: NodeJS.WritableStream;
+  /** Where log lines and errors go. Default: `process.stderr`. */
+  stderr?: NodeJS.WritableStream;
+  /** The app's version; when given, `--version` prints it. */
+  version?: string;
+  /** How long, in ms, a command may go on after a stop signal before the app closes anyway. Default: 10000. */
+  shutdownTimeout?: number;
+  /** Whether SIGTERM, SIGINT and SIGHUP are handled (see README, "Signals"). Default: true. */
+  handleSignals?: boolean;
+}
+
+const LABEL = /^[a-z][a-z0-9_-]*$/i;
+
+/** A factory for a value that controllers can have injected. */
+export type Provider = () => unknown;
+
+/**
+ * A mortar application: setup → run → close, with hooks, extensions, INI
+ * configuration, logging, signals, and controllers whose methods are commands.
+ */
+export class App {
+  /** The app's name: config section, environment prefix, default config file names, log namespace. */
+  readonly label: string;
+  readonly config = new Config();
+  readonly log: Logger;
+  readonly hooks: HookManager;
+  /** The command line (without node and the script). */
+  readonly argv: readonly string[];
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly version?: string;
+  /** The parsed arguments, once `run()` has parsed the command line. */
+  pargs: Record<string, unknown> = {};
+  /** The exit code `main()` settled on. */
+  exitCode = 0;
+  /** The last error `main()` reported, if any. */
+  lastError: unknown;
+
+  private readonly options: AppOptions;
+  private readonly extensions = new Map<string, Extension>();
+  private readonly globals: ArgumentSpec[] = [];
+  private readonly providers = new Map<unknown, Provider>();
+  private readonly signals: SignalHandler;
+  private tsyringeContainer?: DependencyContainer;
+  private state: 'new' | 'setting-up' | 'ready' = 'new';
+  private closing?: Promise<void>;
+
+  constructor(label: string, options: AppOptions = {}) {
+    if (typeof label !== 'string' || !LABEL.test(label)) {
+      throw new FrameworkError(
+        `Invalid app label '${String(label)}': use letters, digits, '_' and '-', starting with a letter.`,
+      );
+    }
+    this.label = label;
+    this.options = options;
+    this.argv = [...(options.argv ?? process.argv.slice(2))];
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+    this.version = options.version;
+    this.log = new Logger(label, this.stderr);
+    if (this.hasRawFlag('--debug')) this.log.configure({ level: 'debug' });
+    if (this.hasRawFlag('--quiet')) this.log.configure({ toConsole: false });
+    this.hooks = new HookManager(this.log);
+    this.signals = new SignalHandler(this, options.shutdownTimeout ?? 10_000);
+    this.globals.push(
+      arg(['-h', '--help'], { action: 'store_true', help: 'show this help message and exit' }),
+      arg(['--debug'], { action: 'store_true', help: 'toggle debug output' }),
+      arg(['--quiet'], { action: 'store_true', help: 'suppress all console log output' }),
+    );
+    if (this.version !== undefined) {
+      this.globals.push(arg(['--version'], { action: 'store_true', help: "show the program's version and exit" }));
+    }
+    this.provide(App, () => this);
+    this.provide(Config, () => this.config);
+    this.provide(Logger, () => this.log);
+  }
+
+  /** Aborts when SIGTERM, SIGINT or a stopping SIGHUP stops the app; long-running commands pass it to their waits. */
+  get signal(): AbortSignal {
+    return this.signals.signal;
+  }
+
+  /** The controller classes given in the options. */
+  get controllers(): readonly Class[] {
+    return this.options.controllers ?? [];
+  }
+
+  /** The options every level of the command line accepts (`--help`, `--debug`, and those extensions add). */
+  get globalArguments(): readonly ArgumentSpec[] {
+    return this.globals;
+  }
+
+  /**
+   * The tsyringe container controllers are resolved from, created (and tsyringe
+   * loaded) on first use. The app, its config, its logger and whatever
+   * extensions provide are registered in it.
+   */
+  get container(): DependencyContainer {
+    if (!this.tsyringeContainer) {
+      const tsyringe = require('tsyringe') as typeof import('tsyringe');
+      const container = this.options.container ?? tsyringe.container.createChildContainer();
+      for (const [token, provider] of this.providers) {
+        container.register(token as InjectionToken, { useFactory: () => provider() });
+      }
+      this.tsyringeContainer = container;
+    }
+    return this.tsyringeContainer;
+  }
+
+  /**
+   * Makes a value injectable into controllers by class or token. Extensions use
+   * this for their services (the daemon extension provides `DaemonService`).
+   */
+  provide(token: unknown, provider: Provider): void {
+    this.providers.set(token, provider);
+    this.tsyringeContainer?.register(token as InjectionToken, { useFactory: () => provider() });
+  }
+
+  /** The provider registered for a token, if any. */
+  providerFor(token: unknown): Provider | undefined {
+    return this.providers.get(token);
+  }
+
+  /** Adds an option every level of the command line accepts (e.g. the daemon's `--daemon`). */
+  addGlobalArgument(spec: ArgumentSpec): void {
+    if (this.globals.some((known) => known.dest === spec.dest)) {
+      throw new FrameworkError(`Global option '${spec.flags.join(', ')}' is already defined.`);
+    }
+    this.globals.push(spec);
+  }
+
+  /** Whether a flag appears on the raw command line, before any `--`. Works before arguments are parsed. */
+  hasRawFlag(flag: string): boolean {
+    for (const token of this.argv) {
+      if (token === '--') return false;
+      if (token === flag) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Adds a member to the app, e.g. `app.daemonize`. Extensions use it; an
+   * existing member is never replaced.
+   */
+  extend(name: string, value: unknown): void {
+    if (name in this) throw new FrameworkError(`Cannot extend the app with '${name}': it already has that member.`);
+    Object.defineProperty(this, name, { value, configurable: false, enumerable: false, writable: false });
+  }
+
+  /** Whether an extension of that name is loaded. */
+  hasExtension(name: string): boolean {
+    return this.extensions.has(name);
+  }
+
+  /** pre_setup → extensions → config → log → post_setup. Runs once. */
+  async setup(): Promise<void> {
+    if (this.state !== 'new') throw new FrameworkError('setup() was already called.');
+    this.state = 'setting-up';
+    for (const [name, fn, weight] of this.options.hooks ?? []) this.hooks.register(name, fn, { weight });
+    if (this.options.handleSignals ?? true) this.signals.install();
+    await this.hooks.run('pre_setup', this);
+    for (const spec of this.options.extensions ?? []) await this.loadExtension(spec);
+    this.setupConfig();
+    this.setupLog();
+    await this.hooks.run('post_setup', this);
+    this.state = 'ready';
+  }
+
+  /** Loads one extension; loading the same name again is skipped. */
+  async loadExtension(spec: string | Extension): Promise<void> {
+    const extension = resolveExtension(spec);
+    if (this.extensions.has(extension.name)) {
+      this.log.debug(`extension '${extension.name}' is already loaded`, 'core.extension');
+      return;
+    }
+    this.log.debug(`loading the '${extension.name}' extension`, 'core.extension');
+    this.extensions.set(extension.name, extension);
+    await extension.load(this);
+  }
+
+  /** pre_run → parse the command line → dispatch → post_run. Resolves to the exit code. */
+  async run(): Promise<number> {
+    if (this.state !== 'ready') throw new FrameworkError('run() needs setup() first.');
+    await this.hooks.run('pre_run', this);
+    const { dispatch } = require('../controller/dispatcher') as typeof import('../controller/dispatcher');
+    const code = await dispatch(this);
+    await this.hooks.run('post_run', this);
+    return code;
+  }
+
+  /**
+   * pre_close → post_close, then releases the log file. Runs once; later calls
+   * wait for the first. After a stop signal the process then ends by that signal.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.runClose();
+    return this.closing;
+  }
+
+  /**
+   * setup → run → close (close always runs), with every error turned into one
+   * line on stderr and an exit code (see README, "Exit codes"). Sets
+   * `process.exitCode`; never throws.
+   */
+  async main(): Promise<number> {
+    let code: number;
+    try {
+      await this.setup();
+      code = await this.run();
+    } catch (error) {
+      code = this.report(error);
+    }
+    try {
+      await this.close();
+    } catch (error) {
+      const closeCode = this.report(error);
+      if (code === 0) code = closeCode;
+    }
+    this.exitCode = code;
+    process.exitCode = code;
+    return code;
+  }
+
+  /** Prints an error the way `main()` does and returns its exit code. */
+  report(error: unknown): number {
+    this.lastError = error;
+    const message = error instanceof Error ? error.message : String(error);
+    this.stderr.write(`${this.label}: error: ${message}\n`);
+    if (error instanceof UsageError && error.usage) this.stderr.write(error.usage.endsWith('\n') ? error.usage : `${error.usage}\n`);
+    if (this.log.getLevel() === 'debug' && error instanceof Error && error.stack) this.stderr.write(`${error.stack}\n`);
+    return isFrameworkError(error) ? error.exitCode : 1;
+  }
+
+  /** Config files searched when `configFiles` is not given. */
+  defaultConfigFiles(): string[] {
+    const home = homedir();
+    return [`/etc/${this.label}/${this.label}.conf`, `${home}/.config/${this.label}/${this.label}.conf`, `${home}/.${this.label}.conf`];
+  }
+
+  private setupConfig(): void {
+    // Code defaults first, without replacing what extensions already put there.
+    this.config.merge({ [this.label]: {}, log: { level: 'info', file: '', to_console: true } }, { override: false });
+    if (this.options.configDefaults) this.config.merge(this.options.configDefaults);
+    for (const controller of this.controllers) {
+      const defaults = controllerOptions(controller)?.configDefaults;
+      if (defaults) this.config.merge({ [controllerLabel(controller)]: defaults }, { override: false });
+    }
+    for (const file of this.options.configFiles ?? this.defaultConfigFiles()) {
+      if (this.config.parseFile(file)) this.log.debug(`read config file ${file}`, 'core.config');
+      else this.log.debug(`config file ${file} does not exist: skipped`, 'core.config');
+    }
+    for (const name of this.config.applyEnvironment(this.label, process.env)) {
+      this.log.debug(`config ${name} set from the environment`, 'core.config');
+    }
+  }
+
+  private setupLog(): void {
+    if (this.hasRawFlag('--debug')) this.config.set('log', 'level', 'debug');
+    if (this.hasRawFlag('--quiet')) this.config.set('log', 'to_console', false);
+    const level = this.config.get('log', 'level');
+    if (!isLogLevel(level)) {
+      throw new FrameworkError(`Invalid [log] level '${String(level)}': use debug, info, warning, error or fatal.`);
+    }
+    const toConsole = this.config.get('log', 'to_console');
+    if (typeof toConsole !== 'boolean') {
+      throw new FrameworkError(`Invalid [log] to_console '${String(toConsole)}': use true or false.`);
+    }
+    const file = this.config.get('log', 'file') ?? '';
+    if (typeof file !== 'string') throw new FrameworkError(`Invalid [log] file '${String(file)}': expected a path.`);
+    this.log.configure({ level, toConsole, file });
+  }
+
+  private async runClose(): Promise<void> {
+    try {
+      await this.hooks.run('pre_close', this);
+      await this.hooks.run('post_close', this);
+    } finally {
+      const signal = this.signals.stopSignal;
+      this.signals.uninstall();
+      this.log.close();
+      if (signal) processExit.raise(signal);
+    }
+  }
+}

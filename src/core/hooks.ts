@@ -1,0 +1,91 @@
+import { FrameworkError } from './errors';
+import type { Logger } from './logger';
+
+/** A hook function: receives the app (or whatever the hook's runner passes) and may be async. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type HookFunction = (...args: any[]) => unknown;
+
+/** Options of {@link HookManager.register}. */
+export interface RegisterHookOptions {
+  /** Lower weights run first; equal weights run in registration order. Default: 0. */
+  weight?: number;
+}
+
+/** The hooks every app defines. */
+export const BUILTIN_HOOKS = [
+  'pre_setup',
+  'post_setup',
+  'pre_argument_parsing',
+  'post_argument_parsing',
+  'pre_run',
+  'post_run',
+  'pre_close',
+  'post_close',
+  'signal',
+  'reload',
+] as const;
+
+interface Registration {
+  readonly fn: HookFunction;
+  readonly weight: number;
+  readonly order: number;
+}
+
+/**
+ * Named extension points. Hooks must be defined before functions are
+ * registered to them, so a typo in a hook name fails loudly instead of never running.
+ */
+export class HookManager {
+  private readonly hooks = new Map<string, Registration[]>();
+  private registrations = 0;
+
+  constructor(private readonly log?: Logger) {
+    for (const name of BUILTIN_HOOKS) this.hooks.set(name, []);
+  }
+
+  /** Defines a new hook. Defining an existing one is an error. */
+  define(name: string): void {
+    if (this.hooks.has(name)) throw new FrameworkError(`Hook '${name}' is already defined.`);
+    this.hooks.set(name, []);
+  }
+
+  /** Whether a hook of that name is defined. */
+  defined(name: string): boolean {
+    return this.hooks.has(name);
+  }
+
+  /** Whether any function is registered to the hook. */
+  hasRegistrations(name: string): boolean {
+    return (this.hooks.get(name)?.length ?? 0) > 0;
+  }
+
+  /** Registers a function to a defined hook. */
+  register(name: string, fn: HookFunction, options: RegisterHookOptions = {}): void {
+    const list = this.hooks.get(name);
+    if (!list) {
+      throw new FrameworkError(`Cannot register to unknown hook '${name}' (defined: ${[...this.hooks.keys()].join(', ')}).`);
+    }
+    if (typeof fn !== 'function') throw new FrameworkError(`Hook '${name}' needs a function.`);
+    const weight = options.weight ?? 0;
+    if (!Number.isFinite(weight)) throw new FrameworkError(`Hook '${name}': weight must be a finite number.`);
+    list.push({ fn, weight, order: this.registrations++ });
+    list.sort((a, b) => a.weight - b.weight || a.order - b.order);
+    this.log?.debug(`registering hook '${describe(fn)}' into hooks['${name}']`, 'core.hook');
+  }
+
+  /** Runs every function of a hook in weight order, awaiting each; resolves to their results. */
+  async run(name: string, ...args: unknown[]): Promise<unknown[]> {
+    const list = this.hooks.get(name);
+    if (!list) throw new FrameworkError(`Cannot run unknown hook '${name}'.`);
+    const results: unknown[] = [];
+    for (const { fn } of [...list]) {
+      this.log?.debug(`running hook '${name}' (${describe(fn)})`, 'core.hook');
+      results.push(await fn(...args));
+    }
+    return results;
+  }
+}
+
+function describe(fn: HookFunction): string {
+  return fn.name || '<anonymous>';
+}

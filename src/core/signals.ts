@@ -1,0 +1,100 @@
+import { processExit } from './process-exit';
+import type { HookManager } from './hooks';
+import type { Logger } from './logger';
+
+/** The signals that stop an app (SIGHUP only when no `reload` hook is registered). */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/** What the signal handler needs from the app. */
+export interface SignalTarget {
+  readonly hooks: HookManager;
+  readonly log: Logger;
+  close(): Promise<void>;
+}
+
+/**
+ * Turns SIGTERM, SIGINT and SIGHUP into an orderly stop: the `signal` hook
+ * runs, `signal` (an AbortSignal) aborts so that commands can end their
+ * loops, and the app closes when the command returns or when the grace
+ * period runs out. The process then ends by the same signal. A second signal
+ * during shutdown ends it at once. SIGHUP reloads instead of stopping when the
+ * app registered a `reload` hook.
+ */
+export class SignalHandler {
+  private readonly controller = new AbortController();
+  private stopping: NodeJS.Signals | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private installed = false;
+  private readonly listener = (signal: NodeJS.Signals): void => {
+    void this.handle(signal);
+  };
+
+  constructor(
+    private readonly target: SignalTarget,
+    private readonly graceMs: number,
+  ) {}
+
+  /** Aborts when a signal stops the app; its reason names the signal. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The signal that is stopping the app, if any. */
+  get stopSignal(): NodeJS.Signals | undefined {
+    return this.stopping;
+  }
+
+  install(): void {
+    if (this.installed) return;
+    this.installed = true;
+    for (const signal of STOP_SIGNALS) process.on(signal, this.listener);
+  }
+
+  uninstall(): void {
+    this.installed = false;
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, this.listener);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+  }
+
+  /** Handles a signal as if it had been received (also used by tests). */
+  async handle(signal: NodeJS.Signals): Promise<void> {
+    const { hooks, log } = this.target;
+    if (this.stopping) {
+      log.warning(`received ${signal} again while stopping: exiting now`, 'core.signal');
+      this.uninstall();
+      processExit.raise(signal);
+      return;
+    }
+    if (signal === 'SIGHUP' && hooks.hasRegistrations('reload')) {
+      log.debug('caught SIGHUP: reopening log files and running the reload hook', 'core.signal');
+      log.reopen();
+      try {
+        await hooks.run('reload', this.target);
+      } catch (error) {
+        log.error(`reload failed: ${(error as Error)?.message ?? String(error)}`, 'core.signal');
+      }
+      return;
+    }
+    this.stopping = signal;
+    log.debug(`caught signal ${signal}: stopping`, 'core.signal');
+    try {
+      await hooks.run('signal', this.target, signal);
+    } catch (error) {
+      log.error(`signal hook failed: ${(error as Error)?.message ?? String(error)}`, 'core.signal');
+    }
+    this.controller.abort(new SignalStop(signal));
+    this.graceTimer = setTimeout(() => {
+      log.warning(`still running ${this.graceMs} ms after ${signal}: closing anyway`, 'core.signal');
+      void this.target.close();
+    }, this.graceMs);
+  }
+}
+
+/** The reason `app.signal` aborts with. */
+export class SignalStop extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`stopped by ${signal}`);
+    this.name = 'SignalStop';
+  }
+}

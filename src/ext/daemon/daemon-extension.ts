@@ -1,0 +1,55 @@
+import { arg } from '../../controller/arg';
+import type { App } from '../../core/app';
+import type { Extension } from '../../core/extension';
+import { DaemonService, type DaemonizeOptions } from './daemon-service';
+import { ReadinessChannel } from './readiness';
+
+/** The `[daemon]` defaults (see README, "The daemon extension"). */
+export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
+  user: '',
+  group: '',
+  dir: '/',
+  pid_file: '',
+  umask: '022',
+  stdout: '/dev/null',
+  stderr: '/dev/null',
+  ready_timeout: 30,
+});
+
+declare module '../../core/app' {
+  interface App {
+    /**
+     * Added by the daemon extension: see `DaemonService.daemonize()`.
+     * In the invoking process of `--daemon` it never returns.
+     */
+    daemonize(options?: DaemonizeOptions): Promise<void>;
+  }
+}
+
+/**
+ * The daemon extension (`extensions: ['daemon']`): the global `--daemon`
+ * option, the `[daemon]` config section, `app.daemonize()` and an injectable
+ * `DaemonService`.
+ */
+export const DaemonExtension: Extension = {
+  name: 'daemon',
+  load(app: App): void {
+    // Read (and remove) the child marker first, so nothing started later inherits it.
+    const service = new DaemonService(app, ReadinessChannel.fromEnvironment());
+    app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));
+    app.config.merge({ daemon: { ...DAEMON_DEFAULTS } }, { override: false });
+    app.provide(DaemonService, () => service);
+    app.extend('daemonize', (options?: DaemonizeOptions) => service.daemonize(options));
+    app.hooks.register(
+      'pre_close',
+      function daemonAbandonIfNotReady() {
+        const failure = app.lastError;
+        service.abandon(failure instanceof Error ? failure.message : failure === undefined ? 'The daemon closed before it was ready.' : String(failure));
+      },
+      { weight: -1000 },
+    );
+    app.hooks.register('post_close', function daemonRemovePidFile() {
+      service.releasePidFile();
+    }, { weight: 1000 });
+  },
+};
