@@ -30,7 +30,8 @@ export type {
 } from './controller/metadata';
 
 export { DaemonService } from './ext/daemon/daemon-service';
-export type { DaemonizeOptions, DaemonSettings } from './ext/daemon/daemon-service';
+export type { DaemonizeOptions, DaemonSettings, DaemonStatus, StopOptions, StopResult } from './ext/daemon/daemon-service';
+export { DaemonController } from './ext/daemon/daemon-controller';
 export { Daemonize } from './ext/daemon/daemonize';
 import { DaemonExtension } from './ext/daemon/daemon-extension';
 

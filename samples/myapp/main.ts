@@ -6,6 +6,7 @@
  *   node build/samples/myapp/main.js run-forever --daemon # starts the daemon, returns once it is ready
  *   node build/samples/myapp/main.js daemon status        # is it running?
  *   node build/samples/myapp/main.js daemon stop          # stop it
+ *   kill -HUP $(cat /tmp/myapp.pid)                        # reopen the log file, reload the config
  *
  * Settings come from samples/myapp/myapp.conf (see its [daemon] section);
  * MYAPP_DAEMON_PID_FILE and friends override them.
@@ -13,7 +14,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { App, Controller, Daemonize, Expose, arg, defaults } from 'mortar';
+import { App, Controller, DaemonController, Daemonize, Expose, arg, defaults } from 'mortar';
 
 const config = defaults('myapp', 'daemon');
 config.daemon.pid_file = '/tmp/myapp.pid';
@@ -53,8 +54,15 @@ class BaseController {
 
 const app = new App('myapp', {
   extensions: ['daemon'],
-  controllers: [BaseController],
+  controllers: [BaseController, DaemonController],
   configDefaults: config,
-  configFiles: [join(__dirname, '../../../samples/myapp/myapp.conf'), `/etc/myapp/myapp.conf`],
+  configFiles: [join(__dirname, '../../../samples/myapp/myapp.conf'), '/etc/myapp/myapp.conf'],
+  hooks: [
+    // SIGHUP (e.g. from logrotate): the log file is reopened, then this runs; the daemon goes on.
+    ['reload', (self: App) => {
+      self.reloadConfig();
+      self.log.info('configuration reloaded');
+    }],
+  ],
 });
 void app.main();

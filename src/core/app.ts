@@ -81,6 +81,8 @@ export class App {
   private tsyringeContainer?: DependencyContainer;
   private state: 'new' | 'setting-up' | 'ready' = 'new';
   private closing?: Promise<void>;
+  /** What extensions put into the config before the app's own defaults, kept for `reloadConfig()`. */
+  private extensionDefaults: ConfigData = {};
 
   constructor(label: string, options: AppOptions = {}) {
     if (typeof label !== 'string' || !LABEL.test(label)) {
@@ -197,6 +199,7 @@ export class App {
     if (this.options.handleSignals ?? true) this.signals.install();
     await this.hooks.run('pre_setup', this);
     for (const spec of this.options.extensions ?? []) await this.loadExtension(spec);
+    this.extensionDefaults = Object.fromEntries(this.config.getSections().map((name) => [name, this.config.getSection(name)]));
     this.setupConfig();
     this.setupLog();
     await this.hooks.run('post_setup', this);
@@ -266,6 +269,27 @@ export class App {
     if (error instanceof UsageError && error.usage) this.stderr.write(error.usage.endsWith('\n') ? error.usage : `${error.usage}\n`);
     if (this.log.getLevel() === 'debug' && error instanceof Error && error.stack) this.stderr.write(`${error.stack}\n`);
     return isFrameworkError(error) ? error.exitCode : 1;
+  }
+
+  /**
+   * Builds the config again from code defaults, config files and the
+   * environment, and applies its `[log]` settings; meant for a `reload` hook
+   * (SIGHUP). Options given on the command line keep their effect only for
+   * `--debug` and `--quiet`. When a file is now malformed, the previous config
+   * stays in force and the error is thrown.
+   */
+  reloadConfig(): void {
+    const previous = Object.fromEntries(this.config.getSections().map((name) => [name, this.config.getSection(name)]));
+    this.config.clear();
+    this.config.merge(this.extensionDefaults);
+    try {
+      this.setupConfig();
+      this.setupLog();
+    } catch (error) {
+      this.config.clear();
+      this.config.merge(previous);
+      throw error;
+    }
   }
 
   /** Config files searched when `configFiles` is not given. */

@@ -36,6 +36,11 @@ export class Config {
     return key === undefined ? found !== undefined : found?.has(key) === true;
   }
 
+  /** Removes every section and value. */
+  clear(): void {
+    this.sections.clear();
+  }
+
   /** Adds an empty section if it does not exist yet. */
   addSection(section: string): void {
     this.section(section);

@@ -3,6 +3,7 @@ import type { App } from '../../core/app';
 import type { Extension } from '../../core/extension';
 import { DaemonService, type DaemonizeOptions } from './daemon-service';
 import { ReadinessChannel } from './readiness';
+import { SystemdNotifier } from './systemd-notify';
 
 /** The `[daemon]` defaults (see README, "The daemon extension"). */
 export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -35,7 +36,7 @@ export const DaemonExtension: Extension = {
   name: 'daemon',
   load(app: App): void {
     // Read (and remove) the child marker first, so nothing started later inherits it.
-    const service = new DaemonService(app, ReadinessChannel.fromEnvironment());
+    const service = new DaemonService(app, ReadinessChannel.fromEnvironment(), new SystemdNotifier(app.log));
     app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));
     app.config.merge({ daemon: { ...DAEMON_DEFAULTS } }, { override: false });
     app.provide(DaemonService, () => service);
@@ -43,6 +44,7 @@ export const DaemonExtension: Extension = {
     app.hooks.register(
       'pre_close',
       function daemonAbandonIfNotReady() {
+        service.stopping();
         const failure = app.lastError;
         service.abandon(failure instanceof Error ? failure.message : failure === undefined ? 'The daemon closed before it was ready.' : String(failure));
       },

@@ -7,6 +7,7 @@ import { closeInheritedFds } from './inherited-fds';
 import { PidFile } from './pid-file';
 import { applyIdentity, resolveIdentity } from './privileges';
 import type { ReadinessChannel } from './readiness';
+import type { SystemdNotifier } from './systemd-notify';
 import { parseUmask } from './umask';
 
 /** Options of `daemonize()` and `@Daemonize()`. */
@@ -33,7 +34,36 @@ export interface DaemonSettings {
   readonly readyTimeout: number;
 }
 
+/** What `status()` finds. */
+export interface DaemonStatus {
+  /** `running`: the pid file names a live process; `stale`: it names none (or holds garbage); `stopped`: there is no pid file. */
+  readonly state: 'running' | 'stopped' | 'stale';
+  /** The pid the file names, when it names one. */
+  readonly pid?: number;
+  /** The pid file's path. */
+  readonly pidFile: string;
+}
+
+/** Options of `stop()`. */
+export interface StopOptions {
+  /** How long to wait after SIGTERM before sending SIGKILL, in ms. Default: 10000. */
+  timeout?: number;
+}
+
+/** What `stop()` did. */
+export interface StopResult {
+  /**
+   * `stopped`: it ended after SIGTERM; `killed`: it needed SIGKILL;
+   * `not-running`: there was no pid file; `stale`: the pid file named no live process (it was removed).
+   */
+  readonly outcome: 'stopped' | 'killed' | 'not-running' | 'stale';
+  readonly pid?: number;
+  /** Whether `stop()` removed a pid file the daemon left behind. */
+  readonly removedPidFile: boolean;
+}
+
 const NAMESPACE = 'ext.daemon';
+const POLL_MS = 25;
 
 /**
  * Turns the running command into a daemon. `app.daemonize()`,
@@ -48,9 +78,12 @@ export class DaemonService {
   private started = false;
   private pidFile: PidFile | undefined;
 
+  private isReady = false;
+
   constructor(
     private readonly app: App,
     private readonly channel: ReadinessChannel | undefined,
+    private readonly notifier: SystemdNotifier,
     private readonly invocationDir: string = process.cwd(),
   ) {}
 
@@ -107,10 +140,60 @@ export class DaemonService {
    * `ready: 'manual'`; harmless in the foreground and when already reported.
    */
   ready(): void {
-    if (!this.channel?.isOpen) return;
+    if (!this.started || this.isReady) return;
+    this.isReady = true;
     this.app.log.debug(`daemon ready (pid ${process.pid})`, NAMESPACE);
-    this.app.log.setMirror(undefined);
-    this.channel.finish({ type: 'ready', pid: process.pid });
+    if (this.channel) {
+      // The invoker is systemd's main process: it passes READY=1 on with this pid.
+      this.app.log.setMirror(undefined);
+      this.channel.finish({ type: 'ready', pid: process.pid });
+    } else {
+      this.notifier.notify('READY=1', `MAINPID=${process.pid}`);
+    }
+  }
+
+  /** Tells systemd the daemon is stopping (when it was ready and systemd listens). */
+  stopping(): void {
+    if (this.isReady) this.notifier.notify('STOPPING=1');
+  }
+
+  /** Reads the pid file: is the daemon running? Needs `[daemon] pid_file`. */
+  async status(): Promise<DaemonStatus> {
+    const pidFile = this.configuredPidFile();
+    const content = pidFile.read();
+    if (!content) return { state: 'stopped', pidFile: pidFile.path };
+    const state = content.pid !== undefined && PidFile.isAlive(content.pid) ? 'running' : 'stale';
+    return { state, pid: content.pid, pidFile: pidFile.path };
+  }
+
+  /**
+   * Stops the daemon the pid file names: SIGTERM, then waits until it has
+   * ended (a zombie counts as ended), then SIGKILL after `timeout` ms. A pid
+   * file the daemon leaves behind (or a stale one) is removed.
+   */
+  async stop(options: StopOptions = {}): Promise<StopResult> {
+    const timeout = options.timeout ?? 10_000;
+    const pidFile = this.configuredPidFile();
+    const content = pidFile.read();
+    if (!content) return { outcome: 'not-running', removedPidFile: false };
+    const pid = content.pid;
+    if (pid === undefined || !PidFile.isAlive(pid)) {
+      return { outcome: 'stale', pid, removedPidFile: pid !== undefined && pidFile.release(pid) };
+    }
+    this.signalDaemon(pid, 'SIGTERM');
+    this.app.log.debug(`sent SIGTERM to pid ${pid}; waiting up to ${timeout} ms`, NAMESPACE);
+    let outcome: StopResult['outcome'] = 'stopped';
+    if (!(await waitForExit(pid, timeout))) {
+      this.app.log.debug(`pid ${pid} is still running: sending SIGKILL`, NAMESPACE);
+      this.signalDaemon(pid, 'SIGKILL');
+      outcome = 'killed';
+      if (!(await waitForExit(pid, 5_000))) {
+        throw new FrameworkError(`The daemon (pid ${pid}) did not end even after SIGKILL.`);
+      }
+    }
+    // A daemon that stopped cleanly removed its own pid file; give it a moment to finish doing so.
+    await waitFor(() => pidFile.read()?.pid !== pid, outcome === 'stopped' ? 1_000 : 0);
+    return { outcome, pid, removedPidFile: pidFile.release(pid) };
   }
 
   /** Tells a waiting invoker that the daemon stopped before it was ready. */
@@ -125,6 +208,24 @@ export class DaemonService {
     if (!this.pidFile) return;
     if (this.pidFile.release(process.pid)) this.app.log.debug(`removed pid file ${this.pidFile.path}`, NAMESPACE);
     this.pidFile = undefined;
+  }
+
+  private configuredPidFile(): PidFile {
+    const path = this.settings().pidFile;
+    if (!path) throw new FrameworkError('No [daemon] pid_file is configured, so the daemon cannot be found.');
+    return new PidFile(path);
+  }
+
+  private signalDaemon(pid: number, signal: NodeJS.Signals): void {
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH') return;
+      throw new FrameworkError(
+        `Cannot send ${signal} to the daemon (pid ${pid}): ${code === 'EPERM' ? 'operation not permitted; run as its user or as root' : (error as Error).message}.`,
+      );
+    }
   }
 
   private becomeDaemon(settings: DaemonSettings): void {
@@ -179,6 +280,7 @@ export class DaemonService {
     log.debug('attempting to daemonize the current process', NAMESPACE);
     const { startDaemon } = require('./detach') as typeof import('./detach');
     const pid = await startDaemon({
+      notifySocket: this.notifier.socket,
       stdout: settings.stdout,
       stderr: settings.stderr,
       timeoutMs: settings.readyTimeout * 1000,
@@ -186,9 +288,24 @@ export class DaemonService {
       onAbandon: (child) => pidFile?.release(child),
     });
     log.debug(`daemon pid ${pid} is ready; the invoker exits`, NAMESPACE);
+    this.notifier.notify('READY=1', `MAINPID=${pid}`);
     processExit.exit(0);
     return new Promise<never>(() => undefined);
   }
+}
+
+/** Resolves to whether `pid` ended (or became a zombie) within `timeout` ms. */
+function waitForExit(pid: number, timeout: number): Promise<boolean> {
+  return waitFor(() => !PidFile.isAlive(pid), timeout);
+}
+
+async function waitFor(condition: () => boolean, timeout: number): Promise<boolean> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return true;
 }
 
 function checkDirectory(dir: string): void {

@@ -7,6 +7,8 @@ import { CHILD_MARKER, type ReadinessMessage } from './readiness';
 
 /** What the invoker needs to start the daemon child. */
 export interface DetachOptions {
+  /** systemd's `NOTIFY_SOCKET`, handed on so the daemon can report STOPPING=1 itself. */
+  readonly notifySocket?: string;
   /** File the daemon's stdout is appended to (`/dev/null` discards it). */
   readonly stdout: string;
   /** File the daemon's stderr is appended to. */
@@ -42,7 +44,11 @@ export function startDaemon(options: DetachOptions): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     detached: true,
     stdio: ['ignore', stdout, stderr, 'pipe'],
-    env: { ...process.env, [CHILD_MARKER]: String(READY_FD) },
+    env: {
+      ...process.env,
+      [CHILD_MARKER]: String(READY_FD),
+      ...(options.notifySocket ? { NOTIFY_SOCKET: options.notifySocket } : {}),
+    },
   });
   for (const fd of [stdout, stderr]) if (fd !== 'ignore') closeSync(fd);
 

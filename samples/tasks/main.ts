@@ -1,0 +1,101 @@
+/**
+ * A multi-command program: typed options, aliases, a hidden command, a
+ * nested controller (`tasks tag ...`) and a service injected into controllers.
+ *
+ *   node build/samples/tasks/main.js --help
+ *   node build/samples/tasks/main.js add "buy milk" --priority 2 --tag home
+ *   node build/samples/tasks/main.js ls
+ *   node build/samples/tasks/main.js done 1
+ *   node build/samples/tasks/main.js tag list
+ *
+ * Tasks are kept in the file `[tasks] file` names (default ./tasks.json;
+ * TASKS_TASKS_FILE=/path overrides it).
+ */
+import 'reflect-metadata';
+import { App, Controller, Expose, FrameworkError, arg } from 'mortar';
+import { TaskStore, type Task } from './task-store';
+
+@Controller({
+  label: 'base',
+  description: 'Keeps a small list of tasks in a file.',
+  arguments: [arg(['-v', '--verbose'], { action: 'count', help: 'more output (repeat for even more)' })],
+})
+class TasksController {
+  constructor(
+    private readonly app: App,
+    private readonly store: TaskStore,
+  ) {}
+
+  @Expose({
+    help: 'add a task',
+    arguments: [
+      arg('title', { help: 'what to do' }),
+      arg(['-p', '--priority'], { type: 'integer', choices: [1, 2, 3], default: 2, help: 'priority, 1 is highest' }),
+      arg(['-t', '--tag'], { action: 'append', metavar: 'TAG', help: 'a tag (repeatable)' }),
+    ],
+  })
+  add(args: { title: string; priority: number; tag: string[]; verbose: number }): void {
+    const tasks = this.store.load();
+    const task: Task = { id: Math.max(0, ...tasks.map((t) => t.id)) + 1, title: args.title, priority: args.priority, tags: args.tag, done: false };
+    tasks.push(task);
+    this.store.save(tasks);
+    this.app.stdout.write(`added #${task.id}: ${task.title}\n`);
+    if (args.verbose > 0) this.app.stdout.write(`saved to ${this.store.path}\n`);
+  }
+
+  @Expose({
+    help: 'list open tasks',
+    aliases: ['ls'],
+    arguments: [arg(['-a', '--all'], { action: 'store_true', help: 'include finished tasks' })],
+  })
+  list(args: { all: boolean }): void {
+    const tasks = this.store.load().filter((task) => args.all || !task.done);
+    tasks.sort((a, b) => a.priority - b.priority || a.id - b.id);
+    for (const task of tasks) {
+      const tags = task.tags.length ? ` [${task.tags.join(', ')}]` : '';
+      this.app.stdout.write(`${task.done ? 'x' : ' '} #${task.id} (p${task.priority}) ${task.title}${tags}\n`);
+    }
+    if (tasks.length === 0) this.app.stdout.write('nothing to do\n');
+  }
+
+  @Expose({ help: 'mark a task as done', arguments: [arg('id', { type: 'integer', help: 'the task number' })] })
+  done(args: { id: number }): number {
+    const tasks = this.store.load();
+    const task = tasks.find((t) => t.id === args.id);
+    if (!task) throw new FrameworkError(`There is no task #${args.id}.`);
+    task.done = true;
+    this.store.save(tasks);
+    this.app.stdout.write(`done #${task.id}: ${task.title}\n`);
+    return 0;
+  }
+
+  @Expose({ hide: true, help: 'remove every task' })
+  purge(): void {
+    this.store.save([]);
+  }
+}
+
+@Controller({ label: 'tag', stackedOn: 'base', stackedType: 'nested', description: 'Work with tags.', aliases: ['tags'] })
+class TagController {
+  constructor(
+    private readonly app: App,
+    private readonly store: TaskStore,
+  ) {}
+
+  @Expose({ help: 'list tags with their number of open tasks' })
+  list(): void {
+    const counts = new Map<string, number>();
+    for (const task of this.store.load()) {
+      if (task.done) continue;
+      for (const tag of task.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    }
+    for (const [tag, count] of [...counts].sort()) this.app.stdout.write(`${tag}\t${count}\n`);
+  }
+}
+
+void new App('tasks', {
+  controllers: [TasksController, TagController],
+  configDefaults: { tasks: { file: 'tasks.json' } },
+  configFiles: [],
+  version: '1.0.0',
+}).main();

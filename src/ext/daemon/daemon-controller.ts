@@ -1,0 +1,62 @@
+import { arg } from '../../controller/arg';
+import { Controller } from '../../controller/controller';
+import { Expose } from '../../controller/expose';
+import { App } from '../../core/app';
+import { UsageError } from '../../core/errors';
+import { DaemonService } from './daemon-service';
+
+/** LSB exit codes of `status`. */
+const STATUS_EXIT = { running: 0, stale: 1, stopped: 3 } as const;
+
+/**
+ * `myapp daemon status` and `myapp daemon stop`, for operators. Add it to
+ * the app's `controllers`; it needs the daemon extension and `[daemon] pid_file`.
+ */
+@Controller({
+  label: 'daemon',
+  stackedOn: 'base',
+  stackedType: 'nested',
+  description: 'Query or stop the running daemon (found through [daemon] pid_file).',
+  help: 'query or stop the running daemon',
+})
+export class DaemonController {
+  constructor(
+    private readonly app: App,
+    private readonly daemon: DaemonService,
+  ) {}
+
+  @Expose({ help: 'show whether the daemon runs (exit 0: running, 1: stale pid file, 3: not running)' })
+  async status(): Promise<number> {
+    const status = await this.daemon.status();
+    const name = this.app.label;
+    const line =
+      status.state === 'running'
+        ? `${name} is running (pid ${status.pid})`
+        : status.state === 'stale'
+          ? `${name} is not running, but its pid file ${status.pidFile} remains` +
+            (status.pid === undefined ? ' (without a valid pid)' : ` (naming dead pid ${status.pid})`)
+          : `${name} is not running`;
+    this.app.stdout.write(`${line}\n`);
+    return STATUS_EXIT[status.state];
+  }
+
+  @Expose({
+    help: 'stop the daemon: SIGTERM, then SIGKILL after the timeout',
+    arguments: [arg(['-t', '--timeout'], { type: 'number', default: 10, metavar: 'SECONDS', help: 'seconds to wait before SIGKILL' })],
+  })
+  async stop(args: { timeout: number }): Promise<number> {
+    if (!(args.timeout >= 0)) {
+      throw new UsageError(`option '--timeout' must be 0 or more, got ${args.timeout}`);
+    }
+    const result = await this.daemon.stop({ timeout: args.timeout * 1000 });
+    const name = this.app.label;
+    const lines: Record<typeof result.outcome, string> = {
+      stopped: `${name} stopped (pid ${result.pid})`,
+      killed: `${name} did not stop within ${args.timeout} s: killed (pid ${result.pid})`,
+      'not-running': `${name} is not running`,
+      stale: `${name} is not running; removed its stale pid file`,
+    };
+    this.app.stdout.write(`${lines[result.outcome]}\n`);
+    return 0;
+  }
+}
