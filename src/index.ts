@@ -2,7 +2,7 @@
  * mortar: a decorator-based application framework for Node.js command-line
  * programs and daemons. This is the only public entry point.
  */
-import 'reflect-metadata';
+import './core/metadata-polyfill';
 import { defineBuiltinExtension } from './core/extension';
 
 export { App } from './core/app';

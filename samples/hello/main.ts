@@ -4,7 +4,6 @@
  *   node build/samples/hello/main.js hello
  *   node build/samples/hello/main.js hello --name Ada
  */
-import 'reflect-metadata';
 import { App, Controller, Expose, arg } from 'mortar';
 
 @Controller({ label: 'base', description: 'Says hello.' })

@@ -11,7 +11,6 @@
  * Settings come from samples/myapp/myapp.conf (see its [daemon] section);
  * MYAPP_DAEMON_PID_FILE and friends override them.
  */
-import 'reflect-metadata';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, Controller, DaemonController, Daemonize, Expose, arg, defaults } from 'mortar';

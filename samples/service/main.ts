@@ -7,7 +7,6 @@
  *   curl http://127.0.0.1:8080/
  *   node build/samples/service/main.js daemon stop
  */
-import 'reflect-metadata';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { App, Controller, DaemonController, DaemonService, Expose, arg, defaults } from 'mortar';

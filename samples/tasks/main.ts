@@ -11,7 +11,6 @@
  * Tasks are kept in the file `[tasks] file` names (default ./tasks.json;
  * TASKS_TASKS_FILE=/path overrides it).
  */
-import 'reflect-metadata';
 import { App, Controller, Expose, FrameworkError, arg } from 'mortar';
 import { TaskStore, type Task } from './task-store';
 

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { injectable } from 'tsyringe';
 import { App, FrameworkError } from 'mortar';
+import { injectable } from 'tsyringe';
 
 export interface Task {
   id: number;

@@ -5,7 +5,6 @@
  *   node build/samples/whole-app/main.js --daemon   # detached; pid file /tmp/whole-app.pid
  *   node build/samples/whole-app/main.js            # the same, in the foreground (Ctrl-C stops it)
  */
-import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, defaults } from 'mortar';
 

@@ -1,7 +1,6 @@
 import type { App } from '../core/app';
 import { FrameworkError } from '../core/errors';
 import { resolveController } from './controller-resolver';
-import { formatHelp } from './help';
 import { parseCommandLine } from './parser';
 import { buildCommandTree, controllerLabel, controllerOptions } from './registry';
 import type { ControllerNode, ParsedCommandLine } from './tree';
@@ -18,6 +17,7 @@ export async function dispatch(app: App): Promise<number> {
   applyToConfig(app, parsed);
   await app.hooks.run('post_argument_parsing', app);
   if (parsed.pargs.help === true || (!parsed.command && app.controllers.length > 0)) {
+    const { formatHelp } = require('./help') as typeof import('./help');
     app.stdout.write(formatHelp(app.label, parsed.path, parsed.command, app.globalArguments, { width: terminalWidth(app), version: app.version }));
     return 0;
   }

@@ -3,12 +3,25 @@ import { resolve } from 'node:path';
 import type { App } from '../../core/app';
 import { FrameworkError } from '../../core/errors';
 import { processExit } from '../../core/process-exit';
-import { closeInheritedFds } from './inherited-fds';
-import { PidFile } from './pid-file';
-import { applyIdentity, resolveIdentity } from './privileges';
+import type { PidFile } from './pid-file';
 import type { ReadinessChannel } from './readiness';
 import type { SystemdNotifier } from './systemd-notify';
-import { parseUmask } from './umask';
+
+type Parts = typeof import('./pid-file') &
+  typeof import('./privileges') &
+  typeof import('./umask') &
+  typeof import('./inherited-fds');
+let loaded: Parts | undefined;
+
+/** The daemon's working parts, loaded on first use: most runs of a daemon app never daemonize. */
+function parts(): Parts {
+  return (loaded ??= {
+    ...(require('./pid-file') as typeof import('./pid-file')),
+    ...(require('./privileges') as typeof import('./privileges')),
+    ...(require('./umask') as typeof import('./umask')),
+    ...(require('./inherited-fds') as typeof import('./inherited-fds')),
+  });
+}
 
 /** Options of `daemonize()` and `@Daemonize()`. */
 export interface DaemonizeOptions {
@@ -118,7 +131,7 @@ export class DaemonService {
       group: text('group'),
       dir: resolve(this.invocationDir, text('dir') ?? '/'),
       pidFile: pidFile === undefined ? undefined : resolve(this.invocationDir, pidFile),
-      umask: parseUmask(config.get('daemon', 'umask') ?? '022'),
+      umask: parts().parseUmask(config.get('daemon', 'umask') ?? '022'),
       stdout: resolve(this.invocationDir, text('stdout') ?? '/dev/null'),
       stderr: resolve(this.invocationDir, text('stderr') ?? '/dev/null'),
       readyTimeout: timeout,
@@ -162,7 +175,7 @@ export class DaemonService {
     const pidFile = this.configuredPidFile();
     const content = pidFile.read();
     if (!content) return { state: 'stopped', pidFile: pidFile.path };
-    const state = content.pid !== undefined && PidFile.isAlive(content.pid) ? 'running' : 'stale';
+    const state = content.pid !== undefined && parts().PidFile.isAlive(content.pid) ? 'running' : 'stale';
     return { state, pid: content.pid, pidFile: pidFile.path };
   }
 
@@ -177,7 +190,7 @@ export class DaemonService {
     const content = pidFile.read();
     if (!content) return { outcome: 'not-running', removedPidFile: false };
     const pid = content.pid;
-    if (pid === undefined || !PidFile.isAlive(pid)) {
+    if (pid === undefined || !parts().PidFile.isAlive(pid)) {
       return { outcome: 'stale', pid, removedPidFile: pid !== undefined && pidFile.release(pid) };
     }
     this.signalDaemon(pid, 'SIGTERM');
@@ -213,7 +226,7 @@ export class DaemonService {
   private configuredPidFile(): PidFile {
     const path = this.settings().pidFile;
     if (!path) throw new FrameworkError('No [daemon] pid_file is configured, so the daemon cannot be found.');
-    return new PidFile(path);
+    return new (parts().PidFile)(path);
   }
 
   private signalDaemon(pid: number, signal: NodeJS.Signals): void {
@@ -230,13 +243,13 @@ export class DaemonService {
 
   private becomeDaemon(settings: DaemonSettings): void {
     const log = this.app.log;
-    const identity = resolveIdentity(settings.user, settings.group);
+    const identity = parts().resolveIdentity(settings.user, settings.group);
     checkDirectory(settings.dir);
-    const pidFile = settings.pidFile ? new PidFile(settings.pidFile) : undefined;
+    const pidFile = settings.pidFile ? new (parts().PidFile)(settings.pidFile) : undefined;
     pidFile?.check();
     if (identity.changes) {
       log.debug(`setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`, NAMESPACE);
-      applyIdentity(identity);
+      parts().applyIdentity(identity);
     }
     try {
       process.chdir(settings.dir);
@@ -257,7 +270,7 @@ export class DaemonService {
     const channel = this.channel!;
     this.app.log.setMirror((line) => channel.send({ type: 'log', line }));
     try {
-      const closed = closeInheritedFds([channel.descriptor!]);
+      const closed = parts().closeInheritedFds([channel.descriptor!]);
       this.app.log.debug(
         `detached: pid ${process.pid} leads a new session${closed.length ? `; closed inherited descriptors ${closed.join(', ')}` : ''}`,
         NAMESPACE,
@@ -273,9 +286,9 @@ export class DaemonService {
   private async detach(settings: DaemonSettings): Promise<void> {
     const log = this.app.log;
     // Refuse what would fail anyway before anything detaches.
-    resolveIdentity(settings.user, settings.group);
+    parts().resolveIdentity(settings.user, settings.group);
     checkDirectory(settings.dir);
-    const pidFile = settings.pidFile ? new PidFile(settings.pidFile) : undefined;
+    const pidFile = settings.pidFile ? new (parts().PidFile)(settings.pidFile) : undefined;
     pidFile?.check();
     log.debug('attempting to daemonize the current process', NAMESPACE);
     const { startDaemon } = require('./detach') as typeof import('./detach');
@@ -296,7 +309,7 @@ export class DaemonService {
 
 /** Resolves to whether `pid` ended (or became a zombie) within `timeout` ms. */
 function waitForExit(pid: number, timeout: number): Promise<boolean> {
-  return waitFor(() => !PidFile.isAlive(pid), timeout);
+  return waitFor(() => !parts().PidFile.isAlive(pid), timeout);
 }
 
 async function waitFor(condition: () => boolean, timeout: number): Promise<boolean> {

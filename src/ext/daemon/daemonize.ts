@@ -1,6 +1,6 @@
 import { appOf } from '../../controller/controller-resolver';
 import { FrameworkError } from '../../core/errors';
-import { DaemonService, type DaemonizeOptions } from './daemon-service';
+import type { DaemonizeOptions } from './daemon-service';
 
 /**
  * Daemonizes before the command runs: the same as calling
@@ -13,15 +13,14 @@ export function Daemonize(options: DaemonizeOptions = {}): MethodDecorator {
     const where = `${prototype.constructor.name}.${String(method)}`;
     const wrapped = async function (this: object, ...args: unknown[]): Promise<unknown> {
       const app = appOf(this);
-      const service = app?.providerFor(DaemonService)?.() as DaemonService | undefined;
-      if (!service) {
+      if (!app?.hasExtension('daemon')) {
         throw new FrameworkError(
           app
             ? `@Daemonize on ${where} needs the daemon extension: add extensions: ['daemon'] to the app.`
             : `@Daemonize on ${where}: the controller was not built by an app.`,
         );
       }
-      await service.daemonize(options);
+      await app.daemonize(options);
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };
     Object.defineProperty(wrapped, 'name', { value: String(method) });
