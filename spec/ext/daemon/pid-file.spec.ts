@@ -1,0 +1,381 @@
+import { expect } from 'chai';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type * as PidFileModule from '../../../dist/ext/daemon/pid-file';
+
+// The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
+const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/pid-file');
+const { PidFile } = require(MODULE) as typeof PidFileModule;
+
+const isRoot = process.getuid!() === 0;
+
+describe('PidFile', () => {
+  let dir: string;
+  let path: string;
+  let children: ChildProcess[];
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(join(tmpdir(), 'mortar-pid-'));
+    path = join(dir, 'app.pid');
+    children = [];
+  });
+
+  afterEach(async () => {
+    // End every process the test started, by pid, and wait until Node has reaped it.
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        try {
+          process.kill(child.pid!, 'SIGKILL');
+        } catch {
+          // exited meanwhile
+        }
+        await exited;
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A live process that is not this one. */
+  async function startSleeper(): Promise<number> {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    children.push(child);
+    await once(child, 'spawn');
+    return child.pid!;
+  }
+
+  /** The pid of a process that has exited and been reaped. */
+  function deadPid(): number {
+    return spawnSync('true').pid;
+  }
+
+  /**
+   * A real zombie: a child of this process that has exited but that Node has
+   * not reaped yet, because reaping needs the event loop and this function
+   * keeps it busy until the kernel shows state Z. The caller must stay
+   * synchronous while it needs the zombie; the afterEach hook reaps it.
+   */
+  function zombiePid(): number {
+    const child = spawn('true', { stdio: 'ignore' });
+    children.push(child);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      if (/\) Z /.test(fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8'))) return child.pid!;
+    }
+    throw new Error(`child ${child.pid} did not become a zombie`);
+  }
+
+  function errorOf(action: () => unknown): Error & { exitCode?: number } {
+    try {
+      action();
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected an error');
+  }
+
+  function entries(): string[] {
+    return fs.readdirSync(dir).sort();
+  }
+
+  describe('isAlive', () => {
+    it('is true for this and other live processes, false for dead ones and nonsense', async () => {
+      expect(PidFile.isAlive(process.pid)).to.equal(true);
+      expect(PidFile.isAlive(await startSleeper())).to.equal(true);
+      expect(PidFile.isAlive(deadPid())).to.equal(false);
+      for (const pid of [0, -1, 1.5, Number.NaN, 2 ** 40]) expect(PidFile.isAlive(pid), String(pid)).to.equal(false);
+    });
+
+    it('counts a zombie as dead', () => {
+      const zombie = zombiePid();
+      expect(() => process.kill(zombie, 0)).to.not.throw();
+      expect(PidFile.isAlive(zombie)).to.equal(false);
+    });
+
+    it("counts a process of another user as alive (the signal's EPERM)", function () {
+      if (!isRoot) {
+        process.stdout.write('      (skipped: needs root to start a process of another user)\n');
+        this.skip();
+      }
+      const script = `
+        const pid = Number(process.argv[1]);
+        let signal = 'delivered';
+        try { process.kill(pid, 0); } catch (error) { signal = error.code; }
+        const alive = require(${JSON.stringify(MODULE)}).PidFile.isAlive(pid);
+        process.stdout.write(JSON.stringify({ signal, alive }));
+      `;
+      const child = spawnSync(process.execPath, ['-e', script, String(process.pid)], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(JSON.parse(child.stdout)).to.deep.equal({ signal: 'EPERM', alive: true });
+    });
+  });
+
+  describe('read', () => {
+    it('is undefined without a file', () => {
+      expect(new PidFile(path).read()).to.equal(undefined);
+    });
+
+    it('reads the pid and the raw text', () => {
+      fs.writeFileSync(path, '1234\n');
+      expect(new PidFile(path).read()).to.deep.equal({ pid: 1234, raw: '1234\n' });
+    });
+
+    it('has no pid for garbage or an empty file', () => {
+      for (const raw of ['', '\n', 'abc\n', '12 34\n', '-5\n', '0\n', '12abc', '1.5', '99999999999\n']) {
+        fs.writeFileSync(path, raw);
+        expect(new PidFile(path).read(), JSON.stringify(raw)).to.deep.equal({ raw });
+      }
+    });
+  });
+
+  describe('acquire', () => {
+    it('creates the file holding the pid and a newline, leaving nothing else behind', () => {
+      new PidFile(path).acquire();
+      expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
+      expect(entries()).to.deep.equal(['app.pid']);
+      const mode = fs.statSync(path).mode & 0o777;
+      expect(mode & 0o600).to.equal(0o600);
+      expect(mode & 0o133).to.equal(0);
+    });
+
+    it('writes the pid it is given', () => {
+      new PidFile(path).acquire(4242);
+      expect(fs.readFileSync(path, 'utf8')).to.equal('4242\n');
+    });
+
+    it('replaces a file naming a dead process', () => {
+      fs.writeFileSync(path, `${deadPid()}\n`);
+      new PidFile(path).acquire();
+      expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
+      expect(entries()).to.deep.equal(['app.pid']);
+    });
+
+    it('replaces a file naming a zombie', () => {
+      fs.writeFileSync(path, `${zombiePid()}\n`);
+      new PidFile(path).acquire();
+      expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
+    });
+
+    it('replaces a file holding garbage or nothing', () => {
+      for (const raw of ['garbage\n', '', '\n\n']) {
+        fs.writeFileSync(path, raw);
+        new PidFile(path).acquire();
+        expect(fs.readFileSync(path, 'utf8'), JSON.stringify(raw)).to.equal(`${process.pid}\n`);
+        fs.unlinkSync(path);
+      }
+    });
+
+    it('accepts a file that already holds its own pid', () => {
+      fs.writeFileSync(path, `${process.pid}\n`);
+      new PidFile(path).acquire();
+      expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
+    });
+
+    it('refuses a file naming another live process, leaving it as it is', async () => {
+      const other = await startSleeper();
+      fs.writeFileSync(path, `${other}\n`);
+      const error = errorOf(() => new PidFile(path).acquire());
+      expect(error.message).to.equal(`already running (pid ${other}, ${path})`);
+      expect(error.name).to.equal('FrameworkError');
+      expect(error.exitCode).to.equal(1);
+      expect(fs.readFileSync(path, 'utf8')).to.equal(`${other}\n`);
+      expect(entries()).to.deep.equal(['app.pid']);
+    });
+
+    it('refuses a symbolic link and writes nothing through it', () => {
+      const target = join(dir, 'target');
+      fs.writeFileSync(target, 'precious\n');
+      fs.symlinkSync(target, path);
+      expect(errorOf(() => new PidFile(path).acquire()).message).to.equal(
+        `Pid file ${path} is a symbolic link; refusing to use it.`,
+      );
+      expect(fs.readFileSync(target, 'utf8')).to.equal('precious\n');
+      expect(fs.lstatSync(path).isSymbolicLink()).to.equal(true);
+    });
+
+    it('refuses a dangling symbolic link and creates nothing at its target', () => {
+      const target = join(dir, 'created-through-link');
+      fs.symlinkSync(target, path);
+      expect(errorOf(() => new PidFile(path).acquire()).message).to.equal(
+        `Pid file ${path} is a symbolic link; refusing to use it.`,
+      );
+      expect(fs.existsSync(target)).to.equal(false);
+      expect(entries()).to.deep.equal(['app.pid']);
+    });
+
+    it('names the path and the reason when the directory is missing', () => {
+      const missing = join(dir, 'missing', 'app.pid');
+      const error = errorOf(() => new PidFile(missing).acquire());
+      expect(error.message).to.equal(`Cannot write pid file ${missing}: directory ${join(dir, 'missing')} does not exist`);
+      expect(error.name).to.equal('FrameworkError');
+    });
+
+    it('names the path and the reason when the directory is not writable', function () {
+      if (!isRoot) {
+        process.stdout.write('      (skipped: needs root to run the attempt as nobody)\n');
+        this.skip();
+      }
+      fs.chmodSync(dir, 0o755);
+      const script = `try { new (require(${JSON.stringify(MODULE)}).PidFile)(process.argv[1]).acquire(); }
+        catch (error) { process.stdout.write(error.message); }`;
+      const child = spawnSync(process.execPath, ['-e', script, path], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(child.stdout).to.equal(`Cannot write pid file ${path}: permission denied`);
+      expect(entries()).to.deep.equal([]);
+    });
+
+    it('breaks a replacement lock abandoned more than 10 seconds ago', () => {
+      fs.writeFileSync(path, `${deadPid()}\n`);
+      fs.writeFileSync(`${path}.lock`, '');
+      const longAgo = new Date(Date.now() - 20_000);
+      fs.utimesSync(`${path}.lock`, longAgo, longAgo);
+      new PidFile(path).acquire();
+      expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
+      expect(entries()).to.deep.equal(['app.pid']);
+    });
+
+    it('gives up on a stale file while a fresh replacement lock stays held, naming the lock', () => {
+      const stale = `${deadPid()}\n`;
+      fs.writeFileSync(path, stale);
+      fs.writeFileSync(`${path}.lock`, '');
+      const error = errorOf(() => new PidFile(path).acquire());
+      expect(error.message).to.equal(
+        `Cannot write pid file ${path}: ${path}.lock is held by another starter; ` +
+          'remove it if no other instance is starting (it is ignored once 10 seconds old).',
+      );
+      expect(fs.readFileSync(path, 'utf8')).to.equal(stale);
+    });
+
+    describe('with simultaneous starters', () => {
+      const STARTERS = 8;
+
+      /**
+       * Starts the processes, waits until every one has loaded the library,
+       * then gives them all one moment at which each calls acquire(). Each
+       * reports what happened and stays alive (holding its pid) until the
+       * afterEach hook ends it.
+       */
+      async function race(): Promise<{ pid: number; result: string; wasLate: boolean }[]> {
+        const script = `
+          const { PidFile } = require(${JSON.stringify(MODULE)});
+          const file = new PidFile(process.argv[1]);
+          process.stdout.write('ready\\n');
+          process.stdin.once('data', (data) => {
+            const startAt = Number(String(data));
+            const rest = startAt - Date.now() - 5;
+            if (rest > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, rest);
+            const wasLate = Date.now() > startAt;
+            while (Date.now() < startAt);
+            let result = 'won';
+            try { file.acquire(); } catch (error) { result = error.message; }
+            process.stdout.write(JSON.stringify({ pid: process.pid, result, wasLate }) + '\\n');
+          });
+        `;
+        const lines: AsyncIterator<string>[] = [];
+        for (let index = 0; index < STARTERS; index++) {
+          const child = spawn(process.execPath, ['-e', script, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+          children.push(child);
+          lines.push(createInterface({ input: child.stdout! })[Symbol.asyncIterator]());
+        }
+        const nextLine = async (line: AsyncIterator<string>): Promise<string> => {
+          const { value, done } = await line.next();
+          if (done) throw new Error('a starter exited early');
+          return value;
+        };
+        expect(await Promise.all(lines.map(nextLine))).to.deep.equal(Array(STARTERS).fill('ready'));
+        const startAt = Date.now() + 100;
+        for (const child of children) child.stdin!.write(`${startAt}\n`);
+        return Promise.all(
+          lines.map(async (line) => JSON.parse(await nextLine(line)) as { pid: number; result: string; wasLate: boolean }),
+        );
+      }
+
+      for (const [label, prepare] of [
+        ['a stale file', () => fs.writeFileSync(path, `${deadPid()}\n`)],
+        ['no file', () => undefined],
+      ] as const) {
+        it(`lets exactly one win on ${label}; the others are told who runs`, async () => {
+          prepare();
+          const reports = await race();
+          const winners = reports.filter((report) => report.result === 'won');
+          expect(winners, JSON.stringify(reports)).to.have.length(1);
+          const winner = winners[0].pid;
+          for (const report of reports) {
+            if (report.pid !== winner) expect(report.result).to.equal(`already running (pid ${winner}, ${path})`);
+          }
+          expect(fs.readFileSync(path, 'utf8')).to.equal(`${winner}\n`);
+          expect(entries()).to.deep.equal(['app.pid']);
+        });
+      }
+    });
+  });
+
+  describe('check', () => {
+    it('passes without a file, with a stale one and with one holding this process', () => {
+      const file = new PidFile(path);
+      file.check();
+      fs.writeFileSync(path, `${deadPid()}\n`);
+      file.check();
+      fs.writeFileSync(path, 'garbage');
+      file.check();
+      fs.writeFileSync(path, `${process.pid}\n`);
+      file.check();
+    });
+
+    it('refuses a file naming another live process', async () => {
+      const other = await startSleeper();
+      fs.writeFileSync(path, `${other}\n`);
+      expect(errorOf(() => new PidFile(path).check()).message).to.equal(`already running (pid ${other}, ${path})`);
+    });
+
+    it('refuses a symbolic link', () => {
+      fs.writeFileSync(join(dir, 'target'), `${deadPid()}\n`);
+      fs.symlinkSync(join(dir, 'target'), path);
+      expect(errorOf(() => new PidFile(path).check()).message).to.equal(
+        `Pid file ${path} is a symbolic link; refusing to use it.`,
+      );
+    });
+  });
+
+  describe('release', () => {
+    it('removes the file while it holds the pid', () => {
+      const file = new PidFile(path);
+      file.acquire();
+      expect(file.release()).to.equal(true);
+      expect(entries()).to.deep.equal([]);
+    });
+
+    it('leaves a file holding another pid or garbage', () => {
+      const file = new PidFile(path);
+      for (const raw of [`${process.pid + 1}\n`, 'garbage', '']) {
+        fs.writeFileSync(path, raw);
+        expect(file.release()).to.equal(false);
+        expect(fs.readFileSync(path, 'utf8')).to.equal(raw);
+      }
+      fs.writeFileSync(path, '4242\n');
+      expect(file.release(4242)).to.equal(true);
+    });
+
+    it('never throws: no file, no directory, a symbolic link', () => {
+      expect(new PidFile(path).release()).to.equal(false);
+      expect(new PidFile(join(dir, 'missing', 'app.pid')).release()).to.equal(false);
+      fs.writeFileSync(join(dir, 'target'), `${process.pid}\n`);
+      fs.symlinkSync(join(dir, 'target'), path);
+      expect(new PidFile(path).release()).to.equal(false);
+      expect(fs.lstatSync(path).isSymbolicLink()).to.equal(true);
+      expect(fs.readFileSync(join(dir, 'target'), 'utf8')).to.equal(`${process.pid}\n`);
+    });
+  });
+});

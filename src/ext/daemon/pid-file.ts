@@ -1,0 +1,281 @@
+/**
+ * The daemon's pid file: the decimal pid and a newline, created exclusively,
+ * never through a symbolic link, and never visible half-written. A file that
+ * names a dead or zombie process, or holds no pid at all, is stale and may be
+ * replaced; of several processes replacing it at once exactly one wins.
+ */
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { FrameworkError } from '../../core/errors';
+
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
+
+/** A replacement lock older than this was left by a crashed starter and may be broken. */
+const LOCK_ABANDONED_AFTER_MS = 10_000;
+/** How often a stale file may be judged, removed and raced for before giving up (about a second at most). */
+const MAX_ATTEMPTS = 200;
+/** The largest pid any system hands out (a signed 32-bit pid_t). */
+const MAX_PID = 0x7fffffff;
+/** The longest a pid file worth reading can be; anything longer is garbage anyway. */
+const MAX_READ_BYTES = 4096;
+
+/** What a pid file holds: its pid when it holds one, and its text as read. */
+export interface PidFileContent {
+  /** The pid, when the file holds exactly one decimal number. */
+  readonly pid?: number;
+  /** The file's text (at most 4 KiB of it). */
+  readonly raw: string;
+}
+
+/**
+ * One pid file. Besides the file itself it uses, in the same directory,
+ * `<path>.<pid>.tmp` (named after the calling process, written then
+ * hard-linked into place, always removed) and `<path>.lock` (held for the few
+ * microseconds it takes to replace a stale file). The file is created mode
+ * 0644 less the umask, owned by whoever calls `acquire()`.
+ */
+export class PidFile {
+  /** @param path The pid file's absolute path. */
+  constructor(readonly path: string) {}
+
+  /**
+   * Whether `pid` names a running process: one that exists (even if it belongs
+   * to another user) and is not a zombie waiting to be reaped.
+   */
+  static isAlive(pid: number): boolean {
+    if (!Number.isInteger(pid) || pid <= 0 || pid > MAX_PID) return false;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    }
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch (error) {
+      // Without /proc the signal's answer stands; with it, ENOENT means it just exited.
+      return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !procMounted();
+    }
+    // The command name in parentheses may itself contain ')' or spaces.
+    const state = stat.slice(stat.lastIndexOf(')') + 1).trim().charAt(0);
+    return state !== 'Z' && state !== 'X' && state !== 'x';
+  }
+
+  /** Reads the file; `undefined` when there is none. Refuses a symbolic link. */
+  read(): PidFileContent | undefined {
+    let fd: number;
+    try {
+      fd = openSync(this.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ELOOP') throw this.symlinkError();
+      throw new FrameworkError(`Cannot read pid file ${this.path}: ${describe(error, this.path)}`, { cause: error });
+    }
+    try {
+      if (!fstatSync(fd).isFile()) throw new FrameworkError(`Pid file ${this.path} is not a regular file.`);
+      const buffer = Buffer.alloc(MAX_READ_BYTES);
+      const length = readSync(fd, buffer, 0, buffer.length, 0);
+      const raw = buffer.toString('utf8', 0, length);
+      const match = /^\s*(\d{1,10})\s*$/.exec(raw);
+      const pid = match ? Number(match[1]) : undefined;
+      return pid !== undefined && pid > 0 && pid <= MAX_PID ? { pid, raw } : { raw };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Refuses to go on when the file names another live process, or is a symbolic link. */
+  check(): void {
+    this.throwIfHeld(this.read(), process.pid);
+  }
+
+  /**
+   * Writes `pid` to the file, replacing a stale one, or throws `already
+   * running` when the file names another live process.
+   */
+  acquire(pid: number = process.pid): void {
+    let isLockBusy = false;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (this.tryCreate(pid)) return;
+      const content = this.read();
+      if (content === undefined) continue;
+      if (content.pid === pid) return;
+      this.throwIfHeld(content, pid);
+      isLockBusy = !this.removeIfStale(pid);
+    }
+    throw new FrameworkError(
+      isLockBusy
+        ? `Cannot write pid file ${this.path}: ${this.path}.lock is held by another starter; ` +
+          'remove it if no other instance is starting (it is ignored once 10 seconds old).'
+        : `Cannot write pid file ${this.path}: it keeps changing; another instance may be starting.`,
+    );
+  }
+
+  /** Removes the file if it still holds `pid`. Never throws; returns whether it removed it. */
+  release(pid: number = process.pid): boolean {
+    try {
+      if (this.read()?.pid !== pid) return false;
+      unlinkSync(this.path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Creates the file complete or not at all: a private temporary file is
+   * written and then hard-linked into place, and `link` neither replaces an
+   * existing path nor follows a symbolic link there.
+   */
+  private tryCreate(pid: number): boolean {
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    const fd = this.createExclusive(temporary, 0o644);
+    try {
+      try {
+        writeSync(fd, `${pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      linkSync(temporary, this.path);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code === 'EPERM' && (error as NodeJS.ErrnoException).syscall === 'link') {
+        throw new FrameworkError(
+          `Cannot write pid file ${this.path}: the file system does not support hard links; choose another directory.`,
+          { cause: error },
+        );
+      }
+      throw this.writeError(error);
+    } finally {
+      unlinkQuietly(temporary);
+    }
+  }
+
+  /** Opens a new file exclusively; a leftover of a dead process with this pid is removed first. */
+  private createExclusive(file: string, mode: number): number {
+    const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+    try {
+      return openSync(file, flags, mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.writeError(error);
+    }
+    unlinkQuietly(file);
+    try {
+      return openSync(file, flags, mode);
+    } catch (error) {
+      throw this.writeError(error);
+    }
+  }
+
+  /**
+   * Removes a stale file under a short lock, judging it again there, so only
+   * one replacer removes it. Returns false when another process held the lock.
+   */
+  private removeIfStale(pid: number): boolean {
+    if (!this.lock()) return false;
+    try {
+      const content = this.read();
+      if (content !== undefined && content.pid !== pid) {
+        this.throwIfHeld(content, pid);
+        try {
+          unlinkSync(this.path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.writeError(error);
+        }
+      }
+      return true;
+    } finally {
+      unlinkQuietly(`${this.path}.lock`);
+    }
+  }
+
+  /** Takes the replacement lock, or waits a moment and returns false when another process holds it. */
+  private lock(): boolean {
+    const lockPath = `${this.path}.lock`;
+    try {
+      closeSync(openSync(lockPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.writeError(error);
+    }
+    try {
+      if (Date.now() - lstatSync(lockPath).mtimeMs > LOCK_ABANDONED_AFTER_MS) unlinkQuietly(lockPath);
+    } catch {
+      // released meanwhile
+    }
+    sleep(5);
+    return false;
+  }
+
+  private throwIfHeld(content: PidFileContent | undefined, pid: number): void {
+    if (content?.pid !== undefined && content.pid !== pid && PidFile.isAlive(content.pid)) {
+      throw new FrameworkError(`already running (pid ${content.pid}, ${this.path})`);
+    }
+  }
+
+  private symlinkError(): FrameworkError {
+    return new FrameworkError(`Pid file ${this.path} is a symbolic link; refusing to use it.`);
+  }
+
+  private writeError(error: unknown): FrameworkError {
+    if (error instanceof FrameworkError) return error;
+    return new FrameworkError(`Cannot write pid file ${this.path}: ${describe(error, this.path)}`, { cause: error });
+  }
+}
+
+function describe(error: unknown, path: string): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return `directory ${dirname(path)} does not exist`;
+    case 'ENOTDIR':
+      return `a component of ${dirname(path)} is not a directory`;
+    case 'EACCES':
+      return 'permission denied';
+    case 'EPERM':
+      return 'operation not permitted';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone, or never created
+  }
+}
+
+function procMounted(): boolean {
+  try {
+    return lstatSync('/proc/self').isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function sleep(milliseconds: number): void {
+  Atomics.wait(sleeper, 0, 0, milliseconds);
+}
