@@ -191,7 +191,7 @@ export class DaemonService {
     if (!content) return { outcome: 'not-running', removedPidFile: false };
     const pid = content.pid;
     if (pid === undefined || !parts().PidFile.isAlive(pid)) {
-      return { outcome: 'stale', pid, removedPidFile: pid !== undefined && pidFile.release(pid) };
+      return { outcome: 'stale', pid, removedPidFile: pidFile.removeStale() };
     }
     this.signalDaemon(pid, 'SIGTERM');
     this.app.log.debug(`sent SIGTERM to pid ${pid}; waiting up to ${timeout} ms`, NAMESPACE);

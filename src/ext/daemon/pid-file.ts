@@ -135,6 +135,20 @@ export class PidFile {
   }
 
   /**
+   * Removes the file if it names no live process (a dead pid, a zombie, or no
+   * pid at all). Never throws; returns whether it removed it.
+   */
+  removeStale(): boolean {
+    try {
+      if (this.read() === undefined) return false;
+      // 0 is never a pid the file can hold, so every stale content is removed.
+      return this.removeIfStale(0) && this.read() === undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
    * Creates the file complete or not at all: a private temporary file is
    * written and then hard-linked into place, and `link` neither replaces an
    * existing path nor follows a symbolic link there.
