@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { arg } from '../controller/arg';
 import { controllerLabel, controllerOptions } from '../controller/registry';
@@ -68,6 +69,8 @@ export class App {
   readonly version?: string;
   /** The parsed arguments, once `run()` has parsed the command line. */
   pargs: Record<string, unknown> = {};
+  /** The working directory when the app was created; relative paths in config resolve against it. */
+  readonly invocationDir = process.cwd();
   /** The exit code `main()` settled on. */
   exitCode = 0;
   /** The last error `main()` reported, if any. */
@@ -328,7 +331,8 @@ export class App {
     }
     const file = this.config.get('log', 'file') ?? '';
     if (typeof file !== 'string') throw new FrameworkError(`Invalid [log] file '${String(file)}': expected a path.`);
-    this.log.configure({ level, toConsole, file });
+    // Resolved now, so that reopening after a daemon changed directory finds the same file.
+    this.log.configure({ level, toConsole, file: file && resolve(this.invocationDir, file) });
   }
 
   private async runClose(): Promise<void> {

@@ -97,7 +97,6 @@ export class DaemonService {
     private readonly app: App,
     private readonly channel: ReadinessChannel | undefined,
     private readonly notifier: SystemdNotifier,
-    private readonly invocationDir: string = process.cwd(),
   ) {}
 
   /** Whether this process is a detached daemon started by an invoker. */
@@ -129,11 +128,11 @@ export class DaemonService {
     return {
       user: text('user'),
       group: text('group'),
-      dir: resolve(this.invocationDir, text('dir') ?? '/'),
-      pidFile: pidFile === undefined ? undefined : resolve(this.invocationDir, pidFile),
+      dir: resolve(this.app.invocationDir, text('dir') ?? '/'),
+      pidFile: pidFile === undefined ? undefined : resolve(this.app.invocationDir, pidFile),
       umask: parts().parseUmask(config.get('daemon', 'umask') ?? '022'),
-      stdout: resolve(this.invocationDir, text('stdout') ?? '/dev/null'),
-      stderr: resolve(this.invocationDir, text('stderr') ?? '/dev/null'),
+      stdout: resolve(this.app.invocationDir, text('stdout') ?? '/dev/null'),
+      stderr: resolve(this.app.invocationDir, text('stderr') ?? '/dev/null'),
       readyTimeout: timeout,
     };
   }
@@ -146,6 +145,7 @@ export class DaemonService {
     if (this.channel) return this.daemonizeChild(settings, options);
     if (this.detachRequested) return this.detach(settings);
     this.becomeDaemon(settings);
+    if ((options.ready ?? 'auto') === 'auto') this.ready();
   }
 
   /**

@@ -15,7 +15,8 @@ const NAMESPACE = 'ext.daemon.systemd';
  * `unix-dgram` addon; without it, notifications are skipped with a debug line.
  */
 export class SystemdNotifier {
-  private readonly socketPath: string | undefined;
+  /** The `NOTIFY_SOCKET` value as systemd gave it. */
+  readonly socket: string | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -23,42 +24,36 @@ export class SystemdNotifier {
   ) {
     const value = env.NOTIFY_SOCKET;
     delete env.NOTIFY_SOCKET;
-    if (value && (value.startsWith('/') || value.startsWith('@'))) {
-      this.socketPath = value.startsWith('@') ? `\0${value.slice(1)}` : value;
-    }
+    this.socket = value && (value.startsWith('/') || value.startsWith('@')) ? value : undefined;
   }
 
-  /** Whether systemd asked for notifications. */
-  get isEnabled(): boolean {
-    return this.socketPath !== undefined;
-  }
-
-  /** The `NOTIFY_SOCKET` value, to hand on to a re-executed daemon child. */
-  get socket(): string | undefined {
-    return this.socketPath?.replace(/^\0/, '@');
-  }
-
-  /** Sends `KEY=value` lines, e.g. `notify('READY=1', 'MAINPID=42')`. Resolves to whether it was sent. */
+  /** Sends `KEY=value` lines, e.g. `notify('READY=1', 'MAINPID=42')`. Returns whether it was sent. */
   notify(...assignments: string[]): boolean {
-    if (!this.socketPath) return false;
+    if (!this.socket) return false;
+    const what = assignments.join(' ');
+    if (this.socket.startsWith('@')) {
+      // unix-dgram copies socket names as C strings, so abstract names all collapse to one address.
+      this.log.debug(`abstract NOTIFY_SOCKET ${this.socket} is not supported: not telling systemd ${what}`, NAMESPACE);
+      return false;
+    }
     let dgram: { createSocket(type: 'unix_dgram'): DatagramSocket };
     try {
       dgram = require('unix-dgram');
     } catch {
-      this.log.debug(`the optional 'unix-dgram' addon is not installed: not telling systemd ${assignments.join(' ')}`, NAMESPACE);
+      this.log.debug(`the optional 'unix-dgram' addon is not installed: not telling systemd ${what}`, NAMESPACE);
       return false;
     }
     const message = Buffer.from(assignments.join('\n'));
     const socket = dgram.createSocket('unix_dgram');
     let sent = true;
-    socket.send(message, 0, message.length, this.socketPath, (error) => {
+    socket.send(message, 0, message.length, this.socket, (error) => {
       if (error) {
         sent = false;
         this.log.warning(`cannot notify systemd at ${this.socket}: ${error.message}`, NAMESPACE);
       }
     });
     socket.close();
-    if (sent) this.log.debug(`notified systemd: ${assignments.join(' ')}`, NAMESPACE);
+    if (sent) this.log.debug(`notified systemd: ${what}`, NAMESPACE);
     return sent;
   }
 }
