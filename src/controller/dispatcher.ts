@@ -16,13 +16,13 @@ export async function dispatch(app: App): Promise<number> {
   app.pargs = parsed.pargs;
   applyToConfig(app, parsed);
   await app.hooks.run('post_argument_parsing', app);
+  if (parsed.pargs.version === true && parsed.pargs.help !== true) {
+    app.stdout.write(`${app.label} ${app.version}\n`);
+    return 0;
+  }
   if (parsed.pargs.help === true || (!parsed.command && app.controllers.length > 0)) {
     const { formatHelp } = require('./help') as typeof import('./help');
     app.stdout.write(formatHelp(app.label, parsed.path, parsed.command, app.globalArguments, { width: terminalWidth(app), version: app.version }));
-    return 0;
-  }
-  if (parsed.pargs.version === true) {
-    app.stdout.write(`${app.label} ${app.version}\n`);
     return 0;
   }
   const command = parsed.command;

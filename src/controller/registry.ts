@@ -91,7 +91,9 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
     }
   }
   const reachable = new Set(walk(base));
-  const lost = [...nodes.values()].filter(({ node }) => !reachable.has(node));
+  const lost = [...nodes.values()].filter(
+    ({ node, options }) => (options.stackedType ?? 'nested') === 'nested' && node.label !== 'base' && !reachable.has(node),
+  );
   if (lost.length > 0) {
     throw new FrameworkError(`Controllers stack on each other in a cycle: ${lost.map(({ node }) => node.controller.name).join(', ')}.`);
   }

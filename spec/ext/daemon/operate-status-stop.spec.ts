@@ -1,0 +1,241 @@
+/**
+ * Operating a daemon: `myapp daemon status` and `myapp daemon stop` run as
+ * real child processes against real daemons, and `DaemonService.status()` /
+ * `stop()` in process against a pid file naming a live `sleep`.
+ */
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { App, DaemonService, FrameworkError } from 'mortar';
+import { DaemonSandbox, MYAPP, exists, isAlive, readIfExists, waitUntil, type InvokerResult } from '../../helpers/daemon';
+import { ignoresSignal, operateFixture } from '../../helpers/operate';
+import type { RunningChild } from '../../helpers/process';
+import { TextSink } from '../../helpers/streams';
+
+const STUBBORN = operateFixture('stubborn');
+const SIGTERM_NUMBER = 15;
+
+/** Starts `script run-forever --daemon` and returns the daemon's pid, checking the start worked. */
+async function startDaemon(sandbox: DaemonSandbox, script = MYAPP): Promise<number> {
+  const started = await sandbox.run(script, ['run-forever', '--daemon']);
+  expect(started.code, `the invoker's exit code\n${started.stderr}`).to.equal(0);
+  const pid = sandbox.daemonPid();
+  expect(isAlive(pid), `daemon ${pid} is alive`).to.equal(true);
+  return pid;
+}
+
+/** The pid of a process that has ended and been reaped. */
+async function deadPid(sandbox: DaemonSandbox): Promise<number> {
+  const child = sandbox.startHelper('true', []);
+  await child.waitForExit();
+  return child.pid;
+}
+
+/** A result with its `undefined` fields left out, so that it compares as the README writes it. */
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+/** Checks a command's exit code and its one line of output, with nothing on stderr. */
+function expectOutput(result: InvokerResult, code: number, stdout: string): void {
+  expect(result.code, `exit code\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`).to.equal(code);
+  expect(result.stdout, 'stdout').to.equal(stdout);
+  expect(result.stderr, 'stderr').to.equal('');
+}
+
+describe('operating a daemon: myapp daemon status', function () {
+  let sandbox: DaemonSandbox;
+
+  beforeEach(() => {
+    sandbox = new DaemonSandbox();
+  });
+
+  afterEach(async () => {
+    await sandbox?.cleanUp();
+  });
+
+  it('exits 0 and names the pid when the daemon runs', async () => {
+    const pid = await startDaemon(sandbox);
+    const result = await sandbox.run(MYAPP, ['daemon', 'status']);
+    expectOutput(result, 0, `myapp is running (pid ${pid})\n`);
+    expect(isAlive(pid), 'the daemon still runs').to.equal(true);
+  });
+
+  it('exits 3 when there is no pid file', async () => {
+    const result = await sandbox.run(MYAPP, ['daemon', 'status']);
+    expectOutput(result, 3, 'myapp is not running\n');
+  });
+
+  it('exits 1 when the pid file names a dead process, and leaves the file alone', async () => {
+    const pid = await deadPid(sandbox);
+    writeFileSync(sandbox.pidFile, `${pid}\n`);
+    const result = await sandbox.run(MYAPP, ['daemon', 'status']);
+    expectOutput(result, 1, `myapp is not running, but its pid file ${sandbox.pidFile} remains (naming dead pid ${pid})\n`);
+    expect(readIfExists(sandbox.pidFile)).to.equal(`${pid}\n`);
+  });
+
+  it('exits 1 when the pid file holds garbage', async () => {
+    writeFileSync(sandbox.pidFile, 'not a pid\n');
+    const result = await sandbox.run(MYAPP, ['daemon', 'status']);
+    expectOutput(result, 1, `myapp is not running, but its pid file ${sandbox.pidFile} remains (without a valid pid)\n`);
+  });
+});
+
+describe('operating a daemon: myapp daemon stop', function () {
+  let sandbox: DaemonSandbox;
+
+  beforeEach(() => {
+    sandbox = new DaemonSandbox();
+  });
+
+  afterEach(async () => {
+    await sandbox?.cleanUp();
+  });
+
+  it('stops a cooperative daemon with SIGTERM: exit 0, the process gone, its pid file removed', async () => {
+    const pid = await startDaemon(sandbox);
+    const result = await sandbox.run(MYAPP, ['daemon', 'stop']);
+    expectOutput(result, 0, `myapp stopped (pid ${pid})\n`);
+    expect(isAlive(pid), `daemon ${pid} is gone (or a zombie)`).to.equal(false);
+    expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+    expectOutput(await sandbox.run(MYAPP, ['daemon', 'status']), 3, 'myapp is not running\n');
+  });
+
+  it('kills a daemon that ignores SIGTERM once --timeout runs out, and removes the pid file it leaves', async () => {
+    const pid = await startDaemon(sandbox, STUBBORN);
+    const startedAt = Date.now();
+    const result = await sandbox.run(STUBBORN, ['daemon', 'stop', '--timeout', '1']);
+    const elapsedMs = Date.now() - startedAt;
+    expectOutput(result, 0, `myapp did not stop within 1 s: killed (pid ${pid})\n`);
+    expect(elapsedMs, 'time taken by `daemon stop --timeout 1`').to.be.within(1000, 5000);
+    expect(isAlive(pid), `daemon ${pid} is gone (or a zombie)`).to.equal(false);
+    expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+  });
+
+  it('exits 0 saying so when the daemon is not running', async () => {
+    const result = await sandbox.run(MYAPP, ['daemon', 'stop']);
+    expectOutput(result, 0, 'myapp is not running\n');
+  });
+
+  it('removes a pid file that names a dead process', async () => {
+    const pid = await deadPid(sandbox);
+    writeFileSync(sandbox.pidFile, `${pid}\n`);
+    const result = await sandbox.run(MYAPP, ['daemon', 'stop']);
+    expectOutput(result, 0, 'myapp is not running; removed its stale pid file\n');
+    expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+  });
+
+  it('removes a pid file that holds garbage', async () => {
+    writeFileSync(sandbox.pidFile, 'not a pid\n');
+    const result = await sandbox.run(MYAPP, ['daemon', 'stop']);
+    expectOutput(result, 0, 'myapp is not running; removed its stale pid file\n');
+    expect(readIfExists(sandbox.pidFile), 'the pid file after `daemon stop` said it removed it').to.equal(undefined);
+  });
+});
+
+describe('operating a daemon: DaemonService.status() and stop() in process', function () {
+  let sandbox: DaemonSandbox;
+  let app: App | undefined;
+
+  beforeEach(() => {
+    sandbox = new DaemonSandbox();
+  });
+
+  afterEach(async () => {
+    try {
+      await app?.close();
+    } finally {
+      app = undefined;
+      await sandbox?.cleanUp();
+    }
+  });
+
+  /** The daemon service of a set-up app whose `[daemon] pid_file` is the sandbox's, or none with `hasPidFile` false. */
+  async function service(hasPidFile = true): Promise<DaemonService> {
+    app = new App('operated', {
+      extensions: ['daemon'],
+      configFiles: [],
+      handleSignals: false,
+      argv: [],
+      stdout: new TextSink(),
+      stderr: new TextSink(),
+      configDefaults: hasPidFile ? { daemon: { pid_file: sandbox.pidFile } } : {},
+    });
+    await app.setup();
+    return app.container.resolve(DaemonService);
+  }
+
+  /** A live `sleep` whose pid the sandbox's pid file names. */
+  function sleeper(command = 'sleep', args: readonly string[] = ['30']): RunningChild {
+    const child = sandbox.startHelper(command, args);
+    writeFileSync(sandbox.pidFile, `${child.pid}\n`);
+    return child;
+  }
+
+  describe('status()', () => {
+    it('is running, with the pid, when the pid file names a live process', async () => {
+      const child = sleeper();
+      expect(defined(await (await service()).status())).to.deep.equal({ state: 'running', pid: child.pid, pidFile: sandbox.pidFile });
+    });
+
+    it('is stopped when there is no pid file', async () => {
+      expect(defined(await (await service()).status())).to.deep.equal({ state: 'stopped', pidFile: sandbox.pidFile });
+    });
+
+    it('is stale, with the pid, when the pid file names a dead process', async () => {
+      const pid = await deadPid(sandbox);
+      writeFileSync(sandbox.pidFile, `${pid}\n`);
+      expect(defined(await (await service()).status())).to.deep.equal({ state: 'stale', pid, pidFile: sandbox.pidFile });
+    });
+
+    it('is stale, without a pid, when the pid file holds garbage', async () => {
+      writeFileSync(sandbox.pidFile, 'garbage\n');
+      expect(defined(await (await service()).status())).to.deep.equal({ state: 'stale', pidFile: sandbox.pidFile });
+    });
+
+    it('fails naming [daemon] pid_file when none is configured', async () => {
+      const daemon = await service(false);
+      let failure: unknown;
+      await daemon.status().catch((error: unknown) => (failure = error));
+      expect(failure).to.be.instanceOf(FrameworkError);
+      expect((failure as Error).message).to.contain('pid_file');
+    });
+  });
+
+  describe('stop()', () => {
+    it('ends a process that heeds SIGTERM and removes the pid file it leaves', async () => {
+      const child = sleeper();
+      const result = await (await service()).stop({ timeout: 5000 });
+      expect(defined(result)).to.deep.equal({ outcome: 'stopped', pid: child.pid, removedPidFile: true });
+      expect((await child.waitForExit(2000)).signal).to.equal('SIGTERM');
+      expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+    });
+
+    it('kills a process that ignores SIGTERM after the timeout', async () => {
+      const child = sleeper('sh', ['-c', 'trap "" TERM; exec sleep 30']);
+      await waitUntil(() => ignoresSignal(child.pid, SIGTERM_NUMBER), `pid ${child.pid} to ignore SIGTERM`);
+      const startedAt = Date.now();
+      const result = await (await service()).stop({ timeout: 300 });
+      expect(Date.now() - startedAt, 'time taken by stop()').to.be.within(300, 3000);
+      expect(defined(result)).to.deep.equal({ outcome: 'killed', pid: child.pid, removedPidFile: true });
+      expect((await child.waitForExit(2000)).signal).to.equal('SIGKILL');
+      expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+    });
+
+    it('reports not-running when there is no pid file', async () => {
+      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({ outcome: 'not-running', removedPidFile: false });
+    });
+
+    it('removes a pid file that names a dead process', async () => {
+      const pid = await deadPid(sandbox);
+      writeFileSync(sandbox.pidFile, `${pid}\n`);
+      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({ outcome: 'stale', pid, removedPidFile: true });
+      expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+    });
+
+    it('removes a pid file that holds garbage', async () => {
+      writeFileSync(sandbox.pidFile, 'garbage\n');
+      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({ outcome: 'stale', removedPidFile: true });
+      expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+    });
+  });
+});
