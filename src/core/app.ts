@@ -10,7 +10,7 @@ import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
 import { Logger, isLogLevel } from './logger';
 import { processExit } from './process-exit';
-import { SignalHandler } from './signals';
+import { SignalHandler, isStopAbort } from './signals';
 
 /** A hook given in {@link AppOptions.hooks}: `[name, fn]` or `[name, fn, weight]`. */
 export type HookTuple = readonly [name: string, fn: HookFunction, weight?: number];
@@ -251,7 +251,12 @@ export class App {
       await this.setup();
       code = await this.run();
     } catch (error) {
-      code = this.report(error);
+      if (isStopAbort(this.signal, error)) {
+        this.log.debug('the command ended when app.signal aborted', 'core.signal');
+        code = 0;
+      } else {
+        code = this.report(error);
+      }
     }
     try {
       await this.close();
@@ -337,8 +342,15 @@ export class App {
 
   private async runClose(): Promise<void> {
     try {
-      await this.hooks.run('pre_close', this);
+      // post_close runs even when pre_close fails: it is where resources (such as the pid file) are released.
+      let failure: unknown;
+      try {
+        await this.hooks.run('pre_close', this);
+      } catch (error) {
+        failure = error;
+      }
       await this.hooks.run('post_close', this);
+      if (failure !== undefined) throw failure;
     } finally {
       const signal = this.signals.stopSignal;
       this.signals.uninstall();

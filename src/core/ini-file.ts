@@ -17,7 +17,8 @@ let unescape: Unescape | undefined;
  * - Lines starting with `#` or `;` are comments. In a value, an unescaped `#`
  *   or `;` also starts a comment; write `\#` or `\;`, or quote the value
  *   (`"..."` or `'...'`) to keep them.
- * - Values are strings, except `true` and `false`, which become booleans.
+ * - Values are strings, except `true` and `false`, which become booleans
+ *   (a quoted `"true"` stays a string).
  * - A key before the first section, an unclosed or empty `[section`, or an
  *   empty key is an error naming the file and line.
  */
@@ -34,7 +35,7 @@ export function parseIni(text: string, source: string): IniData {
     };
     if (line.startsWith('[')) {
       const match = /^\[([^\]]*)\]\s*(?:[#;].*)?$/.exec(line);
-      if (!match) fail(`unclosed section header '${line}'`);
+      if (!match) fail(line.includes(']') ? `unexpected text after the section header '${line}'` : `unclosed section header '${line}'`);
       const name = match![1].trim();
       if (!name) fail('empty section name');
       section = data[name] ??= Object.create(null);
@@ -53,7 +54,9 @@ export function parseIni(text: string, source: string): IniData {
 export function decodeValue(raw: string): ConfigValue {
   unescape ??= (require('ini') as { unsafe: Unescape }).unsafe;
   const value = unescape(raw);
-  return typedValue(typeof value === 'string' ? value : String(value));
+  const text = typeof value === 'string' ? value : String(value);
+  // A quoted "true" is the text true, not the boolean.
+  return /^\s*["']/.test(raw) ? text : typedValue(text);
 }
 
 /** `true` and `false` become booleans; everything else stays a string. Environment values get only this rule. */

@@ -78,17 +78,29 @@ export class SignalHandler {
     }
     this.stopping = signal;
     log.debug(`caught signal ${signal}: stopping`, 'core.signal');
+    // The grace period covers the signal hook too: a hook that never returns must not keep the app alive.
+    this.graceTimer = setTimeout(() => {
+      log.warning(`still running ${this.graceMs} ms after ${signal}: closing anyway`, 'core.signal');
+      void this.target.close();
+    }, this.graceMs);
     try {
       await hooks.run('signal', this.target, signal);
     } catch (error) {
       log.error(`signal hook failed: ${(error as Error)?.message ?? String(error)}`, 'core.signal');
     }
     this.controller.abort(new SignalStop(signal));
-    this.graceTimer = setTimeout(() => {
-      log.warning(`still running ${this.graceMs} ms after ${signal}: closing anyway`, 'core.signal');
-      void this.target.close();
-    }, this.graceMs);
   }
+}
+
+/**
+ * Whether an error only echoes a stop: `signal` has aborted and the error is
+ * its reason, or the AbortError that `timers/promises`, `events.once` and
+ * streams reject with when the signal given to them aborts. A command that
+ * lets it through has ended as asked, which is not a failure.
+ */
+export function isStopAbort(signal: AbortSignal, error: unknown): boolean {
+  if (!signal.aborted) return false;
+  return error === signal.reason || (error instanceof Error && error.name === 'AbortError');
 }
 
 /** The reason `app.signal` aborts with. */

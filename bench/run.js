@@ -1,0 +1,171 @@
+'use strict';
+// mortar's start-up benchmark: mortar's samples against bare Node and peer frameworks, measured
+// interleaved in one run. Plain Node, no dependencies of its own; see bench/README.md.
+// Usage: node bench/run.js [--runs N] [--warmup N] [--rss-runs N] [--only TEXT] [--json] [--list]
+//        node bench/run.js --profile CASE
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const { defineGroups, ROOT, BENCH, BENCH_MODULES } = require('./lib/cases');
+const { DaemonRunner } = require('./lib/daemon');
+const { describeMachine, loadAverage } = require('./lib/machine');
+const { Measurer, IDLE_MS } = require('./lib/measure');
+const { peakRssTool } = require('./lib/proc');
+const { summary } = require('./lib/stats');
+const { profileCase } = require('./lib/profile');
+const { formatJson, formatText } = require('./lib/report');
+const { buildScaleApps } = require('./scale/generate');
+
+const USAGE = `Usage: node bench/run.js [options]
+  --runs N        timed runs per case, each after a node -e 0 (default 20)
+  --warmup N      untimed rounds first (default 3)
+  --rss-runs N    peak-RSS runs per case, separate from timing (default min(runs, 5); 0 skips)
+  --only TEXT     only the cases whose id or label contains TEXT (case-insensitive)
+  --json          print the results as JSON
+  --list          list the cases and exit
+  --profile CASE  run one case once with --cpu-prof and module-load timing (see bench/README.md)
+`;
+
+function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '3' },
+      'rss-runs': { type: 'string' },
+      only: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      list: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const count = (name, text, min) => {
+    if (!/^\d+$/.test(text) || Number(text) < min) throw new Error(`--${name} takes a whole number ≥ ${min}, not "${text}"`);
+    return Number(text);
+  };
+  const runs = count('runs', values.runs, 1);
+  return {
+    runs,
+    warmup: count('warmup', values.warmup, 0),
+    rssRuns: values['rss-runs'] === undefined ? Math.min(runs, 5) : count('rss-runs', values['rss-runs'], 0),
+    only: values.only?.toLowerCase(),
+    json: values.json,
+    list: values.list,
+    profile: values.profile,
+    help: values.help,
+  };
+}
+
+/** The compiled nest-commander peer lives in build/bench/peers/; it finds the bench's packages through this link. */
+function linkPeerModules() {
+  const peersOut = path.join(ROOT, 'build', 'bench', 'peers');
+  if (!fs.existsSync(peersOut) || !fs.existsSync(BENCH_MODULES)) return;
+  const link = path.join(peersOut, 'node_modules');
+  const target = path.relative(peersOut, BENCH_MODULES);
+  let current = null;
+  try {
+    current = fs.readlinkSync(link);
+  } catch (error) {
+    if (error.code === 'EINVAL') return; // a real directory: leave it alone
+  }
+  if (current === target) return;
+  if (current !== null) fs.unlinkSync(link);
+  fs.symlinkSync(target, link, 'dir');
+}
+
+function selectGroups(groups, only) {
+  if (!only) return groups;
+  return groups
+    .map((group) => ({ ...group, cases: group.cases.filter((c) => `${c.id} ${c.label}`.toLowerCase().includes(only)) }))
+    .filter((group) => group.cases.length > 0);
+}
+
+/** Groups to run, with the scale apps generated and compiled only when a scale case is selected. */
+function prepareGroups(only) {
+  linkPeerModules();
+  const unbuilt = { ok: false, reason: 'not built' };
+  let groups = selectGroups(defineGroups({ scale: unbuilt }), only);
+  if (groups.some((group) => group.id === 'scale')) {
+    groups = selectGroups(defineGroups({ scale: buildScaleApps() }), only);
+  }
+  return groups;
+}
+
+async function main() {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.list) {
+    for (const group of prepareGroups(null)) {
+      for (const c of group.cases) process.stdout.write(`${c.id.padEnd(22)} ${c.label}\n`);
+    }
+    return 0;
+  }
+
+  const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mortar-bench-'));
+  const daemons = new DaemonRunner(scratchDir, ROOT);
+  let groups = [];
+  const cleanUp = async () => {
+    for (const group of groups) for (const c of group.cases) if (c.kind === 'daemon') await daemons.stop(c);
+    fs.rmSync(scratchDir, { recursive: true, force: true });
+  };
+  const interrupted = async () => {
+    await cleanUp();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    if (options.profile) {
+      groups = prepareGroups(options.profile.toLowerCase());
+      const c = groups.flatMap((group) => group.cases).find((candidate) => candidate.id === options.profile);
+      if (!c) {
+        process.stderr.write(`No case "${options.profile}"; node bench/run.js --list shows them.\n`);
+        return 2;
+      }
+      return await profileCase(c, { root: ROOT, bench: BENCH, daemons });
+    }
+
+    groups = prepareGroups(options.only);
+    if (groups.length === 0) {
+      process.stderr.write(`No case matches --only ${options.only}; node bench/run.js --list shows them.\n`);
+      return 2;
+    }
+    const started = Date.now();
+    const load = { start: loadAverage() };
+    const log = (line) => process.stderr.write(`bench: ${line}\n`);
+    const measurer = new Measurer({ root: ROOT, ...options, daemons, log });
+    const machine = describeMachine();
+    const results = [];
+    for (const group of groups) results.push(...await measurer.measureGroup(group));
+    const baseline = { peakRssKib: await measurer.baselineRssKib() };
+    baseline.timing = summary(measurer.allBaselineMs);
+    load.end = loadAverage();
+    const data = {
+      machine, options: { runs: options.runs, warmup: options.warmup, rssRuns: options.rssRuns, only: options.only ?? null },
+      rssTool: peakRssTool()?.name ?? null, idleMs: IDLE_MS, load, elapsedMs: Date.now() - started, baseline, results,
+    };
+    process.stdout.write(options.json ? formatJson(data) : formatText(data));
+    return 0;
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().then((code) => {
+  process.exitCode = code;
+}, (error) => {
+  process.stderr.write(`bench: ${error.stack}\n`);
+  process.exitCode = 1;
+});
