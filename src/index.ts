@@ -29,12 +29,40 @@ export type {
   ExposeOptions,
 } from './controller/metadata';
 
-export { DaemonService } from './ext/daemon/daemon-service';
 export type { DaemonizeOptions, DaemonSettings, DaemonStatus, StopOptions, StopResult } from './ext/daemon/daemon-service';
-export { DaemonController } from './ext/daemon/daemon-controller';
-export { Daemonize } from './ext/daemon/daemonize';
-import { DaemonExtension } from './ext/daemon/daemon-extension';
 
-export { DaemonExtension };
+// The daemon's classes and decorator are loaded on first use, so programs that never touch
+// them don't pay for them at start-up. The getters are written in the form
+// Node's ESM loader recognises, so `import { DaemonService } from 'mortar'` works.
+import type * as daemonService from './ext/daemon/daemon-service';
+import type * as daemonController from './ext/daemon/daemon-controller';
+import type * as daemonExtension from './ext/daemon/daemon-extension';
+import type * as daemonize from './ext/daemon/daemonize';
 
-defineBuiltinExtension('daemon', () => DaemonExtension);
+export declare const DaemonService: typeof daemonService.DaemonService;
+export type DaemonService = daemonService.DaemonService;
+export declare const DaemonController: typeof daemonController.DaemonController;
+export type DaemonController = daemonController.DaemonController;
+export declare const DaemonExtension: typeof daemonExtension.DaemonExtension;
+export declare const Daemonize: typeof daemonize.Daemonize;
+
+const daemon = {
+  get DaemonService() {
+    return (require('./ext/daemon/daemon-service') as typeof daemonService).DaemonService;
+  },
+  get DaemonController() {
+    return (require('./ext/daemon/daemon-controller') as typeof daemonController).DaemonController;
+  },
+  get Daemonize() {
+    return (require('./ext/daemon/daemonize') as typeof daemonize).Daemonize;
+  },
+  get DaemonExtension() {
+    return (require('./ext/daemon/daemon-extension') as typeof daemonExtension).DaemonExtension;
+  },
+};
+Object.defineProperty(exports, 'DaemonService', { enumerable: true, get: function () { return daemon.DaemonService; } });
+Object.defineProperty(exports, 'DaemonController', { enumerable: true, get: function () { return daemon.DaemonController; } });
+Object.defineProperty(exports, 'Daemonize', { enumerable: true, get: function () { return daemon.Daemonize; } });
+Object.defineProperty(exports, 'DaemonExtension', { enumerable: true, get: function () { return daemon.DaemonExtension; } });
+
+defineBuiltinExtension('daemon', () => daemon.DaemonExtension);

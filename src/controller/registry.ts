@@ -6,18 +6,54 @@ import type { CommandNode, ControllerNode } from './tree';
 // eslint-disable-next-line @typescript-eslint/ban-types
 type AnyClass = Function;
 
-interface MutableNode {
-  label: string;
-  aliases: readonly string[];
-  description?: string;
-  help?: string;
-  hide: boolean;
-  arguments: ArgumentSpec[];
-  commands: CommandNode[];
-  children: MutableNode[];
-  parent?: MutableNode;
-  defaultCommand?: CommandNode;
-  controller: AnyClass;
+/**
+ * One level of the tree. Its commands are read from the metadata only when
+ * the level is first used, so an app with a thousand commands pays for the
+ * few levels a command line walks through, not for all of them.
+ */
+class Level implements ControllerNode {
+  readonly label: string;
+  readonly aliases: readonly string[];
+  readonly description?: string;
+  readonly help?: string;
+  readonly hide: boolean;
+  readonly arguments: ArgumentSpec[];
+  readonly children: Level[] = [];
+  parent?: Level;
+  /** Classes whose `@Expose`d methods are commands at this level: the controller, then those embedded into it. */
+  readonly sources: AnyClass[];
+  private built?: { commands: readonly CommandNode[]; defaultCommand?: CommandNode };
+
+  constructor(
+    readonly controller: AnyClass,
+    options: ControllerOptions,
+    label: string,
+  ) {
+    this.label = label;
+    this.aliases = options.aliases ?? [];
+    this.description = options.description;
+    this.help = options.help ?? options.description?.split('\n')[0];
+    this.hide = options.hide ?? false;
+    this.arguments = [...(options.arguments ?? [])];
+    this.sources = [controller];
+  }
+
+  get commands(): readonly CommandNode[] {
+    return this.build().commands;
+  }
+
+  get defaultCommand(): CommandNode | undefined {
+    return this.build().defaultCommand;
+  }
+
+  private build(): { commands: readonly CommandNode[]; defaultCommand?: CommandNode } {
+    if (!this.built) {
+      const commands = this.sources.flatMap((source) => exposedMethods(source).map((record) => commandOf(source, record)));
+      checkNames(this, commands);
+      this.built = { commands, defaultCommand: commands.find((command) => command.method === 'default') };
+    }
+    return this.built;
+  }
 }
 
 /** The `@Controller` options of a class, or undefined when it is not a controller. */
@@ -50,29 +86,18 @@ export function exposedMethods(target: AnyClass): ExposeRecord[] {
  * the controllers involved.
  */
 export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNode {
-  const nodes = new Map<string, { node: MutableNode; options: ControllerOptions }>();
+  const nodes = new Map<string, { node: Level; options: ControllerOptions }>();
   for (const target of controllers) {
     const options = controllerOptions(target);
     if (!options) throw new FrameworkError(`${target.name || 'A class'} is not a controller: decorate it with @Controller().`);
     const label = controllerLabel(target);
     const clash = nodes.get(label);
     if (clash) throw new FrameworkError(`Controllers ${clash.node.controller.name} and ${target.name} both use the label '${label}'.`);
-    const node: MutableNode = {
-      label,
-      aliases: options.aliases ?? [],
-      description: options.description,
-      help: options.help ?? options.description?.split('\n')[0],
-      hide: options.hide ?? false,
-      arguments: [...(options.arguments ?? [])],
-      commands: exposedMethods(target).map((record) => commandOf(target, record)),
-      children: [],
-      controller: target,
-    };
-    nodes.set(label, { node, options });
+    nodes.set(label, { node: new Level(target, options, label), options });
   }
   const base = nodes.get('base')?.node ?? emptyBase();
   // Attach every controller to the level it stacks on; embedded ones hand their commands and arguments up.
-  const levelOf = (label: string, seen: string[] = []): MutableNode => {
+  const levelOf = (label: string, seen: string[] = []): Level => {
     const entry = nodes.get(label);
     if (!entry || label === 'base') return base;
     if (seen.includes(label)) throw new FrameworkError(`Controllers stack on each other in a cycle: ${[...seen, label].join(' → ')}.`);
@@ -87,7 +112,7 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
       parent.children.push(node);
     } else {
       parent.arguments.push(...node.arguments);
-      parent.commands.push(...node.commands);
+      parent.sources.push(...node.sources);
     }
   }
   const reachable = new Set(walk(base));
@@ -97,14 +122,10 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
   if (lost.length > 0) {
     throw new FrameworkError(`Controllers stack on each other in a cycle: ${lost.map(({ node }) => node.controller.name).join(', ')}.`);
   }
-  for (const node of reachable) {
-    checkNames(node);
-    node.defaultCommand = node.commands.find((command) => command.method === 'default');
-  }
   return base;
 }
 
-function parentLabel(node: MutableNode, options: ControllerOptions, nodes: Map<string, unknown>): string {
+function parentLabel(node: Level, options: ControllerOptions, nodes: Map<string, unknown>): string {
   const label = options.stackedOn ?? 'base';
   if (label !== 'base' && !nodes.has(label)) {
     throw new FrameworkError(`Controller ${node.controller.name} is stacked on unknown controller '${label}'.`);
@@ -128,17 +149,17 @@ function commandOf(target: AnyClass, record: ExposeRecord): CommandNode {
   });
 }
 
-function emptyBase(): MutableNode {
+function emptyBase(): Level {
   class Base {}
-  return { label: 'base', aliases: [], hide: false, arguments: [], commands: [], children: [], controller: Base };
+  return new Level(Base, {}, 'base');
 }
 
-function* walk(node: MutableNode): Generator<MutableNode> {
+function* walk(node: Level): Generator<Level> {
   yield node;
   for (const child of node.children) yield* walk(child);
 }
 
-function checkNames(node: MutableNode): void {
+function checkNames(node: Level, commands: readonly CommandNode[]): void {
   const owners = new Map<string, string>();
   const claim = (name: string, owner: string): void => {
     const previous = owners.get(name);
@@ -147,7 +168,7 @@ function checkNames(node: MutableNode): void {
     }
     owners.set(name, owner);
   };
-  for (const command of node.commands) {
+  for (const command of commands) {
     const owner = `command ${command.controller.name}.${command.method}`;
     for (const name of [command.label, ...command.aliases]) claim(name, owner);
   }

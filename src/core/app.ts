@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { arg } from '../controller/arg';
@@ -9,6 +8,7 @@ import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
 import { Logger, isLogLevel } from './logger';
+import { OutputStream } from './output-stream';
 import { processExit } from './process-exit';
 import { SignalHandler, isStopAbort } from './signals';
 
@@ -35,9 +35,9 @@ export interface AppOptions {
   argv?: readonly string[];
   /** A tsyringe container controllers are resolved from. Default: a child of the global container, created on first use. */
   container?: DependencyContainer;
-  /** Where command output goes. Default: `process.stdout`. */
+  /** Where command output goes. Default: the process's standard output, written synchronously. */
   stdout?: NodeJS.WritableStream;
-  /** Where log lines and errors go. Default: `process.stderr`. */
+  /** Where log lines and errors go. Default: the process's standard error, written synchronously. */
   stderr?: NodeJS.WritableStream;
   /** The app's version; when given, `--version` prints it. */
   version?: string;
@@ -64,8 +64,6 @@ export class App {
   readonly hooks: HookManager;
   /** The command line (without node and the script). */
   readonly argv: readonly string[];
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
   readonly version?: string;
   /** The parsed arguments, once `run()` has parsed the command line. */
   pargs: Record<string, unknown> = {};
@@ -84,6 +82,7 @@ export class App {
   private tsyringeContainer?: DependencyContainer;
   private state: 'new' | 'setting-up' | 'ready' = 'new';
   private closing?: Promise<void>;
+  private readonly outputs: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {};
   /** What extensions put into the config before the app's own defaults, kept for `reloadConfig()`. */
   private extensionDefaults: ConfigData = {};
 
@@ -96,10 +95,8 @@ export class App {
     this.label = label;
     this.options = options;
     this.argv = [...(options.argv ?? process.argv.slice(2))];
-    this.stdout = options.stdout ?? process.stdout;
-    this.stderr = options.stderr ?? process.stderr;
     this.version = options.version;
-    this.log = new Logger(label, this.stderr);
+    this.log = new Logger(label, () => this.stderr);
     if (this.hasRawFlag('--debug')) this.log.configure({ level: 'debug' });
     if (this.hasRawFlag('--quiet')) this.log.configure({ toConsole: false });
     this.hooks = new HookManager(this.log);
@@ -115,6 +112,16 @@ export class App {
     this.provide(App, () => this);
     this.provide(Config, () => this.config);
     this.provide(Logger, () => this.log);
+  }
+
+  /** Where command output goes: `options.stdout`, else the process's standard output (written synchronously). */
+  get stdout(): NodeJS.WritableStream {
+    return (this.outputs.stdout ??= this.options.stdout ?? new OutputStream(1));
+  }
+
+  /** Where log lines and errors go: `options.stderr`, else the process's standard error (written synchronously). */
+  get stderr(): NodeJS.WritableStream {
+    return (this.outputs.stderr ??= this.options.stderr ?? new OutputStream(2));
   }
 
   /** Aborts when SIGTERM, SIGINT or a stopping SIGHUP stops the app; long-running commands pass it to their waits. */
@@ -302,7 +309,7 @@ export class App {
 
   /** Config files searched when `configFiles` is not given. */
   defaultConfigFiles(): string[] {
-    const home = homedir();
+    const home = (require('node:os') as typeof import('node:os')).homedir();
     return [`/etc/${this.label}/${this.label}.conf`, `${home}/.config/${this.label}/${this.label}.conf`, `${home}/.${this.label}.conf`];
   }
 

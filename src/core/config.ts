@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { FrameworkError } from './errors';
-import { parseIni, typedValue } from './ini-file';
+import type * as IniFile from './ini-file';
 import { describeSystemError } from './system-error';
 
 /** Config data as code gives it: section → key → value. */
@@ -84,7 +84,7 @@ export class Config {
       if (code === 'ENOENT' || code === 'ENOTDIR') return false;
       throw new FrameworkError(`Cannot read config file ${path}: ${describeSystemError(error)}.`);
     }
-    this.merge(parseIni(text, path));
+    this.merge((require('./ini-file') as typeof IniFile).parseIni(text, path));
     return true;
   }
 
@@ -108,7 +108,7 @@ export class Config {
       const rest = variable.slice(match.env.length);
       const existing = [...this.section(match.name).keys()].find((key) => envName(key) === rest);
       const key = existing ?? rest.toLowerCase();
-      this.set(match.name, key, typedValue(value));
+      this.set(match.name, key, (require('./ini-file') as typeof IniFile).typedValue(value));
       applied.push(`${match.name}.${key}`);
     }
     return applied;

@@ -37,9 +37,14 @@ export class Logger {
   private fd: number | undefined;
   private mirror: ((line: string) => void) | undefined;
 
+  /**
+   * @param label The app's label, the first part of every namespace.
+   * @param console The console stream, or a function giving it (so that a
+   *   process's stderr is only set up when something is written to it).
+   */
   constructor(
     private readonly label: string,
-    private readonly console: NodeJS.WritableStream,
+    private readonly console: NodeJS.WritableStream | (() => NodeJS.WritableStream),
   ) {}
 
   /** Applies settings; opening a new log file may throw a {@link FrameworkError} naming it. */
@@ -135,7 +140,7 @@ export class Logger {
     const full = this.toConsole && this.level !== 'debug' ? undefined : this.format(level, message, namespace);
     if (this.toConsole) {
       const line = full ?? `${level.toUpperCase()}: ${message}\n`;
-      this.console.write(line);
+      (typeof this.console === 'function' ? this.console() : this.console).write(line);
       this.mirror?.(line);
     }
     if (this.fd !== undefined) {

@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { cleanEnv } from './helpers/process';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** Runs a script in a fresh node from the repository root, so `mortar` resolves to this package. */
+function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, env: cleanEnv(), encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the public entry point', () => {
+  it('loads no dependency and none of the daemon until a program uses them', () => {
+    const { status, stdout } = node([
+      '-e',
+      `require('mortar'); console.log(Object.keys(require.cache).filter((f) => /node_modules|ext[/]daemon/.test(f)).join(','))`,
+    ]);
+    expect(status).to.equal(0);
+    expect(stdout.trim()).to.equal('');
+  });
+
+  it('loads the daemon on first use of one of its exports', () => {
+    const { status, stdout } = node([
+      '-e',
+      `const m = require('mortar'); console.log(typeof m.DaemonService, typeof m.Daemonize, m.DaemonExtension.name, typeof m.DaemonController);`,
+    ]);
+    expect(status).to.equal(0);
+    expect(stdout).to.equal('function function daemon function\n');
+  });
+
+  it('gives ESM programs every named export, the lazy ones included', () => {
+    // Inside the package, so that 'mortar' resolves to it as it would from a user's node_modules.
+    const dir = mkdtempSync(join(ROOT, 'build', 'esm-'));
+    try {
+      const file = join(dir, 'check.mjs');
+      writeFileSync(
+        file,
+        `import { App, Controller, Expose, arg, defaults, DaemonService, DaemonController, Daemonize, DaemonExtension, FrameworkError } from 'mortar';\n` +
+          `console.log([App, Controller, Expose, arg, defaults, DaemonService, DaemonController, Daemonize, FrameworkError].map((x) => typeof x).join(' '), DaemonExtension.name);\n`,
+      );
+      const { status, stdout, stderr } = node([file]);
+      expect(status, stderr).to.equal(0);
+      expect(stdout).to.equal('function function function function function function function function function daemon\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('installs a Reflect metadata API compatible with reflect-metadata loaded afterwards', () => {
+    const { status, stdout, stderr } = node([
+      '-e',
+      `require('mortar'); class A {}; Reflect.defineMetadata('design:paramtypes', [String], A); class B extends A {};
+       require('reflect-metadata'); console.log(Reflect.getMetadata('design:paramtypes', B)[0] === String, typeof require('tsyringe').container.resolve);`,
+    ]);
+    expect(status, stderr).to.equal(0);
+    expect(stdout).to.equal('true function\n');
+  });
+});
