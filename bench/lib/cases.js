@@ -111,6 +111,8 @@ function defineGroups({ scale }) {
       cases: [
         cli({ id: 'scale-1', label: 'mortar 1 command', script: scaleApp('app-1'), args: ['c0', 'cmd0'], check: printed('c0 cmd0'), missing: scaleMissing }),
         cli({ id: 'scale-1000', label: 'mortar 1,000 commands', script: scaleApp('app-1000'), args: ['c42', 'cmd7'], check: printed('c42 cmd7'), missing: scaleMissing, budget: { limit: BUDGETS.scale, of: 'scale-1' } }),
+        cli({ id: 'scale-1-floor', label: 'ref: 1 command, no-op decorators', script: scaleApp('app-1-floor'), args: ['c0', 'cmd0'], check: printed('c0 cmd0'), missing: scaleMissing }),
+        cli({ id: 'scale-1000-floor', label: 'ref: 1,000 commands, no-op decorators', script: scaleApp('app-1000-floor'), args: ['c42', 'cmd7'], check: printed('c42 cmd7'), missing: scaleMissing }),
         cli({ id: 'scale-1000-help', label: 'mortar 1,000 commands --help', script: scaleApp('app-1000'), args: ['--help'], check: printed('c99'), missing: scaleMissing }),
       ],
     },

@@ -73,6 +73,7 @@ function buildScaleApps() {
   const apps = {};
   for (const name of Object.keys(SCALE_APPS)) apps[name] = path.join(OUT_DIR, `${name}.js`);
   if (isUpToDate(Object.values(apps), [libraryTypes, path.join(ROOT, 'dist', 'index.js'), __filename])) {
+    writeFloors(apps);
     return { ok: true, apps };
   }
 
@@ -97,7 +98,34 @@ function buildScaleApps() {
     const firstError = `${result.stdout}${result.stderr}`.split('\n').find((line) => line.trim()) ?? `tsc exited ${result.status}`;
     return { ok: false, reason: `failed to compile (${path.relative(ROOT, OUT_DIR)}): ${firstError.trim()}` };
   }
+  writeFloors(apps);
   return { ok: true, apps };
+}
+
+/**
+ * Reference apps: the same compiled files with `mortar` replaced by a stub whose decorators do
+ * nothing and whose App prints the command it was given. They measure what the user's own
+ * module costs (compiling a thousand decorated methods and running TypeScript's decorator and
+ * metadata helpers), which no framework can avoid; mortar's own cost is the difference.
+ */
+function writeFloors(apps) {
+  const stub = path.join(OUT_DIR, 'floor-stub.js');
+  fs.writeFileSync(
+    stub,
+    [
+      "'use strict';",
+      'exports.Controller = () => () => undefined;',
+      'exports.Expose = () => () => undefined;',
+      'exports.App = class { main() { process.stdout.write(`${process.argv.slice(2).join(\' \')}\\n`); return Promise.resolve(0); } };',
+      '',
+    ].join('\n'),
+  );
+  for (const name of Object.keys(SCALE_APPS)) {
+    const source = fs.readFileSync(apps[name], 'utf8');
+    if (!source.includes('require("mortar")')) throw new Error(`${apps[name]} does not require mortar`);
+    apps[`${name}-floor`] = path.join(OUT_DIR, `${name}-floor.js`);
+    fs.writeFileSync(apps[`${name}-floor`], source.replace('require("mortar")', 'require("./floor-stub.js")'));
+  }
 }
 
 module.exports = { buildScaleApps, SCALE_APPS };

@@ -243,18 +243,20 @@ export class DaemonService {
 
   private becomeDaemon(settings: DaemonSettings): void {
     const log = this.app.log;
-    const identity = parts().resolveIdentity(settings.user, settings.group);
+    // Without a user or group to switch to there is nothing to look up.
+    const identity = settings.user || settings.group ? parts().resolveIdentity(settings.user, settings.group) : undefined;
     checkDirectory(settings.dir);
     const pidFile = settings.pidFile ? new (parts().PidFile)(settings.pidFile) : undefined;
     pidFile?.check();
-    if (identity.changes) {
+    if (identity?.changes) {
       log.debug(`setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`, NAMESPACE);
       parts().applyIdentity(identity);
     }
     try {
       process.chdir(settings.dir);
     } catch (error) {
-      throw new FrameworkError(`Cannot change to daemon dir '${settings.dir}' as user '${identity.user}': ${(error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message}.`);
+      const reason = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message;
+      throw new FrameworkError(`Cannot change to daemon dir '${settings.dir}'${identity ? ` as user '${identity.user}'` : ''}: ${reason}.`);
     }
     process.umask(settings.umask);
     log.debug(`working directory ${settings.dir}, umask ${settings.umask.toString(8).padStart(4, '0')}`, NAMESPACE);
@@ -286,7 +288,7 @@ export class DaemonService {
   private async detach(settings: DaemonSettings): Promise<void> {
     const log = this.app.log;
     // Refuse what would fail anyway before anything detaches.
-    parts().resolveIdentity(settings.user, settings.group);
+    if (settings.user || settings.group) parts().resolveIdentity(settings.user, settings.group);
     checkDirectory(settings.dir);
     const pidFile = settings.pidFile ? new (parts().PidFile)(settings.pidFile) : undefined;
     pidFile?.check();
