@@ -22,6 +22,20 @@ describe('the public entry point', () => {
     expect(stdout.trim()).to.equal('');
   });
 
+  it('is one file, sharing every module instance with the per-file build whichever is loaded first', () => {
+    const { status, stdout, stderr } = node([
+      '-e',
+      `const before = require('./dist/core/config.js');
+       const m = require('mortar');
+       const after = require('./dist/core/errors.js');
+       const parser = require('./dist/controller/parser.js');
+       console.log(require.resolve('mortar').endsWith('dist/mortar.js'), m.Config === before.Config, m.FrameworkError === after.FrameworkError,
+         Object.keys(require.cache).filter((f) => f.endsWith('parser.js')).length, typeof parser.parseCommandLine);`,
+    ]);
+    expect(status, stderr).to.equal(0);
+    expect(stdout).to.equal('true true true 1 function\n');
+  });
+
   it('loads the daemon on first use of one of its exports', () => {
     const { status, stdout } = node([
       '-e',
