@@ -7,9 +7,8 @@ import { EXPOSE_KEY, type ExposeOptions, type ExposeRecord } from './metadata';
 export function Expose(options: ExposeOptions = {}): MethodDecorator {
   return (prototype, method) => {
     if (typeof method !== 'string') throw new TypeError('@Expose() needs a method with a string name');
-    const target = prototype.constructor;
-    const own: ExposeRecord[] = Object.hasOwn(target, EXPOSE_KEY) ? (target as unknown as Record<symbol, ExposeRecord[]>)[EXPOSE_KEY] : [];
-    if (!Object.hasOwn(target, EXPOSE_KEY)) Object.defineProperty(target, EXPOSE_KEY, { value: own, configurable: true });
-    own.push(Object.freeze({ ...options, method }));
+    const target = prototype.constructor as unknown as Record<symbol, ExposeRecord[]>;
+    if (Object.hasOwn(target, EXPOSE_KEY)) target[EXPOSE_KEY].push({ ...options, method });
+    else Object.defineProperty(target, EXPOSE_KEY, { value: [{ ...options, method }], configurable: true });
   };
 }
