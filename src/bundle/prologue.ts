@@ -19,17 +19,15 @@ function define(id: string, dependencies: string[], factory: BundledFactory): vo
   bundledDefinitions.set(id, { dependencies, factory });
 }
 
+const bundledPath = require('node:path') as typeof import('node:path');
+const BundledModule = require('node:module') as unknown as new (id: string, parent?: NodeModule) => NodeModule;
+
 function loadBundled(id: string): unknown {
   const known = bundledExports.get(id);
   if (known) return known;
   const definition = bundledDefinitions.get(id);
   if (!definition) return require(id);
-  const path = require('node:path') as typeof import('node:path');
-  const Module = require('node:module') as typeof import('node:module') & {
-    new (id: string, parent?: NodeModule): NodeModule;
-    _nodeModulePaths(from: string): string[];
-  };
-  const file = path.join(__dirname, `${id}.js`);
+  const file = `${__dirname}/${id}.js`;
   const cached = require.cache[file];
   if (cached) {
     bundledExports.set(id, cached.exports);
@@ -37,14 +35,14 @@ function loadBundled(id: string): unknown {
   }
   const exports = {};
   bundledExports.set(id, exports);
-  const entry = new Module(file, module);
+  const entry = new BundledModule(file, module);
   entry.filename = file;
-  entry.paths = Module._nodeModulePaths(path.dirname(file));
+  entry.paths = module.paths;
   entry.exports = exports;
   entry.loaded = true;
   require.cache[file] = entry;
   const localRequire = (request: string): unknown =>
-    request.startsWith('.') ? loadBundled(path.posix.join(path.posix.dirname(id), request)) : require(request);
+    request.startsWith('.') ? loadBundled(bundledPath.posix.join(bundledPath.posix.dirname(id), request)) : require(request);
   definition.factory(
     ...definition.dependencies.map((dependency) =>
       dependency === 'require' ? localRequire : dependency === 'exports' ? exports : loadBundled(dependency),

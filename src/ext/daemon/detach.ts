@@ -88,14 +88,15 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     child.once('exit', (code, signal) => {
       exit = signal ? `signal ${signal}` : `exit code ${code}`;
     });
-    let buffer = '';
-    pipe.setEncoding('utf8');
-    pipe.on('data', (chunk: string) => {
-      buffer += chunk;
+    // Lines are split on the newline byte, which never occurs inside a UTF-8 sequence,
+    // so each line decodes whole (and no string decoder needs loading).
+    let buffer: Buffer = Buffer.alloc(0);
+    pipe.on('data', (chunk: Buffer) => {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       let newline: number;
-      while (!settled && (newline = buffer.indexOf('\n')) !== -1) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
+      while (!settled && (newline = buffer.indexOf(10)) !== -1) {
+        const line = buffer.toString('utf8', 0, newline);
+        buffer = buffer.subarray(newline + 1);
         const message = parse(line);
         if (!message) continue;
         if (message.type === 'log') options.console.write(message.line);
