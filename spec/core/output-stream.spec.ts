@@ -51,3 +51,22 @@ describe('OutputStream (the default stdout and stderr)', () => {
     expect(stderr).to.equal('writable=false\n');
   });
 });
+
+describe('help on a terminal', () => {
+  it('wraps to the terminal width, read from the terminal itself', function () {
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    if (spawnSync('script', ['--version']).error) {
+      console.log('      (skipped: `script` from util-linux is needed to run the sample on a pseudo-terminal)');
+      this.skip();
+    }
+    const sample = resolve(__dirname, '../../samples/myapp/main.js');
+    const result = spawnSync('script', ['-qc', `stty cols 50; ${JSON.stringify(process.execPath)} ${JSON.stringify(sample)} --help`, '/dev/null'], {
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
+    expect(result.status).to.equal(0);
+    const lines = result.stdout.replace(/\r/g, '').split('\n').filter(Boolean);
+    expect(lines[0]).to.match(/^usage: myapp /);
+    expect(Math.max(...lines.map((line) => line.length))).to.be.at.most(50).and.to.be.at.least(40);
+  });
+});

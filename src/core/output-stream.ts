@@ -24,6 +24,16 @@ export class OutputStream extends EventEmitter implements NodeJS.WritableStream 
     super();
   }
 
+  /**
+   * The terminal's width when the descriptor is a terminal (help wraps to it),
+   * else undefined. Only then is the process's own stream set up, to ask.
+   */
+  get columns(): number | undefined {
+    const { isatty } = require('node:tty') as typeof import('node:tty');
+    if (!isatty(this.fd)) return undefined;
+    return (this.fd === 1 ? process.stdout : process.stderr).columns;
+  }
+
   write(chunk: string | Uint8Array, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
     const done = typeof encoding === 'function' ? encoding : callback;
     const data = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
