@@ -5,7 +5,7 @@
 import './core/metadata-polyfill';
 import { defineBuiltinExtension } from './core/extension';
 
-export { App } from './core/app';
+export { App, TOKENS } from './core/app';
 export type { AppOptions, HookTuple, Class, Provider } from './core/app';
 export { Config, defaults } from './core/config';
 export type { ConfigData, MergeOptions } from './core/config';

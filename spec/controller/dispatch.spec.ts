@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { injectable, inject } from 'tsyringe';
-import { App, Config, Controller, Expose, FrameworkError, Logger, arg } from 'mortar';
+import { App, Config, Controller, Expose, FrameworkError, Logger, TOKENS, arg } from 'mortar';
 import { TextSink } from '../helpers/streams';
 
 /** Runs an app's main() in this process and returns what a user would see. */
@@ -47,6 +47,24 @@ describe('dispatch and dependency injection', () => {
       @Controller({ label: 'base' })
       class Base {
         constructor(app: App, config: Config, log: Logger) {
+          seen = [app, config, log];
+        }
+        @Expose()
+        show(): void {}
+      }
+      const { code, app } = await runApp([Base], ['show']);
+      expect(code).to.equal(0);
+      expect(seen).to.have.length(3);
+      expect(seen[0]).to.equal(app);
+      expect(seen[1]).to.equal(app.config);
+      expect(seen[2]).to.equal(app.log);
+    });
+
+    it('injects the App, its Config and its Logger by token too', async () => {
+      let seen: unknown[] = [];
+      @Controller({ label: 'base' })
+      class Base {
+        constructor(@inject(TOKENS.app) app: unknown, @inject(TOKENS.config) config: unknown, @inject(TOKENS.log) log: unknown) {
           seen = [app, config, log];
         }
         @Expose()

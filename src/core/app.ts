@@ -49,6 +49,16 @@ export interface AppOptions {
 
 const LABEL = /^[a-z][a-z0-9_-]*$/i;
 
+/**
+ * Injection tokens for the app's own objects, for code that injects by token
+ * (`@inject(TOKENS.log) log: Logger`) rather than by class.
+ */
+export const TOKENS = Object.freeze({
+  app: Symbol.for('mortar.App'),
+  config: Symbol.for('mortar.Config'),
+  log: Symbol.for('mortar.Logger'),
+});
+
 /** A factory for a value that controllers can have injected. */
 export type Provider = () => unknown;
 
@@ -109,9 +119,9 @@ export class App {
     if (this.version !== undefined) {
       this.globals.push(arg(['--version'], { action: 'store_true', help: "show the program's version and exit" }));
     }
-    this.provide(App, () => this);
-    this.provide(Config, () => this.config);
-    this.provide(Logger, () => this.log);
+    for (const token of [App, TOKENS.app]) this.provide(token, () => this);
+    for (const token of [Config, TOKENS.config]) this.provide(token, () => this.config);
+    for (const token of [Logger, TOKENS.log]) this.provide(token, () => this.log);
   }
 
   /** Where command output goes: `options.stdout`, else the process's standard output (written synchronously). */
