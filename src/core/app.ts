@@ -158,9 +158,7 @@ export class App {
     if (!this.tsyringeContainer) {
       const tsyringe = require('tsyringe') as typeof import('tsyringe');
       const container = this.options.container ?? tsyringe.container.createChildContainer();
-      for (const [token, provider] of this.providers) {
-        container.register(token as InjectionToken, { useFactory: () => provider() });
-      }
+      for (const [token, provider] of this.providers) register(container, token, provider);
       this.tsyringeContainer = container;
     }
     return this.tsyringeContainer;
@@ -172,7 +170,7 @@ export class App {
    */
   provide(token: unknown, provider: Provider): void {
     this.providers.set(token, provider);
-    this.tsyringeContainer?.register(token as InjectionToken, { useFactory: () => provider() });
+    if (this.tsyringeContainer) register(this.tsyringeContainer, token, provider);
   }
 
   /** The provider registered for a token, if any. */
@@ -219,7 +217,7 @@ export class App {
     if (this.options.handleSignals ?? true) this.signals.install();
     await this.hooks.run('pre_setup', this);
     for (const spec of this.options.extensions ?? []) await this.loadExtension(spec);
-    this.extensionDefaults = Object.fromEntries(this.config.getSections().map((name) => [name, this.config.getSection(name)]));
+    this.extensionDefaults = this.config.toObject();
     this.setupConfig();
     this.setupLog();
     await this.hooks.run('post_setup', this);
@@ -304,7 +302,7 @@ export class App {
    * stays in force and the error is thrown.
    */
   reloadConfig(): void {
-    const previous = Object.fromEntries(this.config.getSections().map((name) => [name, this.config.getSection(name)]));
+    const previous = this.config.toObject();
     this.config.clear();
     this.config.merge(this.extensionDefaults);
     try {
@@ -375,4 +373,8 @@ export class App {
       if (signal) processExit.raise(signal);
     }
   }
+}
+
+function register(container: DependencyContainer, token: unknown, provider: Provider): void {
+  container.register(token as InjectionToken, { useFactory: () => provider() });
 }

@@ -51,6 +51,11 @@ export class Config {
     return Object.fromEntries(this.sections.get(section) ?? []);
   }
 
+  /** A copy of the whole config as `{ section: { key: value } }`. */
+  toObject(): ConfigData {
+    return Object.fromEntries([...this.sections.keys()].map((name) => [name, this.getSection(name)]));
+  }
+
   /** The names of every section. */
   getSections(): string[] {
     return [...this.sections.keys()];
