@@ -3,30 +3,14 @@ import { resolve } from 'node:path';
 import type * as ArgModule from '../../dist/controller/arg';
 import type * as HelpModule from '../../dist/controller/help';
 import type { CommandNode, ControllerNode } from '../../dist/controller/tree';
+import { BaseController, command, level } from '../helpers/tree';
 
 // The compiled library: this spec runs from build/spec/controller, the library lives in dist/.
 const DIST = resolve(__dirname, '../../../dist');
 const { arg } = require(`${DIST}/controller/arg`) as typeof ArgModule;
 const { formatHelp, formatUsage } = require(`${DIST}/controller/help`) as typeof HelpModule;
 
-class BaseController {}
 
-function command(label: string, options: Partial<CommandNode> = {}): CommandNode {
-  return { label, aliases: [], hide: false, arguments: [], method: label, controller: BaseController, ...options };
-}
-
-function level(label: string, options: Partial<ControllerNode> = {}): ControllerNode {
-  return {
-    label,
-    aliases: [],
-    hide: false,
-    arguments: [],
-    commands: [],
-    children: [],
-    controller: BaseController,
-    ...options,
-  };
-}
 
 const migrate = command('migrate', {
   help: 'Apply the pending migrations to the database schema, one at a time, in the order they were written.',

@@ -5,6 +5,7 @@ import type * as ParserModule from '../../dist/controller/parser';
 import type * as HelpModule from '../../dist/controller/help';
 import type * as ErrorsModule from '../../dist/core/errors';
 import type { CommandNode, ControllerNode, ParsedCommandLine } from '../../dist/controller/tree';
+import { BaseController, command, level } from '../helpers/tree';
 import type { UsageError as UsageErrorType } from '../../dist/core/errors';
 
 // The compiled library: this spec runs from build/spec/controller, the library lives in dist/.
@@ -14,28 +15,11 @@ const { parseCommandLine } = require(`${DIST}/controller/parser`) as typeof Pars
 const { formatUsage } = require(`${DIST}/controller/help`) as typeof HelpModule;
 const { UsageError } = require(`${DIST}/core/errors`) as typeof ErrorsModule;
 
-class BaseController {}
 class StatusController {}
 class DbController {}
 class ReplicaController {}
 class DebugToolsController {}
 
-function command(label: string, options: Partial<CommandNode> = {}): CommandNode {
-  return { label, aliases: [], hide: false, arguments: [], method: label, controller: BaseController, ...options };
-}
-
-function level(label: string, options: Partial<ControllerNode> = {}): ControllerNode {
-  return {
-    label,
-    aliases: [],
-    hide: false,
-    arguments: [],
-    commands: [],
-    children: [],
-    controller: BaseController,
-    ...options,
-  };
-}
 
 /**
  * myapp                      -f/--foo, -C, -v (count), -I (append), --no-cache, --color (embedded)
