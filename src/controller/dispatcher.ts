@@ -16,7 +16,7 @@ export async function dispatch(app: App): Promise<number> {
   app.pargs = parsed.pargs;
   applyToConfig(app, parsed);
   await app.hooks.run('post_argument_parsing', app);
-  if (parsed.pargs.version === true && parsed.pargs.help !== true) {
+  if (app.version !== undefined && parsed.pargs.version === true && parsed.pargs.help !== true) {
     app.stdout.write(`${app.label} ${app.version}\n`);
     return 0;
   }

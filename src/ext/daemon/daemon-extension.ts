@@ -43,10 +43,13 @@ export const DaemonExtension: Extension = {
     app.extend('daemonize', (options?: DaemonizeOptions) => service.daemonize(options));
     app.hooks.register(
       'pre_close',
-      function daemonAbandonIfNotReady() {
+      function daemonClosing() {
         service.stopping();
+        // A daemon child closing before it was ready tells its invoker why (a no-op otherwise).
         const failure = app.lastError;
-        service.abandon(failure instanceof Error ? failure.message : failure === undefined ? 'The daemon closed before it was ready.' : String(failure));
+        const reason =
+          failure === undefined ? 'The daemon closed before it was ready.' : failure instanceof Error ? failure.message : String(failure);
+        service.abandon(reason);
       },
       { weight: -1000 },
     );
