@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { FrameworkError } from '../../core/errors';
+import { describeSystemError } from '../../core/system-error';
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
@@ -257,18 +258,8 @@ function describe(error: unknown, path: string): string {
       return `directory ${dirname(path)} does not exist`;
     case 'ENOTDIR':
       return `a component of ${dirname(path)} is not a directory`;
-    case 'EACCES':
-      return 'permission denied';
-    case 'EPERM':
-      return 'operation not permitted';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'ENOSPC':
-      return 'no space left on device';
-    case 'ELOOP':
-      return 'too many symbolic links';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return describeSystemError(error);
   }
 }
 
