@@ -93,15 +93,15 @@ class DaemonRunner {
   }
 
   /**
-   * Ends every daemon this case started (by pid: the one its pid file names and any process
-   * carrying its pid file in its environment), then makes sure the pid file is gone.
+   * Ends every daemon this case started (by pid: every process carrying its pid file in its
+   * environment), then makes sure the pid file is gone.
    * Resolves to { outcomes, leftPidFile }.
    */
   async stop(daemonCase) {
     const pidFile = this.pidFileOf(daemonCase);
+    // Only processes carrying this run's pid file in their environment are ours: the pid the
+    // file names may have been handed to another process, so it is never signalled on its own.
     const pids = new Set(processesWithEnv(daemonCase.pidFileEnv, pidFile));
-    const named = inspectPidFile(pidFile, -1);
-    if (named.pid !== undefined && isAlive(named.pid)) pids.add(named.pid);
     const outcomes = [];
     for (const pid of pids) outcomes.push(await stopPid(pid));
     const leftPidFile = fs.existsSync(pidFile);

@@ -150,6 +150,7 @@ async function waitUntil(predicate, timeoutMs, stepMs = 5) {
  * or a zombie, SIGKILL after `graceMs`. Resolves to 'not running', 'terminated', 'killed' or 'survived'.
  */
 async function stopPid(pid, graceMs = 3_000) {
+  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid) throw new Error(`refusing to signal pid ${pid}`);
   if (!isAlive(pid)) return 'not running';
   try {
     process.kill(pid, 'SIGTERM');

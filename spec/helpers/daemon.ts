@@ -29,7 +29,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { cleanEnv, isAlive, waitUntil, RunningChild, type ChildResult } from './process';
+import { cleanEnv, isAlive, signalOwn, waitUntil, RunningChild, type ChildResult } from './process';
 
 export { isAlive, waitUntil };
 
@@ -321,10 +321,19 @@ export class DaemonSandbox {
     return found;
   }
 
-  /** Sends `signal` to a process started in this sandbox, by pid, and waits until it is gone (a zombie counts as gone). */
-  async signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 5000): Promise<void> {
+  /**
+   * Sends `signal` to a process started in this sandbox, by pid; throws,
+   * signalling nothing, when the pid is not one of the sandbox's processes
+   * (pid 1, a stranger, a group, a pid a failed start left as -1).
+   */
+  signal(pid: number, signal: NodeJS.Signals): void {
+    signalOwn(pid, signal, (candidate) => this.isMarked(candidate));
     this.knownPids.add(pid);
-    process.kill(pid, signal);
+  }
+
+  /** {@link signal}, then waits until the process is gone (a zombie counts as gone). */
+  async signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 5000): Promise<void> {
+    this.signal(pid, signal);
     await waitUntil(() => !isAlive(pid), `pid ${pid} to end after ${signal}`, timeoutMs);
   }
 
@@ -336,13 +345,7 @@ export class DaemonSandbox {
    */
   async cleanUp(): Promise<void> {
     for (const child of [...this.invocations.splice(0).map((invocation) => invocation.child), ...this.helpers.splice(0)]) {
-      if (child.isRunning) {
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          // it exited meanwhile
-        }
-      }
+      child.kill('SIGKILL');
       if (child.process.exitCode === null && child.process.signalCode === null) await once(child.process, 'exit');
       for (const stream of child.process.stdio) stream?.destroy();
     }
@@ -354,9 +357,9 @@ export class DaemonSandbox {
   private async end(pid: number): Promise<void> {
     const send = (signal: NodeJS.Signals): void => {
       try {
-        if (this.isMarked(pid)) process.kill(pid, signal);
+        this.signal(pid, signal);
       } catch {
-        // gone meanwhile
+        // no longer one of ours: gone, or its pid already reused
       }
     };
     if (!isAlive(pid)) return;

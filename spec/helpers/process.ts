@@ -63,6 +63,38 @@ export function isAlive(pid: number): boolean {
   return state !== 'Z' && state !== 'X';
 }
 
+/**
+ * Sends `signal` to `pid`, but only to a process the test itself started:
+ * never to pid 0, 1 or a negative pid (a process group, or every process),
+ * never to this process or its group leader, and only when `isOwn(pid)`
+ * confirms the process is the test's (an unreaped child of ours, or a
+ * process whose command line carries the test's marker). A pid read from a
+ * pid file may name pid 1 or a stranger, so a refusal throws instead of
+ * signalling. A process that is already gone is not an error.
+ */
+export function signalOwn(pid: number, signal: NodeJS.Signals, isOwn: (pid: number) => boolean): void {
+  if (!Number.isSafeInteger(pid) || pid <= 1) throw new Error(`refusing to send ${signal} to pid ${pid}: not a single process of this test`);
+  if (pid === process.pid || pid === processGroup()) {
+    throw new Error(`refusing to send ${signal} to pid ${pid}: it is the test runner or its process group leader`);
+  }
+  if (!isOwn(pid)) throw new Error(`refusing to send ${signal} to pid ${pid}: not a process this test started`);
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** This process's group id (field 5 of `/proc/self/stat`), or undefined without /proc. */
+function processGroup(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves when `predicate` holds, polling every `intervalMs`; rejects after `timeoutMs` with `what` in the message. */
 export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 5000, intervalMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -106,9 +138,13 @@ export class RunningChild {
     return this.process.exitCode === null && this.process.signalCode === null;
   }
 
-  /** Sends a signal to the child, by pid. */
+  /**
+   * Sends a signal to the child, by pid, while node has not reaped it (so the
+   * pid cannot have been handed to another process); a no-op afterwards.
+   */
   kill(signal: NodeJS.Signals): void {
-    globalThis.process.kill(this.pid, signal);
+    if (!this.isRunning) return;
+    signalOwn(this.pid, signal, () => this.isRunning);
   }
 
   /** Resolves to how the child ended; rejects (leaving the child running) when it takes longer than `timeoutMs`. */
@@ -175,13 +211,7 @@ export class ChildProcesses {
   async endAll(): Promise<void> {
     for (const running of this.children.splice(0)) {
       if (running.process.pid === undefined) continue;
-      if (running.isRunning) {
-        try {
-          process.kill(running.pid, 'SIGKILL');
-        } catch {
-          // it exited in the meantime
-        }
-      }
+      running.kill('SIGKILL');
       try {
         await running.waitForExit(5000);
       } catch {

@@ -37,7 +37,7 @@ describe('closeInheritedFds', () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
         try {
-          process.kill(child.pid!, 'SIGKILL');
+          child.kill('SIGKILL');
         } catch {
           // exited meanwhile
         }

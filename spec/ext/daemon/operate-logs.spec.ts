@@ -49,7 +49,7 @@ describe('operating a daemon: log files and SIGHUP', function () {
     const rotated = sandbox.path('myapp.log.1');
     renameSync(logFile, rotated);
 
-    process.kill(pid, 'SIGHUP');
+    sandbox.signal(pid, 'SIGHUP');
     const fresh = await waitForText(logFile, infoLine('configuration reloaded'));
 
     expect(isAlive(pid), 'the daemon still runs after SIGHUP').to.equal(true);
@@ -67,7 +67,7 @@ describe('operating a daemon: log files and SIGHUP', function () {
     await waitForText(logFile, infoLine(`running as pid ${pid}`));
     renameSync(logFile, sandbox.path('myapp.log.1'));
 
-    process.kill(pid, 'SIGHUP');
+    sandbox.signal(pid, 'SIGHUP');
     await waitUntil(() => exists(logFile) || exists(sandbox.path('work', 'myapp.log')), 'a new log file after SIGHUP');
     expect(exists(sandbox.path('work', 'myapp.log')), `a log file was created in [daemon] dir ${work}`).to.equal(false);
     await waitForText(logFile, infoLine('configuration reloaded'));
@@ -80,7 +80,7 @@ describe('operating a daemon: log files and SIGHUP', function () {
     await waitForText(logFile, infoLine('greeting is hello'));
 
     writeFileSync(conf, '[myapp]\ngreeting = bonjour\n');
-    process.kill(pid, 'SIGHUP');
+    sandbox.signal(pid, 'SIGHUP');
     await waitForText(logFile, infoLine('greeting is bonjour'));
     expect(isAlive(pid), 'the daemon still runs after SIGHUP').to.equal(true);
   });
@@ -100,7 +100,7 @@ describe('operating a daemon: log files and SIGHUP', function () {
     const pid = await startDaemon(NO_RELOAD, { MYAPP_LOG_FILE: logFile });
     await waitForText(logFile, infoLine(`running as pid ${pid}`));
 
-    process.kill(pid, 'SIGHUP');
+    sandbox.signal(pid, 'SIGHUP');
     await waitUntil(() => !isAlive(pid), `daemon ${pid} to end after SIGHUP`);
     expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
     expect(readIfExists(logFile), 'the log file').to.match(infoLine('stopping'));

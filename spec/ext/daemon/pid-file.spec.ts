@@ -30,7 +30,7 @@ describe('PidFile', () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
         try {
-          process.kill(child.pid!, 'SIGKILL');
+          child.kill('SIGKILL');
         } catch {
           // exited meanwhile
         }
