@@ -115,7 +115,7 @@ function formatText(data) {
     `  \`node -e "setInterval(...)"\` ${data.idleMs} ms after spawn. peak RSS of a daemon row is its invoker's.`,
     '- 1,000 commands: 100 nested controllers × 10 commands in one generated module; its budget compares its median',
     '  with the 1-command app\'s (same shape, measured in the same loop).',
-    '- ref: rows are reference points, not frameworks: mortar\'s four dependencies loaded eagerly; a',
+    '- ref: rows are reference points, not frameworks: mortar\'s three dependencies loaded eagerly; a',
     '  dependency-free hand-written daemon start (re-exec, setsid, readiness pipe, pid file); and the scale apps',
     '  with mortar replaced by no-op decorators, i.e. what compiling and decorating the user\'s own module costs.',
     '  mortar\'s own cost for 1,000 commands is (mortar 1,000 − ref 1,000) against (mortar 1 − ref 1).',

@@ -210,36 +210,26 @@ describe('Config', () => {
       expect(await app.main()).to.equal(1);
       expect(stderr.text).to.equal(`t: error: Malformed config file ${bad}, line 4: unclosed section header '[section'.\n`);
     });
+
+    it('fails main() on a key given twice, naming both lines', async () => {
+      const bad = file('twice.conf', '[daemon]\npid_file = /run/a.pid\nuser = nobody\nPID_FILE: /run/b.pid\n');
+      const app = makeApp([], { configFiles: [bad] });
+      expect(await app.main()).to.equal(1);
+      expect(stderr.text).to.equal(`t: error: Malformed config file ${bad}, line 4: duplicate key 'pid_file' in [daemon] (first on line 2).\n`);
+    });
+
+    it('reads the same section and key in two files without complaint, the later file winning', async () => {
+      const first = file('first.conf', '[s]\na = 1\nb = 1\n');
+      const second = file('second.conf', '[s]\nb = 2\n');
+      const app = makeApp([], { configFiles: [first, second] });
+      await app.setup();
+      expect(app.config.getSection('s')).to.deep.equal({ a: '1', b: '2' });
+    });
   });
 
-  describe('INI rules', () => {
-    it('skips comment lines starting with # or ;, also when indented', () => {
-      const config = parsed('# a comment\n; another\n[s]\n  # indented\n\t; tabbed\na = 1\n#b = 2\n;c = 3\n');
-      expect(config.getSection('s')).to.deep.equal({ a: '1' });
-    });
-
-    it('ends a value at an inline # or ;', () => {
-      const config = parsed('[s]\na = 1 # note\nb = x;y\nc = x#y\nd = value ; note\n');
-      expect(config.getSection('s')).to.deep.equal({ a: '1', b: 'x', c: 'x', d: 'value' });
-    });
-
-    it('keeps # and ; written \\# and \\;', () => {
-      const config = parsed('[s]\na = a\\#b\nb = x\\;y\nc = \\#1\n');
-      expect(config.getSection('s')).to.deep.equal({ a: 'a#b', b: 'x;y', c: '#1' });
-    });
-
-    it('keeps # and ; inside a double- or single-quoted value, without the quotes', () => {
-      const config = parsed(`[s]\na = "a # b"\nb = 'x;y'\nc = "  padded  "\n`);
-      expect(config.getSection('s')).to.deep.equal({ a: 'a # b', b: 'x;y', c: '  padded  ' });
-    });
-
-    it('keeps a quoted "true" or \'false\' a string', () => {
-      const config = parsed(`[s]\na = "true"\nb = 'false'\nc = true\n`);
-      expect(config.getSection('s')).to.deep.equal({ a: 'true', b: 'false', c: true });
-    });
-
-    it('makes true and false booleans and leaves every other value a string', () => {
-      const config = parsed('[s]\nt = true\nf = false\nupper = TRUE\nyes = yes\none = 1\numask = 027\nten = 10\nfloat = 1.5\nnull = null\n');
+  describe('values read from files', () => {
+    it("are text, except true and false, which are booleans (a quoted \"true\" is text, quotes included)", () => {
+      const config = parsed(`[s]\nt = true\nf = false\nupper = TRUE\nyes = yes\none = 1\numask = 027\nfloat = 1.5\nquoted = "true"\nmulti = true\n  more\n`);
       expect(config.getSection('s')).to.deep.equal({
         t: true,
         f: false,
@@ -247,70 +237,188 @@ describe('Config', () => {
         yes: 'yes',
         one: '1',
         umask: '027',
-        ten: '10',
         float: '1.5',
-        null: 'null',
+        quoted: '"true"',
+        multi: 'true\nmore',
       });
     });
 
-    it('makes a bare key true and an empty value an empty string', () => {
-      const config = parsed('[s]\nflag\nempty =\n');
-      expect(config.getSection('s')).to.deep.equal({ flag: true, empty: '' });
-    });
-
-    it('trims keys and values, and keeps = signs after the first in the value', () => {
-      const config = parsed('[s]\n   key   =    spaced value   \nurl = a=b=c\n');
-      expect(config.getSection('s')).to.deep.equal({ key: 'spaced value', url: 'a=b=c' });
-    });
-
-    it('reads CRLF line endings', () => {
-      const config = parsed('[s]\r\na = 1\r\nb = two\r\n');
-      expect(config.getSection('s')).to.deep.equal({ a: '1', b: 'two' });
-    });
-
-    it('makes [log.logging] one flat section of that name', () => {
-      const config = parsed('[log.logging]\nlevel = debug\n[log]\nfile = x.log\n');
-      expect(config.getSections()).to.deep.equal(['log.logging', 'log']);
-      expect(config.get('log.logging', 'level')).to.equal('debug');
-      expect(config.getSection('log')).to.deep.equal({ file: 'x.log' });
-    });
-
-    it('merges a repeated section, the later value of a key winning', () => {
-      const config = parsed('[s]\na = 1\nb = 1\n[t]\nc = 1\n[s]\nb = 2\n');
-      expect(config.getSection('s')).to.deep.equal({ a: '1', b: '2' });
-    });
-
-    it('allows a comment after a section header', () => {
-      expect(parsed('[s] # the s section\na = 1\n').getSection('s')).to.deep.equal({ a: '1' });
-    });
-
-    it('merges a file over what is there', () => {
+    it('merge over what is there', () => {
       const config = new Config();
       config.merge({ s: { a: 'code', b: 'code' } });
-      config.parseFile(file('over.conf', '[s]\nb = file\n'));
+      config.parseFile(file('over.conf', '[s]\nB = file\n'));
       expect(config.getSection('s')).to.deep.equal({ a: 'code', b: 'file' });
     });
 
-    for (const [what, text, line, message] of [
-      ['a key before any section', '# header\n\nkey = value\n[s]\n', 3, "key 'key' is outside any [section]"],
-      ['a bare key before any section', 'flag\n', 1, "key 'flag' is outside any [section]"],
-      ['an unclosed [section', '[s]\na = 1\n[section\n', 3, "unclosed section header '[section'"],
-      ['text after a section header', '[s] x\n', 1, "unexpected text after the section header '[s] x'"],
-      ['an empty section name', '[s]\n[  ]\n', 2, 'empty section name'],
-      ['a missing key', '[s]\n = value\n', 2, "missing key before '='"],
-    ] as const) {
-      it(`refuses ${what}, naming the file and the line`, () => {
-        const path = file('bad.conf', text);
-        const error = thrownBy(() => new Config().parseFile(path));
-        expect(error).to.be.instanceOf(FrameworkError).with.property('message', `Malformed config file ${path}, line ${line}: ${message}.`);
-      });
-    }
-
-    it('changes nothing when a file is malformed', () => {
+    it('change nothing when the file is malformed', () => {
       const config = new Config();
       config.merge({ s: { a: 'code' } });
-      thrownBy(() => config.parseFile(file('bad.conf', '[s]\na = file\n[broken\n')));
-      expect(config.getSection('s')).to.deep.equal({ a: 'code' });
+      thrownBy(() => config.parseFile(file('bad.conf', '[s]\na = file\n[t]\nx = 1\nx = 2\n')));
+      expect(config.toObject()).to.deep.equal({ s: { a: 'code' } });
+    });
+  });
+
+  describe('[DEFAULT]', () => {
+    it('gives its keys to every section that lacks them, and is not a section itself', () => {
+      const config = parsed('[DEFAULT]\ndir = /srv\nlevel = info\n[a]\nx = 1\n[b]\ndir = /own\n');
+      expect(config.getSections()).to.deep.equal(['a', 'b']);
+      expect(config.getSection('a')).to.deep.equal({ x: '1', dir: '/srv', level: 'info' });
+      expect(config.getSection('b')).to.deep.equal({ dir: '/own', level: 'info' });
+      expect(config.get('a', 'dir')).to.equal('/srv');
+      expect(config.has('a', 'dir')).to.equal(true);
+      expect(config.has('DEFAULT')).to.equal(false);
+      expect(config.get('nosuch', 'dir')).to.equal(undefined);
+      expect(config.getSection('DEFAULT')).to.deep.equal({ dir: '/srv', level: 'info' });
+    });
+
+    it('reaches sections that come from code or later files, multi-line values included', () => {
+      const config = new Config();
+      config.merge({ code: { own: 'x' } });
+      config.parseFile(file('a.conf', '[DEFAULT]\nhosts =\n  a\n  b\n'));
+      config.parseFile(file('b.conf', '[later]\nown = y\n'));
+      expect(config.getSection('code')).to.deep.equal({ own: 'x', hosts: '\na\nb' });
+      expect(config.getSection('later')).to.deep.equal({ own: 'y', hosts: '\na\nb' });
+    });
+
+    it("ranks above code defaults (mortar's own [daemon] and [log] included) and below any section's value from a file or the environment", async () => {
+      const conf = file('t.conf', '[DEFAULT]\ndir = /srv\nfoo = from default\nuser = from default\n[srv]\nuser = own\n');
+      process.env.T_SRV_FOO = 'env';
+      const app = makeApp([], {
+        extensions: ['daemon'],
+        controllers: [BaseController],
+        configDefaults: { srv: { dir: '/code', foo: 'code', user: 'code' } },
+        configFiles: [conf],
+      });
+      await app.setup();
+      expect(app.config.getSection('srv')).to.deep.equal({ dir: '/srv', foo: 'env', user: 'own' });
+      expect(app.config.get('daemon', 'dir')).to.equal('/srv');
+      expect(app.config.get('daemon', 'user')).to.equal('from default');
+      expect(app.config.get('base', 'foo')).to.equal('from default');
+      expect(app.config.get('log', 'level')).to.equal('info');
+    });
+
+    it('takes the later file\'s value for a key of [DEFAULT] given in two files', () => {
+      const config = new Config();
+      config.parseFile(file('a.conf', '[DEFAULT]\nd = one\n[s]\n'));
+      config.parseFile(file('b.conf', '[DEFAULT]\nd = two\n'));
+      expect(config.get('s', 'd')).to.equal('two');
+    });
+
+    it('survives toObject() and merge(): the same config, with inherited keys still inherited', () => {
+      const config = parsed('[DEFAULT]\nd = x\n[s]\na = 1\n');
+      const copy = new Config();
+      copy.merge(config.toObject());
+      expect(config.toObject()).to.deep.equal({ DEFAULT: { d: 'x' }, s: { a: '1' } });
+      copy.set('DEFAULT', 'd', 'changed');
+      expect(copy.get('s', 'd')).to.equal('changed');
+    });
+  });
+
+  describe('[log.logging], Cement\'s name for [log]', () => {
+    it('is read as [log]', () => {
+      const config = parsed('[log.logging]\nlevel = debug\nfile = x.log\n');
+      expect(config.getSections()).to.deep.equal(['log']);
+      expect(config.getSection('log')).to.deep.equal({ level: 'debug', file: 'x.log' });
+      expect(config.get('log.logging', 'level')).to.equal('debug');
+      expect(config.has('log.logging', 'file')).to.equal(true);
+    });
+
+    it('gives way to [log] in the same file, key by key', () => {
+      const config = parsed('[log]\nlevel = error\n[log.logging]\nlevel = debug\nfile = x.log\n');
+      expect(config.getSection('log')).to.deep.equal({ level: 'error', file: 'x.log' });
+      const reversed = parsed('[log.logging]\nlevel = debug\n[log]\nlevel = error\n');
+      expect(reversed.getSection('log')).to.deep.equal({ level: 'error' });
+    });
+
+    it('follows file order across files, like any key', () => {
+      const config = new Config();
+      config.parseFile(file('a.conf', '[log]\nlevel = error\n'));
+      config.parseFile(file('b.conf', '[log.logging]\nlevel = debug\n'));
+      expect(config.get('log', 'level')).to.equal('debug');
+    });
+
+    it("sets the app's log level and file", async () => {
+      const log = join(dir, 'app.log');
+      const conf = file('t.conf', `[log.logging]\nlevel: WARNING\nfile: ${log}\n`);
+      const app = makeApp([], { configFiles: [conf] });
+      await app.setup();
+      expect(app.log.getLevel()).to.equal('warning');
+      expect(app.log.getFile()).to.equal(log);
+      await app.close();
+    });
+  });
+
+  describe('typed getters', () => {
+    function config(values: Record<string, unknown>): Config {
+      const made = new Config();
+      made.merge({ s: values });
+      return made;
+    }
+
+    it('getBoolean() reads booleans and what configparser reads as one, in any case', () => {
+      const made = config({ t: true, f: false, yes: 'Yes', no: 'NO', on: 'on', off: 'Off', one: '1', zero: '0', tt: 'TRUE', ff: ' false ' });
+      expect(['t', 'yes', 'on', 'one', 'tt'].map((key) => made.getBoolean('s', key))).to.deep.equal([true, true, true, true, true]);
+      expect(['f', 'no', 'off', 'zero', 'ff'].map((key) => made.getBoolean('s', key))).to.deep.equal([false, false, false, false, false]);
+    });
+
+    it('getNumber() and getInteger() read numbers and decimal text', () => {
+      const made = config({ n: 8, text: '8080', neg: '-1.5', point: '.5', exp: '1e3', padded: ' 42 ', zeros: '010' });
+      expect(['n', 'text', 'neg', 'point', 'exp', 'padded', 'zeros'].map((key) => made.getNumber('s', key))).to.deep.equal([8, 8080, -1.5, 0.5, 1000, 42, 10]);
+      expect(['n', 'text', 'padded', 'zeros'].map((key) => made.getInteger('s', key))).to.deep.equal([8, 8080, 42, 10]);
+      expect(config({ plus: '+7', minus: '-7' }).getInteger('s', 'plus')).to.equal(7);
+    });
+
+    it('getList() reads a multi-line value one item per line, and an array from code', () => {
+      const made = parsed('[s]\nhosts =\n  alpha\n\n  beta gamma\n  ; a comment line\n  delta\none = single\n');
+      expect(made.getList('s', 'hosts')).to.deep.equal(['alpha', 'beta gamma', 'delta']);
+      expect(made.getList('s', 'one')).to.deep.equal(['single']);
+      expect(config({ list: ['a', 'b'] }).getList('s', 'list')).to.deep.equal(['a', 'b']);
+    });
+
+    it('give the fallback (or undefined) for an absent key or section, and for an empty value', () => {
+      const made = config({ empty: '', blank: '  ', nothing: null });
+      for (const key of ['missing', 'empty', 'blank', 'nothing']) {
+        expect(made.getBoolean('s', key, true), key).to.equal(true);
+        expect(made.getNumber('s', key, 3), key).to.equal(3);
+        expect(made.getInteger('s', key, 4), key).to.equal(4);
+        expect(made.getList('s', key, ['x']), key).to.deep.equal(['x']);
+        expect(made.getNumber('s', key), key).to.equal(undefined);
+      }
+      expect(made.getBoolean('nosuch', 'key', false)).to.equal(false);
+    });
+
+    it('refuse anything else with one line naming the section, the key and the value', () => {
+      const made = config({ b: 'maybe', n: '12abc', i: '1.5', big: '9007199254740993', inf: 'Infinity', hex: '0x10', flag: true, list: { a: 1 } });
+      const cases: [() => unknown, string][] = [
+        [() => made.getBoolean('s', 'b'), "Invalid [s] b 'maybe': expected true or false (or yes/no, on/off, 1/0)."],
+        [() => made.getNumber('s', 'n'), "Invalid [s] n '12abc': expected a number."],
+        [() => made.getNumber('s', 'inf'), "Invalid [s] inf 'Infinity': expected a number."],
+        [() => made.getNumber('s', 'hex'), "Invalid [s] hex '0x10': expected a number."],
+        [() => made.getNumber('s', 'flag'), "Invalid [s] flag 'true': expected a number."],
+        [() => made.getInteger('s', 'i'), "Invalid [s] i '1.5': expected an integer."],
+        [() => made.getInteger('s', 'big'), "Invalid [s] big '9007199254740993': expected an integer."],
+        [() => made.getList('s', 'list'), "Invalid [s] list '[object Object]': expected text, one item per line."],
+      ];
+      for (const [get, message] of cases) expect(thrownBy(get)).to.be.instanceOf(FrameworkError).with.property('message', message);
+    });
+
+    it('name the file and line, the environment variable, or [DEFAULT], where the value came from', () => {
+      const path = file('t.conf', '[DEFAULT]\nretries = lots\n[s]\n\nport: eighty\nlines = a\n  b\n');
+      const made = new Config();
+      made.parseFile(path);
+      expect(thrownBy(() => made.getInteger('s', 'port'))).to.have.property('message', `Invalid [s] port 'eighty' (${path}, line 5): expected an integer.`);
+      expect(thrownBy(() => made.getInteger('s', 'retries'))).to.have.property(
+        'message',
+        `Invalid [s] retries 'lots' ([DEFAULT] in ${path}, line 2): expected an integer.`,
+      );
+      expect(thrownBy(() => made.getNumber('s', 'lines'))).to.have.property('message', `Invalid [s] lines 'a\\nb' (${path}, line 6): expected a number.`);
+      made.applyEnvironment('t', { T_S_PORT: 'ninety' });
+      expect(thrownBy(() => made.getInteger('s', 'port'))).to.have.property(
+        'message',
+        "Invalid [s] port 'ninety' (environment variable T_S_PORT): expected an integer.",
+      );
+      made.set('s', 'port', 'x');
+      expect(made.origin('s', 'port')).to.equal(undefined);
     });
   });
 
@@ -345,11 +453,23 @@ describe('Config', () => {
       expect(config.getSection('s')).to.deep.equal({ new_key: 'v' });
     });
 
-    it('prefers the longest matching section: T_LOG_LOGGING_LEVEL is [log.logging] level', () => {
+    it('prefers the longest matching section: T_DB_REPLICA_HOST is [db.replica] host', () => {
       const config = new Config();
-      config.merge({ log: { level: 'info' }, 'log.logging': { level: 'info' } });
-      expect(config.applyEnvironment('t', { T_LOG_LOGGING_LEVEL: 'debug' })).to.deep.equal(['log.logging.level']);
+      config.merge({ db: { host: 'a' }, 'db.replica': { host: 'b' } });
+      expect(config.applyEnvironment('t', { T_DB_REPLICA_HOST: 'c' })).to.deep.equal(['db.replica.host']);
+      expect(config.get('db.replica', 'host')).to.equal('c');
+      expect(config.getSection('db')).to.deep.equal({ host: 'a' });
+    });
+
+    it("sets [log] from T_LOG_LEVEL or Cement's T_LOG_LOGGING_LEVEL, T_LOG_LEVEL winning when both are set", () => {
+      const config = new Config();
+      config.parseFile(file('t.conf', '[log.logging]\nlevel = info\n'));
+      expect(config.applyEnvironment('t', { T_LOG_LOGGING_LEVEL: 'error' })).to.deep.equal(['log.level']);
+      expect(config.get('log', 'level')).to.equal('error');
+      expect(config.applyEnvironment('t', { T_LOG_LEVEL: 'debug', T_LOG_LOGGING_LEVEL: 'error' })).to.deep.equal(['log.level']);
       expect(config.get('log.logging', 'level')).to.equal('debug');
+      expect(config.applyEnvironment('t', { T_LOG_LOGGING_LEVEL: 'warning', T_LOG_LEVEL: 'info' })).to.deep.equal(['log.level']);
+      expect(config.get('log', 'level')).to.equal('info');
       expect(config.getSection('log')).to.deep.equal({ level: 'info' });
     });
 

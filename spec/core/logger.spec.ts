@@ -74,7 +74,7 @@ describe('Logger', () => {
       expect(log.isEnabled('fatal')).to.equal(false);
     });
 
-    it('refuses an invalid [log] level at setup with a FrameworkError', async () => {
+    it('refuses an invalid [log] level at setup with a FrameworkError naming the file and line', async () => {
       const app = makeApp([], '[log]\nlevel = loud\n');
       let error: unknown;
       try {
@@ -84,19 +84,50 @@ describe('Logger', () => {
       }
       expect(error)
         .to.be.instanceOf(FrameworkError)
-        .with.property('message', "Invalid [log] level 'loud': use debug, info, warning, error or fatal.");
+        .with.property('message', `Invalid [log] level 'loud' (${join(dir, 't.conf')}, line 2): use debug, info, warning, error or fatal.`);
     });
 
     it('fails main() on an invalid [log] level with one line, exit 1', async () => {
-      const app = makeApp([], '[log]\nlevel = INFO\n');
+      const app = makeApp([], '[log]\nlevel = verbose\n');
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal("t: error: Invalid [log] level 'INFO': use debug, info, warning, error or fatal.\n");
+      expect(stderr.text).to.equal(`t: error: Invalid [log] level 'verbose' (${join(dir, 't.conf')}, line 2): use debug, info, warning, error or fatal.\n`);
+    });
+
+    it("reads a level in any case, Cement's deprecated WARN as warning, and an empty level as info", async () => {
+      for (const [written, level] of [['INFO', 'info'], ['Error', 'error'], ['WARN', 'warning'], ['warn', 'warning'], ['', 'info']]) {
+        const app = makeApp([], `[log]\nlevel = ${written}\n`);
+        await app.setup();
+        expect(app.log.getLevel(), written).to.equal(level);
+      }
+    });
+
+    it('reads to_console as a boolean (true/false, yes/no, on/off, 1/0), empty meaning the default, true', async () => {
+      for (const [written, toConsole] of [['no', false], ['Off', false], ['0', false], ['yes', true], ['', true]] as const) {
+        const app = makeApp([], `[log]\nto_console: ${written}\n`);
+        await app.setup();
+        stderr.text = '';
+        app.log.warning('w');
+        expect(stderr.text, written).to.equal(toConsole ? 'WARNING: w\n' : '');
+      }
     });
 
     it('refuses a [log] to_console that is not a boolean', async () => {
       const app = makeApp([], '[log]\nto_console = maybe\n');
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal("t: error: Invalid [log] to_console 'maybe': use true or false.\n");
+      expect(stderr.text).to.equal(
+        `t: error: Invalid [log] to_console 'maybe' (${join(dir, 't.conf')}, line 2): expected true or false (or yes/no, on/off, 1/0).\n`,
+      );
+    });
+
+    it("refuses Cement's rotate = true, which mortar does not do, and accepts rotate = false", async () => {
+      const app = makeApp([], '[log.logging]\nrotate = true\nmax_bytes = 512000\nmax_files = 4\n');
+      expect(await app.main()).to.equal(1);
+      expect(stderr.text).to.equal(
+        `t: error: Invalid [log.logging] rotate 'true' (${join(dir, 't.conf')}, line 2): ` +
+          'mortar does not rotate log files; rotate them with logrotate and SIGHUP (README, "Logs").\n',
+      );
+      const notRotating = makeApp([], '[log.logging]\nrotate = false\nmax_bytes = 512000\n');
+      await notRotating.setup();
     });
   });
 

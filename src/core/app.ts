@@ -4,6 +4,7 @@ import { arg } from '../controller/arg';
 import { controllerLabel, controllerOptions } from '../controller/registry';
 import type { ArgumentSpec } from '../controller/metadata';
 import { Config, type ConfigData } from './config';
+import { isUnset } from './config-value';
 import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
@@ -322,35 +323,44 @@ export class App {
   }
 
   private setupConfig(): void {
-    // Code defaults first, without replacing what extensions already put there.
-    this.config.merge({ [this.label]: {}, log: { level: 'info', file: '', to_console: true } }, { override: false });
-    if (this.options.configDefaults) this.config.merge(this.options.configDefaults);
+    // Code defaults, lowest first: what extensions put in, the app's, each controller's, mortar's [log].
+    const code = new Config();
+    code.merge(this.config.toObject());
+    code.addSection(this.label);
+    if (this.options.configDefaults) code.merge(this.options.configDefaults);
     for (const controller of this.controllers) {
       const defaults = controllerOptions(controller)?.configDefaults;
-      if (defaults) this.config.merge({ [controllerLabel(controller)]: defaults }, { override: false });
+      if (defaults) code.merge({ [controllerLabel(controller)]: defaults }, { override: false });
     }
+    code.merge({ log: { level: 'info', file: '', to_console: true } }, { override: false });
+    // Files come before code defaults are filled in, so that a file's [DEFAULT] reaches every key
+    // no file sets, as in Cement, whose extensions add their defaults after the files are read.
+    this.config.clear();
+    for (const name of code.getSections()) this.config.addSection(name);
     for (const file of this.options.configFiles ?? this.defaultConfigFiles()) {
       if (this.config.parseFile(file)) this.log.debug(`read config file ${file}`, 'core.config');
       else this.log.debug(`config file ${file} does not exist: skipped`, 'core.config');
     }
+    this.config.merge(code.toObject(), { override: false });
     for (const name of this.config.applyEnvironment(this.label, process.env)) {
       this.log.debug(`config ${name} set from the environment`, 'core.config');
     }
   }
 
   private setupLog(): void {
-    if (this.hasRawFlag('--debug')) this.config.set('log', 'level', 'debug');
-    if (this.hasRawFlag('--quiet')) this.config.set('log', 'to_console', false);
-    const level = this.config.get('log', 'level');
-    if (!isLogLevel(level)) {
-      throw new FrameworkError(`Invalid [log] level '${String(level)}': use debug, info, warning, error or fatal.`);
+    const { config } = this;
+    if (this.hasRawFlag('--debug')) config.set('log', 'level', 'debug');
+    if (this.hasRawFlag('--quiet')) config.set('log', 'to_console', false);
+    // Cement writes levels in capitals (level = INFO) and still accepts its deprecated WARN.
+    const written = config.get('log', 'level');
+    const level = isUnset(written) ? 'info' : typeof written === 'string' ? written.trim().toLowerCase().replace(/^warn$/, 'warning') : written;
+    if (!isLogLevel(level)) throw config.invalid('log', 'level', 'use debug, info, warning, error or fatal');
+    const toConsole = config.getBoolean('log', 'to_console', true);
+    const file = config.get('log', 'file') ?? '';
+    if (typeof file !== 'string') throw config.invalid('log', 'file', 'expected a path');
+    if (config.getBoolean('log', 'rotate', false)) {
+      throw config.invalid('log', 'rotate', 'mortar does not rotate log files; rotate them with logrotate and SIGHUP (README, "Logs")');
     }
-    const toConsole = this.config.get('log', 'to_console');
-    if (typeof toConsole !== 'boolean') {
-      throw new FrameworkError(`Invalid [log] to_console '${String(toConsole)}': use true or false.`);
-    }
-    const file = this.config.get('log', 'file') ?? '';
-    if (typeof file !== 'string') throw new FrameworkError(`Invalid [log] file '${String(file)}': expected a path.`);
     // Resolved now, so that reopening after a daemon changed directory finds the same file.
     this.log.configure({ level, toConsole, file: file && resolve(this.invocationDir, file) });
   }

@@ -1,5 +1,5 @@
 'use strict';
-// Reference point, not a framework: mortar's four runtime dependencies (from the root
+// Reference point, not a framework: mortar's three runtime dependencies (from the root
 // node_modules) loaded up front, as a framework that loads everything eagerly would, then `hello`.
 const { createRequire } = require('node:module');
 const path = require('node:path');
@@ -7,7 +7,6 @@ const path = require('node:path');
 const requireFromRoot = createRequire(path.join(__dirname, '..', '..', '..', 'package.json'));
 requireFromRoot('reflect-metadata');
 requireFromRoot('tsyringe');
-requireFromRoot('ini');
 requireFromRoot('posix');
 
 if (process.argv[2] === 'hello') {

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { App } from '../../core/app';
+import { isUnset } from '../../core/config-value';
 import { FrameworkError } from '../../core/errors';
 import { processExit } from '../../core/process-exit';
 import type { PidFile } from './pid-file';
@@ -76,6 +77,7 @@ export interface StopResult {
 }
 
 const NAMESPACE = 'ext.daemon';
+const DEFAULT_UMASK = 0o022;
 const POLL_MS = 25;
 
 /**
@@ -109,31 +111,34 @@ export class DaemonService {
     return this.app.pargs.daemon === true || this.app.hasRawFlag('--daemon');
   }
 
-  /** Reads and checks the `[daemon]` section. */
+  /**
+   * Reads and checks the `[daemon]` section. An empty value means the key's
+   * default (README, "The daemon extension"); a wrong one is an error naming
+   * the key, the value and the file and line it was read from.
+   */
   settings(): DaemonSettings {
     const config = this.app.config;
     const text = (key: string): string | undefined => {
       const value = config.get('daemon', key);
-      if (value === undefined || value === null || value === '') return undefined;
-      if (typeof value !== 'string' && typeof value !== 'number') {
-        throw new FrameworkError(`Invalid [daemon] ${key} '${String(value)}': expected text.`);
-      }
+      if (isUnset(value)) return undefined;
+      if (typeof value !== 'string' && typeof value !== 'number') throw config.invalid('daemon', key, 'expected text');
       return String(value);
     };
     const pidFile = text('pid_file');
-    const timeout = Number(text('ready_timeout') ?? 30);
-    if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new FrameworkError(`Invalid [daemon] ready_timeout '${text('ready_timeout')}': expected seconds, more than 0.`);
-    }
+    const readyTimeout = config.getNumber('daemon', 'ready_timeout', 30);
+    if (readyTimeout <= 0) throw config.invalid('daemon', 'ready_timeout', 'expected seconds, more than 0');
+    const written = config.get('daemon', 'umask');
+    const umask = isUnset(written) ? DEFAULT_UMASK : parts().toUmask(written);
+    if (umask === undefined) throw config.invalid('daemon', 'umask', parts().UMASK_EXPECTED);
     return {
       user: text('user'),
       group: text('group'),
       dir: resolve(this.app.invocationDir, text('dir') ?? '/'),
       pidFile: pidFile === undefined ? undefined : resolve(this.app.invocationDir, pidFile),
-      umask: parts().parseUmask(config.get('daemon', 'umask') ?? '022'),
+      umask,
       stdout: resolve(this.app.invocationDir, text('stdout') ?? '/dev/null'),
       stderr: resolve(this.app.invocationDir, text('stderr') ?? '/dev/null'),
-      readyTimeout: timeout,
+      readyTimeout,
     };
   }
 

@@ -1,0 +1,101 @@
+/**
+ * DaemonService.settings(): how the [daemon] section of a config file
+ * becomes the daemon's settings (in process; nothing is daemonized).
+ */
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, DaemonService, type AppOptions, type DaemonSettings } from 'mortar';
+import { TextSink } from '../../helpers/streams';
+
+describe('DaemonService.settings(): the [daemon] section', () => {
+  let dir: string;
+  let conf: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mortar-daemon-settings-'));
+    conf = join(dir, 'myapp.conf');
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The settings an app reading `text` as its config file gets. */
+  async function settingsFrom(text: string, options: AppOptions = {}): Promise<DaemonSettings> {
+    writeFileSync(conf, text);
+    const app = new App('myapp', {
+      argv: [],
+      extensions: ['daemon'],
+      configFiles: [conf],
+      stdout: new TextSink(),
+      stderr: new TextSink(),
+      handleSignals: false,
+      ...options,
+    });
+    await app.setup();
+    return (app.providerFor(DaemonService)!() as DaemonService).settings();
+  }
+
+  /** The message settings() fails with. */
+  async function failureFrom(text: string): Promise<string> {
+    try {
+      await settingsFrom(text);
+    } catch (error) {
+      expect(error).to.have.property('name', 'FrameworkError');
+      return (error as Error).message;
+    }
+    return expect.fail('settings() should have failed');
+  }
+
+  it("reads a Cement-style section: `key: value`, keys in any case, a umask in octal", async () => {
+    const settings = await settingsFrom('[daemon]\nUser: nobody\ngroup: nogroup\ndir: /tmp\npid_file: /run/myapp.pid\numask: 027\nready_timeout: 2.5\n');
+    expect(settings).to.deep.include({ user: 'nobody', group: 'nogroup', dir: '/tmp', pidFile: '/run/myapp.pid', umask: 0o027, readyTimeout: 2.5 });
+  });
+
+  it('takes an empty value as the default of its key: umask 022, dir /, no pid file, stdio /dev/null, 30 s', async () => {
+    const settings = await settingsFrom('[daemon]\nuser =\ngroup =\ndir =\npid_file =\numask =\nstdout =\nstderr =\nready_timeout =\n');
+    expect(settings).to.deep.equal({
+      user: undefined,
+      group: undefined,
+      dir: '/',
+      pidFile: undefined,
+      umask: 0o022,
+      stdout: '/dev/null',
+      stderr: '/dev/null',
+      readyTimeout: 30,
+    });
+  });
+
+  it('takes an empty umask as 022 even when code gave another one (an empty value means the documented default)', async () => {
+    const settings = await settingsFrom('[daemon]\numask:\n', { configDefaults: { daemon: { umask: '077' } } });
+    expect(settings.umask).to.equal(0o022);
+  });
+
+  it('takes keys from [DEFAULT], as Cement does: [DEFAULT] umask = 027 is the daemon umask', async () => {
+    const settings = await settingsFrom('[DEFAULT]\numask = 027\ndir = /srv\n[daemon]\ndir = /var\n');
+    expect(settings.umask).to.equal(0o027);
+    expect(settings.dir).to.equal('/var');
+  });
+
+  it('refuses a umask that is not octal, naming the file and the line', async () => {
+    expect(await failureFrom('[daemon]\n\numask = 0999\n')).to.equal(
+      `Invalid [daemon] umask '0999' (${conf}, line 3): expected an octal value like 027 (0 to 777).`,
+    );
+    expect(await failureFrom('[DEFAULT]\numask = u=rwx\n')).to.equal(
+      `Invalid [daemon] umask 'u=rwx' ([DEFAULT] in ${conf}, line 2): expected an octal value like 027 (0 to 777).`,
+    );
+  });
+
+  it('refuses a ready_timeout that is not a positive number of seconds, naming the file and the line', async () => {
+    expect(await failureFrom('[daemon]\nready_timeout = soon\n')).to.equal(`Invalid [daemon] ready_timeout 'soon' (${conf}, line 2): expected a number.`);
+    expect(await failureFrom('[daemon]\nready_timeout = 0\n')).to.equal(
+      `Invalid [daemon] ready_timeout '0' (${conf}, line 2): expected seconds, more than 0.`,
+    );
+  });
+
+  it('refuses true or false where a name or path is expected', async () => {
+    expect(await failureFrom('[daemon]\nuser = true\n')).to.equal(`Invalid [daemon] user 'true' (${conf}, line 2): expected text.`);
+  });
+});
