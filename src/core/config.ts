@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
+import type * as ConfigFile from './config-file';
 import { DEFAULT_SECTION, isUnset, quote, toBoolean, toInteger, toList, toNumber, typedValue } from './config-value';
 import { FrameworkError } from './errors';
 import type * as IniFile from './ini-file';
@@ -178,18 +179,21 @@ export class Config {
 
   /**
    * Reads an INI file (README, "INI rules") and merges it over what is there.
-   * Resolves to false when the file does not exist; a malformed or unreadable
-   * file throws a {@link FrameworkError} naming it (and the line), and changes nothing.
+   * Resolves to false when the file does not exist; a file that is malformed,
+   * unreadable, not a regular file or larger than 1 MiB throws a
+   * {@link FrameworkError} naming it (and the line), and changes nothing.
    */
   parseFile(path: string): boolean {
-    let text: string;
+    let stats: Stats | undefined;
     try {
-      text = readFileSync(path, 'utf8');
+      stats = statSync(path, { throwIfNoEntry: false });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
       throw new FrameworkError(`Cannot read config file ${path}: ${describeSystemError(error)}.`);
     }
+    if (!stats) return false;
+    const text = (require('./config-file') as typeof ConfigFile).readConfigFile(path, stats);
+    if (text === undefined) return false;
     const file = (require('./ini-file') as typeof IniFile).parseIni(text, path);
     this.mergeData(file.sections, true, { path, lines: file.lines });
     return true;
