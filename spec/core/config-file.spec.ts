@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config } from 'mortar';
@@ -103,6 +103,22 @@ describe('config files: what is read', () => {
       expect(result.stderr).to.equal('mortarcfg: error: Cannot read config file /dev/urandom: a character device, not a regular file.\n');
     });
 
+    it('fails at once on a FIFO among the conf.d entries, and on a link there to /dev/urandom: one line, exit 1', async () => {
+      const confD = join(dir, 'conf.d');
+      mkdirSync(confD);
+      writeFileSync(join(confD, '10-good.conf'), '[s]\na = 1\n');
+      execFileSync('mkfifo', [join(confD, '20-fifo.conf')]);
+      const result = await children.runNode(FIXTURE, ['show'], { env: { CONFIG_FILES: '[]', CONFIG_DIRS: JSON.stringify([confD]) } });
+      expect(result).to.deep.include({ code: 1, stdout: '' });
+      expect(result.stderr).to.equal(`mortarcfg: error: Cannot read config file ${join(confD, '20-fifo.conf')}: a FIFO, not a regular file.\n`);
+
+      rmSync(join(confD, '20-fifo.conf'));
+      symlinkSync('/dev/urandom', join(confD, '30-random.conf'));
+      const random = await children.runNode(FIXTURE, ['show'], { env: { CONFIG_FILES: '[]', CONFIG_DIRS: JSON.stringify([confD]) } });
+      expect(random).to.deep.include({ code: 1, stdout: '' });
+      expect(random.stderr).to.equal(`mortarcfg: error: Cannot read config file ${join(confD, '30-random.conf')}: a character device, not a regular file.\n`);
+    });
+
     it('reads the files before and after a good one as usual', async () => {
       const good = file('good.conf', '[s]\na: 1\n');
       const result = await children.runNode(FIXTURE, ['show'], { env: { CONFIG_FILES: JSON.stringify([good, join(dir, 'missing.conf')]) } });
@@ -111,7 +127,7 @@ describe('config files: what is read', () => {
     });
   });
 
-  describe("in /etc/<label>/, the default search's first file (a private mount namespace)", function () {
+  describe('the default search, /etc/<label>/ included (a private mount namespace)', function () {
     const label = 'mortarcfg';
     let skipReason: string | undefined;
     const running: RunningChild[] = [];
@@ -157,6 +173,29 @@ describe('config files: what is read', () => {
       running.push(child);
       return child.waitForExit();
     }
+
+    it(`reads /etc/${label}/${label}.conf, its conf.d, ~/.config/${label}/${label}.conf, its conf.d, ~/.${label}.conf, in this order`, async () => {
+      const etc = join(dir, 'etc');
+      const home = join(dir, 'home');
+      const userDir = join(home, '.config', label);
+      mkdirSync(join(etc, 'conf.d'), { recursive: true });
+      mkdirSync(join(userDir, 'conf.d'), { recursive: true });
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+      /** A file setting every key from the n-th on to `name`. */
+      const layer = (path: string, name: string, from: number): void =>
+        writeFileSync(path, `[layers]\n${keys.slice(from).map((key) => `${key}: ${name}`).join('\n')}\n`);
+      layer(join(etc, `${label}.conf`), 'etc', 0);
+      layer(join(etc, 'conf.d', '10-etc.conf'), 'etc conf.d 10', 1);
+      layer(join(etc, 'conf.d', '20-etc.conf'), 'etc conf.d 20', 2);
+      layer(join(userDir, `${label}.conf`), 'user', 3);
+      layer(join(userDir, 'conf.d', 'user.conf'), 'user conf.d', 4);
+      layer(join(home, `.${label}.conf`), 'dot file', 5);
+      const result = await runWithEtc(etc);
+      expect(result.stderr).to.equal('');
+      expect(JSON.parse(result.stdout)).to.deep.include({
+        layers: { a: 'etc', b: 'etc conf.d 10', c: 'etc conf.d 20', d: 'user', e: 'user conf.d', f: 'dot file' },
+      });
+    });
 
     it(`fails at once on a FIFO at /etc/${label}/${label}.conf: one line, exit 1`, async () => {
       const etc = join(dir, 'etc');

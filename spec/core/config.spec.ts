@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Config, Controller, Expose, FrameworkError, arg, defaults, type AppOptions } from 'mortar';
@@ -141,7 +141,7 @@ describe('Config', () => {
   });
 
   describe('config files', () => {
-    it('uses /etc/<label>/<label>.conf, ~/.config/<label>/<label>.conf, ~/.<label>.conf by default', () => {
+    it('searches /etc/<label>/<label>.conf, ~/.config/<label>/<label>.conf, ~/.<label>.conf and two conf.d directories by default', () => {
       process.env.HOME = dir;
       const app = new App('mortarspec', { argv: [], handleSignals: false });
       expect(app.defaultConfigFiles()).to.deep.equal([
@@ -149,21 +149,34 @@ describe('Config', () => {
         join(dir, '.config/mortarspec/mortarspec.conf'),
         join(dir, '.mortarspec.conf'),
       ]);
+      expect(app.defaultConfigDirs()).to.deep.equal(['/etc/mortarspec/conf.d', join(dir, '.config/mortarspec/conf.d')]);
     });
 
-    it('reads the default files in order when configFiles is absent, skipping missing ones', async () => {
+    it("reads each level's conf.d after its main file: ~/.config/<label>/<label>.conf, its conf.d, then ~/.<label>.conf", async () => {
       process.env.HOME = dir;
-      mkdirSync(join(dir, '.config/mortarspec'), { recursive: true });
-      writeFileSync(join(dir, '.config/mortarspec/mortarspec.conf'), '[mortarspec]\na = config dir\nb = config dir\n');
-      writeFileSync(join(dir, '.mortarspec.conf'), '[mortarspec]\nb = dot file\n');
+      mkdirSync(join(dir, '.config/mortarspec/conf.d'), { recursive: true });
+      writeFileSync(join(dir, '.config/mortarspec/mortarspec.conf'), '[mortarspec]\na = main\nb = main\nc = main\nd = main\n');
+      writeFileSync(join(dir, '.config/mortarspec/conf.d/10-later.conf'), '[mortarspec]\nc = conf.d 10\nd = conf.d 10\n');
+      writeFileSync(join(dir, '.config/mortarspec/conf.d/01-first.conf'), '[mortarspec]\nb = conf.d 01\nc = conf.d 01\nd = conf.d 01\n');
+      writeFileSync(join(dir, '.mortarspec.conf'), '[mortarspec]\nd = dot file\n');
       const app = new App('mortarspec', { argv: ['--debug'], stdout: new TextSink(), stderr, handleSignals: false });
       await app.setup();
-      expect(app.config.getSection('mortarspec')).to.deep.equal({ a: 'config dir', b: 'dot file' });
-      expect(stderr.text).to.match(/ \(DEBUG\) mortarspec\.core\.config : config file \/etc\/mortarspec\/mortarspec\.conf does not exist: skipped\n/);
+      expect(app.config.getSection('mortarspec')).to.deep.equal({ a: 'main', b: 'conf.d 01', c: 'conf.d 10', d: 'dot file' });
+      const reads = stderr.text.split('\n').filter((line) => / config (file|directory) /.test(line)).map((line) => line.replace(/^.* : /, ''));
+      expect(reads).to.deep.equal([
+        'config file /etc/mortarspec/mortarspec.conf does not exist: skipped',
+        'config directory /etc/mortarspec/conf.d does not exist: skipped',
+        `read config file ${join(dir, '.config/mortarspec/mortarspec.conf')}`,
+        `read config file ${join(dir, '.config/mortarspec/conf.d/01-first.conf')}`,
+        `read config file ${join(dir, '.config/mortarspec/conf.d/10-later.conf')}`,
+        `read config file ${join(dir, '.mortarspec.conf')}`,
+      ]);
     });
 
-    it('reads no file at all with configFiles: []', async () => {
+    it('reads no file and no directory at all with configFiles: []', async () => {
       process.env.HOME = dir;
+      mkdirSync(join(dir, '.config/mortarspec/conf.d'), { recursive: true });
+      writeFileSync(join(dir, '.config/mortarspec/conf.d/a.conf'), '[mortarspec]\na = conf.d\n');
       writeFileSync(join(dir, '.mortarspec.conf'), '[mortarspec]\nb = dot file\n');
       const app = new App('mortarspec', { argv: [], stdout: new TextSink(), stderr, configFiles: [], handleSignals: false });
       await app.setup();
@@ -190,6 +203,7 @@ describe('Config', () => {
       const config = new Config();
       expect(config.parseFile(join(dir, 'missing.conf'))).to.equal(false);
       expect(config.parseFile(join(dir, 'missing-dir/t.conf'))).to.equal(false);
+      expect(config.parseFile(join(file('plain', ''), 't.conf'))).to.equal(false);
       expect(config.getSections()).to.deep.equal([]);
     });
 
@@ -224,6 +238,90 @@ describe('Config', () => {
       const app = makeApp([], { configFiles: [first, second] });
       await app.setup();
       expect(app.config.getSection('s')).to.deep.equal({ a: '1', b: '2' });
+    });
+  });
+
+  describe('configDirs (conf.d)', () => {
+    /** Makes a directory in the test's directory, with files: name → text. */
+    function confDir(name: string, files: Record<string, string>): string {
+      const path = join(dir, name);
+      mkdirSync(path, { recursive: true });
+      for (const [entry, text] of Object.entries(files)) writeFileSync(join(path, entry), text);
+      return path;
+    }
+
+    it('reads every *.conf in byte order of the names (10- before 2-, Z before a), after every config file, later files winning', async () => {
+      const main = file('main.conf', '[s]\na = main\nb = main\nc = main\n');
+      const confD = confDir('conf.d', {
+        '2-second.conf': '[s]\nb = 2-second\nc = 2-second\n',
+        'a-lower.conf': '[s]\nc = a-lower\n',
+        '10-first.conf': '[s]\nb = 10-first\nc = 10-first\n',
+        'Z-upper.conf': '[s]\nc = Z-upper\n',
+      });
+      const app = makeApp(['--debug'], { configFiles: [main], configDirs: [confD] });
+      await app.setup();
+      expect(app.config.getSection('s')).to.deep.equal({ a: 'main', b: '2-second', c: 'a-lower' });
+      const read = [...stderr.text.matchAll(/read config file (.*)\n/g)].map((match) => match[1]);
+      expect(read).to.deep.equal([main, ...['10-first', '2-second', 'Z-upper', 'a-lower'].map((name) => join(confD, `${name}.conf`))]);
+    });
+
+    it('leaves out other names, hidden files and a dangling symbolic link', async () => {
+      const confD = confDir('conf.d', {
+        'a.conf': '[s]\na = 1\n',
+        'b.conf.bak': '[s]\nb = 1\n',
+        'c.ini': '[s]\nc = 1\n',
+        '.hidden.conf': '[s]\nd = 1\n',
+        'README': 'not a config file',
+      });
+      symlinkSync(join(dir, 'nowhere.conf'), join(confD, 'dangling.conf'));
+      const config = new Config();
+      expect(config.parseDirectory(confD)).to.deep.equal([join(confD, 'a.conf')]);
+      expect(config.getSection('s')).to.deep.equal({ a: '1' });
+    });
+
+    it('follows a symbolic link to a file', async () => {
+      const target = file('target.conf', '[s]\nlinked = yes\n');
+      const confD = confDir('conf.d', {});
+      symlinkSync(target, join(confD, 'linked.conf'));
+      const config = new Config();
+      expect(config.parseDirectory(confD)).to.deep.equal([join(confD, 'linked.conf')]);
+      expect(config.get('s', 'linked')).to.equal('yes');
+    });
+
+    it('replaces the default directories: configDirs without configFiles reads the default files, then these directories', async () => {
+      process.env.HOME = dir;
+      writeFileSync(join(dir, '.mortarspec.conf'), '[mortarspec]\na = dot file\nb = dot file\n');
+      mkdirSync(join(dir, '.config/mortarspec/conf.d'), { recursive: true });
+      writeFileSync(join(dir, '.config/mortarspec/conf.d/default.conf'), '[mortarspec]\nc = default conf.d\n');
+      const confD = confDir('mine.d', { 'x.conf': '[mortarspec]\nb = mine.d\n' });
+      const app = new App('mortarspec', { argv: [], stdout: new TextSink(), stderr, handleSignals: false, configDirs: [confD] });
+      await app.setup();
+      expect(app.config.getSection('mortarspec')).to.deep.equal({ a: 'dot file', b: 'mine.d' });
+    });
+
+    it('skips a missing directory, saying so in a debug line', async () => {
+      const missing = join(dir, 'missing.d');
+      const app = makeApp(['--debug'], { configDirs: [missing] });
+      await app.setup();
+      expect(stderr.text).to.match(new RegExp(` \\(DEBUG\\) t\\.core\\.config : config directory ${missing} does not exist: skipped\\n`));
+      expect(new Config().parseDirectory(join(file('plain', ''), 'sub'))).to.equal(false);
+    });
+
+    it('refuses a directory path that is a file, and an entry that is a directory, naming them', async () => {
+      const plain = file('plain.conf', '[s]\n');
+      const app = makeApp([], { configDirs: [plain] });
+      expect(await app.main()).to.equal(1);
+      expect(stderr.text).to.equal(`t: error: Cannot read config directory ${plain}: not a directory.\n`);
+      const confD = confDir('conf.d', {});
+      mkdirSync(join(confD, 'sub.conf'));
+      expect(thrownBy(() => new Config().parseDirectory(confD))).to.have.property('message', `Cannot read config file ${join(confD, 'sub.conf')}: is a directory.`);
+    });
+
+    it('fails on a malformed entry, naming the entry and the line', async () => {
+      const confD = confDir('conf.d', { 'a.conf': '[s]\na = 1\n', 'b.conf': '[s]\nb\n' });
+      const app = makeApp([], { configDirs: [confD] });
+      expect(await app.main()).to.equal(1);
+      expect(stderr.text).to.equal(`t: error: Malformed config file ${join(confD, 'b.conf')}, line 2: expected 'key = value' or 'key: value', got 'b'.\n`);
     });
   });
 

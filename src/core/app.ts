@@ -28,8 +28,18 @@ export interface AppOptions {
   controllers?: readonly Class[];
   /** Config defaults, lowest precedence: `{ section: { key: value } }` (see `defaults()`). Default: `{}`. */
   configDefaults?: ConfigData;
-  /** Config files read in order, replacing the default list (`/etc/<label>/<label>.conf`, `~/.config/<label>/<label>.conf`, `~/.<label>.conf`). */
+  /**
+   * Config files read in order, replacing the default search: `/etc/<label>/<label>.conf`,
+   * `/etc/<label>/conf.d/*.conf`, `~/.config/<label>/<label>.conf`, `~/.config/<label>/conf.d/*.conf`,
+   * `~/.<label>.conf`. Given without `configDirs`, no directory is read. Default: that search.
+   */
   configFiles?: readonly string[];
+  /**
+   * Directories whose `*.conf` files are read in name order, after every config file, replacing
+   * the default `/etc/<label>/conf.d` and `~/.config/<label>/conf.d`. Default: those two (each
+   * read after the main file of its level), or none when `configFiles` is given.
+   */
+  configDirs?: readonly string[];
   /** Hooks to register during setup, before `pre_setup` runs. */
   hooks?: readonly HookTuple[];
   /** The command line, without node and the script. Default: `process.argv.slice(2)`. */
@@ -316,10 +326,16 @@ export class App {
     }
   }
 
-  /** Config files searched when `configFiles` is not given. */
+  /** Config files searched when `configFiles` is not given (each level's `conf.d` is read after its file). */
   defaultConfigFiles(): string[] {
     const home = (require('node:os') as typeof import('node:os')).homedir();
     return [`/etc/${this.label}/${this.label}.conf`, `${home}/.config/${this.label}/${this.label}.conf`, `${home}/.${this.label}.conf`];
+  }
+
+  /** Config directories searched when neither `configFiles` nor `configDirs` is given. */
+  defaultConfigDirs(): string[] {
+    const home = (require('node:os') as typeof import('node:os')).homedir();
+    return [`/etc/${this.label}/conf.d`, `${home}/.config/${this.label}/conf.d`];
   }
 
   private setupConfig(): void {
@@ -337,14 +353,32 @@ export class App {
     // no file sets, as in Cement, whose extensions add their defaults after the files are read.
     this.config.clear();
     for (const name of code.getSections()) this.config.addSection(name);
-    for (const file of this.options.configFiles ?? this.defaultConfigFiles()) {
-      if (this.config.parseFile(file)) this.log.debug(`read config file ${file}`, 'core.config');
-      else this.log.debug(`config file ${file} does not exist: skipped`, 'core.config');
+    for (const [path, isDirectory] of this.configSearch()) {
+      if (!isDirectory) {
+        if (this.config.parseFile(path)) this.log.debug(`read config file ${path}`, 'core.config');
+        else this.log.debug(`config file ${path} does not exist: skipped`, 'core.config');
+        continue;
+      }
+      const files = this.config.parseDirectory(path);
+      if (files === false) this.log.debug(`config directory ${path} does not exist: skipped`, 'core.config');
+      else for (const file of files) this.log.debug(`read config file ${file}`, 'core.config');
     }
     this.config.merge(code.toObject(), { override: false });
     for (const name of this.config.applyEnvironment(this.label, process.env)) {
       this.log.debug(`config ${name} set from the environment`, 'core.config');
     }
+  }
+
+  /** The config files and directories to read, in order: `[path, isDirectory]`. */
+  private configSearch(): [string, boolean][] {
+    const { configFiles, configDirs } = this.options;
+    if (configFiles === undefined && configDirs === undefined) {
+      const [system, user, dotFile] = this.defaultConfigFiles();
+      const [systemDir, userDir] = this.defaultConfigDirs();
+      return [[system, false], [systemDir, true], [user, false], [userDir, true], [dotFile, false]];
+    }
+    const files = configFiles ?? this.defaultConfigFiles();
+    return [...files.map((file): [string, boolean] => [file, false]), ...(configDirs ?? []).map((dir): [string, boolean] => [dir, true])];
   }
 
   private setupLog(): void {

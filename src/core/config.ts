@@ -1,4 +1,5 @@
-import { statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import type * as ConfigFile from './config-file';
 import { DEFAULT_SECTION, isUnset, quote, toBoolean, toInteger, toList, toNumber, typedValue } from './config-value';
 import { FrameworkError } from './errors';
@@ -200,6 +201,30 @@ export class Config {
   }
 
   /**
+   * Reads every `*.conf` file of a directory in name order, as {@link parseFile}
+   * does (hidden files are left out, as a shell's `*.conf` leaves them out).
+   * Resolves to the files read, or to false when the directory does not exist;
+   * a path that is not a directory is an error.
+   */
+  parseDirectory(path: string): string[] | false {
+    let names: string[];
+    try {
+      names = readdirSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || (code === 'ENOTDIR' && !exists(path))) return false;
+      const reason = code === 'ENOTDIR' ? 'not a directory' : describeSystemError(error);
+      throw new FrameworkError(`Cannot read config directory ${path}: ${reason}.`);
+    }
+    const read: string[] = [];
+    for (const name of names.filter((entry) => entry.endsWith('.conf') && !entry.startsWith('.')).sort(byCodePoint)) {
+      const file = join(path, name);
+      if (this.parseFile(file)) read.push(file);
+    }
+    return read;
+  }
+
+  /**
    * Applies environment overrides: `PREFIX_SECTION_KEY=value` sets `key` in an
    * existing `section` (names upper-cased, with every character other than
    * letters and digits written `_`; the longest matching section wins; the key
@@ -295,4 +320,17 @@ function canonical(section: string): string {
 
 function originKey(section: string, key: string): string {
   return `${section}\0${key}`;
+}
+
+function exists(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Name order as Python's `sorted()` gives it: by code point (UTF-16 order differs above U+FFFF). */
+function byCodePoint(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
