@@ -42,6 +42,7 @@ class BaseController {
   async runForever(): Promise<void> {
     let count = 0;
     this.app.log.info(`running as pid ${process.pid}`);
+    this.app.log.info(this.app.config.get<string>('myapp', 'motd') ?? 'Welcome to myapp.');
     while (!this.app.signal.aborted) {
       count += 1;
       this.app.stdout.write(`${count}\n`);

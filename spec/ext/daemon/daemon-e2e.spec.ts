@@ -111,8 +111,8 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
     expect(idList(status.Groups), 'Groups').to.not.include(0);
   });
 
-  it('reads umask = 027 in the INI file as octal: Umask 0027', () => {
-    expect(readFileSync(MYAPP_CONF, 'utf8'), 'myapp.conf').to.match(/^umask = 027$/m);
+  it('reads `umask: 027` in the [DEFAULT] section of the INI file as octal: Umask 0027', () => {
+    expect(readFileSync(MYAPP_CONF, 'utf8'), 'myapp.conf').to.match(/^\[DEFAULT\]\n(#.*\n)*umask: 027$/m);
     expect(procStatus(pid).Umask).to.equal('0027');
   });
 
@@ -127,6 +127,10 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
     expect(fds.get(2), 'fd 2').to.equal(err);
     await waitUntil(() => readIfExists(out) === '1\n', `'1' in ${out} (it holds ${JSON.stringify(readIfExists(out))})`, 3000);
     expect(readIfExists(err)).to.contain(`running as pid ${pid}`);
+    // [myapp] motd in myapp.conf: a value continued over indented lines.
+    expect(readIfExists(err)).to.contain(
+      'INFO: Welcome to myapp.\nIndented lines continue a value; this one has three lines,\nand keeps its # and ; as written.\n',
+    );
   });
 
   it("holds none of its caller's descriptors: the caller's pipes at fd 3 and fd 40 read end-of-file when the invoker exits", () => {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, DaemonService, type AppOptions, type DaemonSettings } from 'mortar';
+import { DaemonSandbox, MYAPP, parsePid, procStatus } from '../../helpers/daemon';
 import { TextSink } from '../../helpers/streams';
 
 describe('DaemonService.settings(): the [daemon] section', () => {
@@ -97,5 +98,37 @@ describe('DaemonService.settings(): the [daemon] section', () => {
 
   it('refuses true or false where a name or path is expected', async () => {
     expect(await failureFrom('[daemon]\nuser = true\n')).to.equal(`Invalid [daemon] user 'true' (${conf}, line 2): expected text.`);
+  });
+});
+
+describe('the [daemon] section end to end: the myapp sample and its Cement-style myapp.conf', () => {
+  let sandbox: DaemonSandbox;
+
+  beforeEach(() => {
+    sandbox = new DaemonSandbox();
+  });
+
+  afterEach(async () => {
+    await sandbox.cleanUp();
+  });
+
+  it('runs with umask 022 when MYAPP_DAEMON_UMASK is empty, though myapp.conf says 027 in [DEFAULT]', async () => {
+    const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_UMASK: '' } });
+    expect(result.code, result.stderr).to.equal(0);
+    const pid = parsePid(result.pidFileAtExit);
+    expect(pid, 'the pid file names the daemon').to.be.a('number');
+    expect(sandbox.daemonPid()).to.equal(pid);
+    expect(procStatus(pid!).Umask).to.equal('0022');
+    await sandbox.signalAndWait(pid!, 'SIGTERM');
+  });
+
+  it('fails before detaching when myapp.conf is overridden with a bad umask, naming the variable', async () => {
+    const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_UMASK: '8' } });
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.equal(
+      "myapp: error: Invalid [daemon] umask '8' (environment variable MYAPP_DAEMON_UMASK): expected an octal value like 027 (0 to 777).\n",
+    );
+    expect(result.pidFileAtExit, 'no pid file').to.equal(undefined);
+    expect(sandbox.livingProcesses(), 'no process left').to.deep.equal([]);
   });
 });
