@@ -37,84 +37,117 @@ const BOM = 0xfeff;
  * key or section given twice are errors naming `source` and the line.
  */
 export function parseIni(text: string, source: string): IniFile {
-  const sections: IniSections = Object.create(null);
-  const lines: Record<string, Record<string, number>> = Object.create(null);
-  const headerLines: Record<string, number> = Object.create(null);
-  let sectionName = '';
-  let section: Record<string, string> | undefined;
-  let keyLines: Record<string, number> = Object.create(null);
-  let key = '';
-  let parts: string[] | undefined;
-  let indentLevel = 0;
-
-  const finishValue = (): void => {
-    if (!parts) return;
-    while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
-    section![key] = parts.length === 1 ? parts[0] : parts.join('\n');
-    parts = undefined;
-  };
-
+  const reader = new IniReader(source);
   const length = text.length;
   let start = text.charCodeAt(0) === BOM ? 1 : 0;
   for (let number = 1; start <= length; number++) {
     let end = start;
-    let code = 0;
-    while (end < length && (code = text.charCodeAt(end)) !== LF && code !== CR) end++;
-    const next = end + (code === CR && text.charCodeAt(end + 1) === LF ? 2 : 1);
-
+    while (end < length && !isLineEnd(text.charCodeAt(end))) end++;
     let first = start;
     while (first < end && isSpace(text.charCodeAt(first))) first++;
-    const lead = text.charCodeAt(first);
     if (first === end) {
-      parts?.push('');
-    } else if (lead !== HASH && lead !== SEMICOLON) {
+      reader.blankLine();
+    } else if (!isCommentStart(text.charCodeAt(first))) {
       let last = end;
       while (isSpace(text.charCodeAt(last - 1))) last--;
-      const line = text.slice(first, last);
-      const indent = first - start;
-      const fail = (what: string): never => {
-        throw new FrameworkError(`Malformed config file ${source}, line ${number}: ${what}.`);
-      };
-      if (parts && indent > indentLevel) {
-        parts.push(line);
-      } else {
-        finishValue();
-        indentLevel = indent;
-        const close = lead === OPEN_BRACKET ? line.lastIndexOf(']') : -1;
-        if (close >= 2) {
-          sectionName = line.slice(1, close);
-          if (sectionName !== DEFAULT_SECTION && headerLines[sectionName] !== undefined) {
-            fail(`duplicate section [${sectionName}] (first on line ${headerLines[sectionName]})`);
-          }
-          headerLines[sectionName] ??= number;
-          section = sections[sectionName] ??= Object.create(null);
-          keyLines = lines[sectionName] ??= Object.create(null);
-        } else {
-          let delimiter = 0;
-          while (delimiter < line.length && (code = line.charCodeAt(delimiter)) !== EQUALS && code !== COLON) delimiter++;
-          if (delimiter === line.length && lead === OPEN_BRACKET) {
-            fail(close === 1 ? `empty section name ${quote(line)}` : `unclosed section header ${quote(line)}`);
-          }
-          if (!section) fail(`${quote(line)} is outside any [section]`);
-          if (delimiter === line.length) fail(`expected 'key = value' or 'key: value', got ${quote(line)}`);
-          let keyEnd = delimiter;
-          while (keyEnd > 0 && isSpace(line.charCodeAt(keyEnd - 1))) keyEnd--;
-          if (keyEnd === 0) fail(`missing key before '${line[delimiter]}' in ${quote(line)}`);
-          key = line.slice(0, keyEnd).toLowerCase();
-          if (keyLines[key] !== undefined) {
-            fail(`duplicate key '${key}' in [${sectionName}] (first on line ${keyLines[key]})`);
-          }
-          keyLines[key] = number;
-          let valueStart = delimiter + 1;
-          while (valueStart < line.length && isSpace(line.charCodeAt(valueStart))) valueStart++;
-          parts = [line.slice(valueStart)];
-        }
-      }
+      reader.line(text.slice(first, last), first - start, number);
     }
-    start = next;
+    start = end + (text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? 2 : 1);
   }
-  finishValue();
-  return { sections, lines };
+  return reader.finish();
+}
+
+/** The state of {@link parseIni} between lines: the current section and the value being read. */
+class IniReader {
+  private readonly sections: IniSections = Object.create(null);
+  private readonly lines: Record<string, Record<string, number>> = Object.create(null);
+  private readonly headerLines: Record<string, number> = Object.create(null);
+  private sectionName = '';
+  private section: Record<string, string> | undefined;
+  private keyLines: Record<string, number> = Object.create(null);
+  private key = '';
+  /** The lines of the value being read, while a key's value may go on. */
+  private parts: string[] | undefined;
+  private indentLevel = 0;
+
+  constructor(private readonly source: string) {}
+
+  /** A line holding only blanks: part of the value being read, if any (dropped at its end if nothing follows). */
+  blankLine(): void {
+    this.parts?.push('');
+  }
+
+  /** A line that is neither blank nor a comment, trimmed, with the width of its indentation. */
+  line(line: string, indent: number, number: number): void {
+    if (this.parts && indent > this.indentLevel) {
+      this.parts.push(line);
+      return;
+    }
+    this.finishValue();
+    this.indentLevel = indent;
+    const isBracketed = line.charCodeAt(0) === OPEN_BRACKET;
+    const close = isBracketed ? line.lastIndexOf(']') : -1;
+    if (close >= 2) {
+      this.header(line.slice(1, close), number);
+      return;
+    }
+    let delimiter = 0;
+    while (delimiter < line.length && !isDelimiter(line.charCodeAt(delimiter))) delimiter++;
+    if (delimiter === line.length && isBracketed) {
+      this.fail(number, close === 1 ? `empty section name ${quote(line)}` : `unclosed section header ${quote(line)}`);
+    }
+    if (!this.section) this.fail(number, `${quote(line)} is outside any [section]`);
+    if (delimiter === line.length) this.fail(number, `expected 'key = value' or 'key: value', got ${quote(line)}`);
+    let keyEnd = delimiter;
+    while (keyEnd > 0 && isSpace(line.charCodeAt(keyEnd - 1))) keyEnd--;
+    if (keyEnd === 0) this.fail(number, `missing key before '${line[delimiter]}' in ${quote(line)}`);
+    this.key = line.slice(0, keyEnd).toLowerCase();
+    const first = this.keyLines[this.key];
+    if (first !== undefined) this.fail(number, `duplicate key '${this.key}' in [${this.sectionName}] (first on line ${first})`);
+    this.keyLines[this.key] = number;
+    let valueStart = delimiter + 1;
+    while (valueStart < line.length && isSpace(line.charCodeAt(valueStart))) valueStart++;
+    this.parts = [line.slice(valueStart)];
+  }
+
+  finish(): IniFile {
+    this.finishValue();
+    return { sections: this.sections, lines: this.lines };
+  }
+
+  private header(name: string, number: number): void {
+    const first = this.headerLines[name];
+    // configparser allows [DEFAULT] twice; only its keys must not repeat.
+    if (first !== undefined && name !== DEFAULT_SECTION) this.fail(number, `duplicate section [${name}] (first on line ${first})`);
+    this.headerLines[name] ??= number;
+    this.sectionName = name;
+    this.section = this.sections[name] ??= Object.create(null);
+    this.keyLines = this.lines[name] ??= Object.create(null);
+  }
+
+  private finishValue(): void {
+    const parts = this.parts;
+    if (!parts) return;
+    while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+    this.section![this.key] = parts.length === 1 ? parts[0] : parts.join('\n');
+    this.parts = undefined;
+  }
+
+  private fail(number: number, what: string): never {
+    throw new FrameworkError(`Malformed config file ${this.source}, line ${number}: ${what}.`);
+  }
+}
+
+function isLineEnd(code: number): boolean {
+  return code === LF || code === CR;
+}
+
+function isCommentStart(code: number): boolean {
+  return code === HASH || code === SEMICOLON;
+}
+
+function isDelimiter(code: number): boolean {
+  return code === EQUALS || code === COLON;
 }
 
 /** Whether a UTF-16 code unit is whitespace to Python's `str.strip()` (which differs from JavaScript's `trim()`). */
