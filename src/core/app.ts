@@ -4,6 +4,7 @@ import { arg } from '../controller/arg';
 import { controllerLabel, controllerOptions } from '../controller/registry';
 import type { ArgumentSpec } from '../controller/metadata';
 import { Config, type ConfigData } from './config';
+import { configSearch, defaultConfigDirs, defaultConfigFiles, readConfigSources } from './config-search';
 import { isUnset } from './config-value';
 import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
@@ -328,14 +329,12 @@ export class App {
 
   /** Config files searched when `configFiles` is not given (each level's `conf.d` is read after its file). */
   defaultConfigFiles(): string[] {
-    const home = (require('node:os') as typeof import('node:os')).homedir();
-    return [`/etc/${this.label}/${this.label}.conf`, `${home}/.config/${this.label}/${this.label}.conf`, `${home}/.${this.label}.conf`];
+    return defaultConfigFiles(this.label, (require('node:os') as typeof import('node:os')).homedir());
   }
 
   /** Config directories searched when neither `configFiles` nor `configDirs` is given. */
   defaultConfigDirs(): string[] {
-    const home = (require('node:os') as typeof import('node:os')).homedir();
-    return [`/etc/${this.label}/conf.d`, `${home}/.config/${this.label}/conf.d`];
+    return defaultConfigDirs(this.label, (require('node:os') as typeof import('node:os')).homedir());
   }
 
   private setupConfig(): void {
@@ -353,32 +352,12 @@ export class App {
     // no file sets, as in Cement, whose extensions add their defaults after the files are read.
     this.config.clear();
     for (const name of code.getSections()) this.config.addSection(name);
-    for (const [path, isDirectory] of this.configSearch()) {
-      if (!isDirectory) {
-        if (this.config.parseFile(path)) this.log.debug(`read config file ${path}`, 'core.config');
-        else this.log.debug(`config file ${path} does not exist: skipped`, 'core.config');
-        continue;
-      }
-      const files = this.config.parseDirectory(path);
-      if (files === false) this.log.debug(`config directory ${path} does not exist: skipped`, 'core.config');
-      else for (const file of files) this.log.debug(`read config file ${file}`, 'core.config');
-    }
+    const home = (): string => (require('node:os') as typeof import('node:os')).homedir();
+    readConfigSources(this.config, configSearch(this.label, home, this.options.configFiles, this.options.configDirs), this.log);
     this.config.merge(code.toObject(), { override: false });
     for (const name of this.config.applyEnvironment(this.label, process.env)) {
       this.log.debug(`config ${name} set from the environment`, 'core.config');
     }
-  }
-
-  /** The config files and directories to read, in order: `[path, isDirectory]`. */
-  private configSearch(): [string, boolean][] {
-    const { configFiles, configDirs } = this.options;
-    if (configFiles === undefined && configDirs === undefined) {
-      const [system, user, dotFile] = this.defaultConfigFiles();
-      const [systemDir, userDir] = this.defaultConfigDirs();
-      return [[system, false], [systemDir, true], [user, false], [userDir, true], [dotFile, false]];
-    }
-    const files = configFiles ?? this.defaultConfigFiles();
-    return [...files.map((file): [string, boolean] => [file, false]), ...(configDirs ?? []).map((dir): [string, boolean] => [dir, true])];
   }
 
   private setupLog(): void {
