@@ -6,6 +6,7 @@ import type { ArgumentSpec } from '../controller/metadata';
 import { Config, type ConfigData } from './config';
 import { configSearch, defaultConfigDirs, defaultConfigFiles, readConfigSources } from './config-search';
 import { isUnset } from './config-value';
+import { CrashHandler } from './crash-handler';
 import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
@@ -55,7 +56,11 @@ export interface AppOptions {
   version?: string;
   /** How long, in ms, a command may go on after a stop signal before the app closes anyway. Default: 10000. */
   shutdownTimeout?: number;
-  /** Whether SIGTERM, SIGINT and SIGHUP are handled (see README, "Signals"). Default: true. */
+  /**
+   * Whether SIGTERM, SIGINT and SIGHUP are handled, and an exception nothing
+   * caught closes the app (one error line, exit 1) instead of crashing it
+   * (see README, "Signals and shutdown"). Default: true.
+   */
   handleSignals?: boolean;
 }
 
@@ -101,6 +106,7 @@ export class App {
   private readonly globals: ArgumentSpec[] = [];
   private readonly providers = new Map<unknown, Provider>();
   private readonly signals: SignalHandler;
+  private readonly crashes: CrashHandler;
   private tsyringeContainer?: DependencyContainer;
   private state: 'new' | 'setting-up' | 'ready' = 'new';
   private closing?: Promise<void>;
@@ -123,6 +129,7 @@ export class App {
     if (this.hasRawFlag('--quiet')) this.log.configure({ toConsole: false });
     this.hooks = new HookManager(this.log);
     this.signals = new SignalHandler(this, options.shutdownTimeout ?? 10_000);
+    this.crashes = new CrashHandler(this, options.shutdownTimeout ?? 10_000);
     this.globals.push(
       arg(['-h', '--help'], { action: 'store_true', help: 'show this help message and exit' }),
       arg(['--debug'], { action: 'store_true', help: 'toggle debug output' }),
@@ -226,7 +233,10 @@ export class App {
     if (this.state !== 'new') throw new FrameworkError('setup() was already called.');
     this.state = 'setting-up';
     for (const [name, fn, weight] of this.options.hooks ?? []) this.hooks.register(name, fn, { weight });
-    if (this.options.handleSignals ?? true) this.signals.install();
+    if (this.options.handleSignals ?? true) {
+      this.signals.install();
+      this.crashes.install();
+    }
     await this.hooks.run('pre_setup', this);
     for (const spec of this.options.extensions ?? []) await this.loadExtension(spec);
     this.extensionDefaults = this.config.toObject();
@@ -392,6 +402,7 @@ export class App {
     } finally {
       const signal = this.signals.stopSignal;
       this.signals.uninstall();
+      this.crashes.uninstall();
       this.log.close();
       if (signal) processExit.raise(signal);
     }

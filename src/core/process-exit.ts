@@ -3,17 +3,49 @@
  * tests replace these functions to observe an exit without dying.
  */
 export const processExit = {
-  /** Ends the process with an exit code. */
+  /** Ends the process with an exit code (the clean-ups of {@link onProcessEnd} run on the way). */
   exit(code: number): never {
     process.exit(code);
   },
 
   /**
    * Ends the process by a signal's default action, so that a shell or a
-   * supervisor sees exactly which signal stopped it.
+   * supervisor sees exactly which signal stopped it. The clean-ups of
+   * {@link onProcessEnd} run first.
    */
   raise(signal: NodeJS.Signals): void {
+    runProcessEndCleanups();
     process.removeAllListeners(signal);
     process.kill(process.pid, signal);
   },
 };
+
+const cleanups = new Set<() => void>();
+let isListening = false;
+
+/**
+ * Registers a synchronous clean-up (such as removing a pid file) that runs
+ * once however the process ends: normally, by `process.exit()`, or by a
+ * signal it raises on itself (which emits no `exit` event). Returns a
+ * function that unregisters it.
+ */
+export function onProcessEnd(cleanup: () => void): () => void {
+  cleanups.add(cleanup);
+  if (!isListening) {
+    isListening = true;
+    process.on('exit', runProcessEndCleanups);
+  }
+  return () => cleanups.delete(cleanup);
+}
+
+/** Runs (and unregisters) every clean-up registered with {@link onProcessEnd}; one that throws does not stop the others. */
+export function runProcessEndCleanups(): void {
+  for (const cleanup of [...cleanups]) {
+    cleanups.delete(cleanup);
+    try {
+      cleanup();
+    } catch {
+      // the process is ending: the other clean-ups must still run
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { processExit } from './process-exit';
+import { processExit, runProcessEndCleanups } from './process-exit';
 import type { HookManager } from './hooks';
 import type { Logger } from './logger';
 
@@ -17,8 +17,9 @@ export interface SignalTarget {
  * runs, `signal` (an AbortSignal) aborts so that commands can end their
  * loops, and the app closes when the command returns or when the grace
  * period runs out. The process then ends by the same signal. A second signal
- * during shutdown ends it at once. SIGHUP reloads instead of stopping when the
- * app registered a `reload` hook.
+ * during shutdown ends it at once, after the synchronous clean-ups registered
+ * with `onProcessEnd` (the pid file is removed). SIGHUP reloads instead of
+ * stopping when the app registered a `reload` hook.
  */
 export class SignalHandler {
   private readonly controller = new AbortController();
@@ -63,6 +64,7 @@ export class SignalHandler {
     if (this.stopping) {
       log.warning(`received ${signal} again while stopping: exiting now`, 'core.signal');
       this.uninstall();
+      runProcessEndCleanups();
       processExit.raise(signal);
       return;
     }
