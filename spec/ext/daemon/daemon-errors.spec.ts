@@ -66,15 +66,16 @@ describe('daemon end to end: failures', function () {
     expect(result.stderrLines[0]).to.match(/permission denied/i);
   });
 
-  it('a pid file naming a live process: already running, and the file is left as it was', async () => {
-    const holder = sandbox.startHelper('sleep', ['30']);
-    writeFileSync(sandbox.pidFile, `${holder.pid}\n`);
+  it('a pid file naming the running daemon: already running, and the file is left as it was', async () => {
+    const first = await start();
+    expect(first.code, first.stderr).to.equal(0);
+    const daemon = sandbox.daemonPid();
     const result = await start();
     expect(result.code, result.stderr).to.equal(1);
     expect(result.stderrLines).to.have.length(1);
-    expect(result.stderrLines[0]).to.contain(`already running (pid ${holder.pid}, ${sandbox.pidFile})`);
-    expect(readFileSync(sandbox.pidFile, 'utf8')).to.equal(`${holder.pid}\n`);
-    expect(sandbox.livingProcesses()).to.deep.equal([]);
+    expect(result.stderrLines[0]).to.contain(`already running (pid ${daemon}, ${sandbox.pidFile})`);
+    expect(readFileSync(sandbox.pidFile, 'utf8')).to.equal(`${daemon}\n`);
+    expect(sandbox.livingProcesses()).to.deep.equal([daemon]);
   });
 
   it('a pid file path that is a symbolic link to a file: refused, the file untouched', async () => {

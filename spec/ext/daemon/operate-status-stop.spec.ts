@@ -6,13 +6,17 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { App, DaemonService, FrameworkError } from 'mortar';
-import { DaemonSandbox, MYAPP, exists, isAlive, readIfExists, waitUntil, type InvokerResult } from '../../helpers/daemon';
-import { ignoresSignal, operateFixture } from '../../helpers/operate';
+import { DaemonSandbox, MYAPP, commandLine, exists, isAlive, readIfExists, waitUntil, type InvokerResult } from '../../helpers/daemon';
+import { operateFixture } from '../../helpers/operate';
 import type { RunningChild } from '../../helpers/process';
 import { TextSink } from '../../helpers/streams';
 
 const STUBBORN = operateFixture('stubborn');
-const SIGTERM_NUMBER = 15;
+
+/** A process's command line, arguments joined by spaces. */
+function commandOf(pid: number): string {
+  return commandLine(pid).trim();
+}
 
 /** Starts `script run-forever --daemon` and returns the daemon's pid, checking the start worked. */
 async function startDaemon(sandbox: DaemonSandbox, script = MYAPP): Promise<number> {
@@ -69,14 +73,14 @@ describe('operating a daemon: myapp daemon status', function () {
     const pid = await deadPid(sandbox);
     writeFileSync(sandbox.pidFile, `${pid}\n`);
     const result = await sandbox.run(MYAPP, ['daemon', 'status']);
-    expectOutput(result, 1, `myapp is not running, but its pid file ${sandbox.pidFile} remains (naming dead pid ${pid})\n`);
+    expectOutput(result, 1, `myapp is not running, but its stale pid file ${sandbox.pidFile} remains: pid ${pid} is not running\n`);
     expect(readIfExists(sandbox.pidFile)).to.equal(`${pid}\n`);
   });
 
   it('exits 1 when the pid file holds garbage', async () => {
     writeFileSync(sandbox.pidFile, 'not a pid\n');
     const result = await sandbox.run(MYAPP, ['daemon', 'status']);
-    expectOutput(result, 1, `myapp is not running, but its pid file ${sandbox.pidFile} remains (without a valid pid)\n`);
+    expectOutput(result, 1, `myapp is not running, but its stale pid file ${sandbox.pidFile} remains: it holds no valid pid\n`);
   });
 });
 
@@ -120,14 +124,14 @@ describe('operating a daemon: myapp daemon stop', function () {
     const pid = await deadPid(sandbox);
     writeFileSync(sandbox.pidFile, `${pid}\n`);
     const result = await sandbox.run(MYAPP, ['daemon', 'stop']);
-    expectOutput(result, 0, 'myapp is not running; removed its stale pid file\n');
+    expectOutput(result, 0, `myapp is not running; removed its stale pid file: pid ${pid} is not running\n`);
     expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
   });
 
   it('removes a pid file that holds garbage', async () => {
     writeFileSync(sandbox.pidFile, 'not a pid\n');
     const result = await sandbox.run(MYAPP, ['daemon', 'stop']);
-    expectOutput(result, 0, 'myapp is not running; removed its stale pid file\n');
+    expectOutput(result, 0, 'myapp is not running; removed its stale pid file: it holds no valid pid\n');
     expect(readIfExists(sandbox.pidFile), 'the pid file after `daemon stop` said it removed it').to.equal(undefined);
   });
 });
@@ -164,17 +168,44 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
     return app.container.resolve(DaemonService);
   }
 
-  /** A live `sleep` whose pid the sandbox's pid file names. */
-  function sleeper(command = 'sleep', args: readonly string[] = ['30']): RunningChild {
-    const child = sandbox.startHelper(command, args);
+  /**
+   * A live process running this program (node with the test runner's script
+   * among its arguments, as a daemon of an in-process app would), whose pid
+   * the sandbox's pid file names once it is ready.
+   */
+  async function daemonLike(code = ''): Promise<RunningChild> {
+    const child = sandbox.startHelper(process.execPath, [
+      '-e',
+      `${code}; setInterval(() => undefined, 1000); process.stdout.write('ready\\n')`,
+      process.argv[1],
+    ]);
+    await child.waitForOutput(/^ready$/m);
+    writeFileSync(sandbox.pidFile, `${child.pid}\n`);
+    return child;
+  }
+
+  /** A live `sleep`, another program, whose pid the sandbox's pid file names. */
+  function sleeper(): RunningChild {
+    const child = sandbox.startHelper('sleep', ['30']);
     writeFileSync(sandbox.pidFile, `${child.pid}\n`);
     return child;
   }
 
   describe('status()', () => {
-    it('is running, with the pid, when the pid file names a live process', async () => {
-      const child = sleeper();
+    it('is running, with the pid, when the pid file names a live process running this program', async () => {
+      const child = await daemonLike();
       expect(defined(await (await service()).status())).to.deep.equal({ state: 'running', pid: child.pid, pidFile: sandbox.pidFile });
+    });
+
+    it('is stale, with the pid and why, when the pid file names a live process running another program', async () => {
+      const child = sleeper();
+      await waitUntil(() => commandOf(child.pid) === 'sleep 30', `pid ${child.pid} to run sleep`);
+      expect(defined(await (await service()).status())).to.deep.equal({
+        state: 'stale',
+        pid: child.pid,
+        pidFile: sandbox.pidFile,
+        reason: `pid ${child.pid} is another program (sleep 30)`,
+      });
     });
 
     it('is stopped when there is no pid file', async () => {
@@ -184,12 +215,21 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
     it('is stale, with the pid, when the pid file names a dead process', async () => {
       const pid = await deadPid(sandbox);
       writeFileSync(sandbox.pidFile, `${pid}\n`);
-      expect(defined(await (await service()).status())).to.deep.equal({ state: 'stale', pid, pidFile: sandbox.pidFile });
+      expect(defined(await (await service()).status())).to.deep.equal({
+        state: 'stale',
+        pid,
+        pidFile: sandbox.pidFile,
+        reason: `pid ${pid} is not running`,
+      });
     });
 
     it('is stale, without a pid, when the pid file holds garbage', async () => {
       writeFileSync(sandbox.pidFile, 'garbage\n');
-      expect(defined(await (await service()).status())).to.deep.equal({ state: 'stale', pidFile: sandbox.pidFile });
+      expect(defined(await (await service()).status())).to.deep.equal({
+        state: 'stale',
+        pidFile: sandbox.pidFile,
+        reason: 'it holds no valid pid',
+      });
     });
 
     it('fails naming [daemon] pid_file when none is configured', async () => {
@@ -203,7 +243,7 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
 
   describe('stop()', () => {
     it('ends a process that heeds SIGTERM and removes the pid file it leaves', async () => {
-      const child = sleeper();
+      const child = await daemonLike();
       const result = await (await service()).stop({ timeout: 5000 });
       expect(defined(result)).to.deep.equal({ outcome: 'stopped', pid: child.pid, removedPidFile: true });
       expect((await child.waitForExit(2000)).signal).to.equal('SIGTERM');
@@ -211,8 +251,7 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
     });
 
     it('kills a process that ignores SIGTERM after the timeout', async () => {
-      const child = sleeper('sh', ['-c', 'trap "" TERM; exec sleep 30']);
-      await waitUntil(() => ignoresSignal(child.pid, SIGTERM_NUMBER), `pid ${child.pid} to ignore SIGTERM`);
+      const child = await daemonLike("process.on('SIGTERM', () => undefined)");
       const startedAt = Date.now();
       const result = await (await service()).stop({ timeout: 300 });
       expect(Date.now() - startedAt, 'time taken by stop()').to.be.within(300, 3000);
@@ -228,13 +267,39 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
     it('removes a pid file that names a dead process', async () => {
       const pid = await deadPid(sandbox);
       writeFileSync(sandbox.pidFile, `${pid}\n`);
-      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({ outcome: 'stale', pid, removedPidFile: true });
+      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({
+        outcome: 'stale',
+        pid,
+        removedPidFile: true,
+        reason: `pid ${pid} is not running`,
+        isPidAlive: false,
+      });
       expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+    });
+
+    it('removes a pid file that names a live process running another program, and signals nothing', async () => {
+      const child = sleeper();
+      await waitUntil(() => commandOf(child.pid) === 'sleep 30', `pid ${child.pid} to run sleep`);
+      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({
+        outcome: 'stale',
+        pid: child.pid,
+        removedPidFile: true,
+        reason: `pid ${child.pid} is another program (sleep 30)`,
+        isPidAlive: true,
+      });
+      expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
+      expect(child.isRunning, 'the sleep still runs').to.equal(true);
+      expect(isAlive(child.pid), 'the sleep still runs').to.equal(true);
     });
 
     it('removes a pid file that holds garbage', async () => {
       writeFileSync(sandbox.pidFile, 'garbage\n');
-      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({ outcome: 'stale', removedPidFile: true });
+      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({
+        outcome: 'stale',
+        removedPidFile: true,
+        reason: 'it holds no valid pid',
+        isPidAlive: false,
+      });
       expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
     });
   });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type * as PidFileModule from '../../../dist/ext/daemon/pid-file';
+import type { Program } from '../../../dist/ext/daemon/process-identity';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/pid-file');
@@ -46,6 +47,17 @@ describe('PidFile', () => {
     children.push(child);
     await once(child, 'spawn');
     return child.pid!;
+  }
+
+  /** The program a live process runs, as `PidFile` takes it: its binary, no script. */
+  function programOf(pid: number): Program {
+    return { executables: [fs.readlinkSync(`/proc/${pid}/exe`)], scripts: [] };
+  }
+
+  /** Sets a file's modification time `ms` into the past. */
+  function age(file: string, ms: number): void {
+    const then = new Date(Date.now() - ms);
+    fs.utimesSync(file, then, then);
   }
 
   /** The pid of a process that has exited and been reaped. */
@@ -123,16 +135,76 @@ describe('PidFile', () => {
       expect(new PidFile(path).read()).to.equal(undefined);
     });
 
-    it('reads the pid and the raw text', () => {
+    it('reads the pid, the raw text and when the file was written', () => {
       fs.writeFileSync(path, '1234\n');
-      expect(new PidFile(path).read()).to.deep.equal({ pid: 1234, raw: '1234\n' });
+      expect(new PidFile(path).read()).to.deep.equal({ pid: 1234, raw: '1234\n', mtimeMs: fs.statSync(path).mtimeMs });
     });
 
     it('has no pid for garbage or an empty file', () => {
       for (const raw of ['', '\n', 'abc\n', '12 34\n', '-5\n', '0\n', '12abc', '1.5', '99999999999\n']) {
         fs.writeFileSync(path, raw);
-        expect(new PidFile(path).read(), JSON.stringify(raw)).to.deep.equal({ raw });
+        expect(new PidFile(path).read(), JSON.stringify(raw)).to.deep.equal({ raw, mtimeMs: fs.statSync(path).mtimeMs });
       }
+    });
+  });
+
+  describe('judge', () => {
+    it('holds for a live process running the program that started before the file was written', async () => {
+      const other = await startSleeper();
+      fs.writeFileSync(path, `${other}\n`);
+      const file = new PidFile(path, programOf(other));
+      const verdict = file.judge(file.read()!);
+      expect(verdict).to.include({ state: 'held', pid: other });
+      expect(verdict.state === 'held' && verdict.startTicks).to.be.a('number');
+    });
+
+    it('still holds after the file was touched later (a newer mtime)', async () => {
+      const other = await startSleeper();
+      fs.writeFileSync(path, `${other}\n`);
+      const later = new Date(Date.now() + 60_000);
+      fs.utimesSync(path, later, later);
+      const file = new PidFile(path, programOf(other));
+      expect(file.judge(file.read()!)).to.include({ state: 'held', pid: other });
+    });
+
+    it('is stale for a live process of another program, saying which', async () => {
+      const other = await startSleeper();
+      fs.writeFileSync(path, `${other}\n`);
+      const file = new PidFile(path, { executables: [process.execPath], scripts: [] });
+      expect(file.judge(file.read()!)).to.deep.equal({
+        state: 'stale',
+        pid: other,
+        reason: `pid ${other} is another program (sleep 30)`,
+        isAlive: true,
+      });
+    });
+
+    it('is stale for a live process that started after the file was written: a reused pid', async () => {
+      const other = await startSleeper();
+      fs.writeFileSync(path, `${other}\n`);
+      age(path, 3_600_000);
+      const file = new PidFile(path, programOf(other));
+      const verdict = file.judge(file.read()!);
+      expect(verdict).to.include({ state: 'stale', pid: other, isAlive: true });
+      expect(verdict.state === 'stale' && verdict.reason).to.match(new RegExp(`^pid ${other} started after the pid file was written \\(.*\\), so its pid was reused$`));
+    });
+
+    it('is stale, not alive, for a dead process, a zombie and garbage', () => {
+      const file = new PidFile(path);
+      const dead = deadPid();
+      fs.writeFileSync(path, `${dead}\n`);
+      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', pid: dead, reason: `pid ${dead} is not running`, isAlive: false });
+      const zombie = zombiePid();
+      fs.writeFileSync(path, `${zombie}\n`);
+      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', pid: zombie, reason: `pid ${zombie} has exited (a zombie)`, isAlive: false });
+      fs.writeFileSync(path, 'garbage\n');
+      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', reason: 'it holds no valid pid', isAlive: false });
+    });
+
+    it('is stale for pid 1, which runs another program', () => {
+      fs.writeFileSync(path, '1\n');
+      const file = new PidFile(path);
+      expect(file.judge(file.read()!)).to.include({ state: 'stale', pid: 1, isAlive: true });
     });
   });
 
@@ -179,15 +251,42 @@ describe('PidFile', () => {
       expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
     });
 
-    it('refuses a file naming another live process, leaving it as it is', async () => {
+    it('refuses a file naming another live process running the program, leaving it as it is', async () => {
       const other = await startSleeper();
       fs.writeFileSync(path, `${other}\n`);
-      const error = errorOf(() => new PidFile(path).acquire());
+      const error = errorOf(() => new PidFile(path, programOf(other)).acquire());
       expect(error.message).to.equal(`already running (pid ${other}, ${path})`);
       expect(error.name).to.equal('FrameworkError');
       expect(error.exitCode).to.equal(1);
       expect(fs.readFileSync(path, 'utf8')).to.equal(`${other}\n`);
       expect(entries()).to.deep.equal(['app.pid']);
+    });
+
+    it('replaces a file naming a live process of another program, returning the verdict, and leaves the process alone', async () => {
+      const other = await startSleeper();
+      fs.writeFileSync(path, `${other}\n`);
+      expect(new PidFile(path).acquire()).to.deep.equal({
+        state: 'stale',
+        pid: other,
+        reason: `pid ${other} is another program (sleep 30)`,
+        isAlive: true,
+      });
+      expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
+      expect(entries()).to.deep.equal(['app.pid']);
+      expect(PidFile.isAlive(other)).to.equal(true);
+    });
+
+    it('replaces a file naming a process of the program that started after the file was written', async () => {
+      const other = await startSleeper();
+      fs.writeFileSync(path, `${other}\n`);
+      age(path, 3_600_000);
+      expect(new PidFile(path, programOf(other)).acquire()).to.include({ state: 'stale', pid: other, isAlive: true });
+      expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
+    });
+
+    it('returns nothing when it replaced a file naming a dead process', () => {
+      fs.writeFileSync(path, `${deadPid()}\n`);
+      expect(new PidFile(path).acquire()).to.equal(undefined);
     });
 
     it('refuses a symbolic link and writes nothing through it', () => {
@@ -334,10 +433,17 @@ describe('PidFile', () => {
       file.check();
     });
 
-    it('refuses a file naming another live process', async () => {
+    it('refuses a file naming another live process running the program', async () => {
       const other = await startSleeper();
       fs.writeFileSync(path, `${other}\n`);
-      expect(errorOf(() => new PidFile(path).check()).message).to.equal(`already running (pid ${other}, ${path})`);
+      expect(errorOf(() => new PidFile(path, programOf(other)).check()).message).to.equal(`already running (pid ${other}, ${path})`);
+    });
+
+    it('passes a file naming a live process of another program, or pid 1', async () => {
+      fs.writeFileSync(path, `${await startSleeper()}\n`);
+      new PidFile(path).check();
+      fs.writeFileSync(path, '1\n');
+      new PidFile(path).check();
     });
 
     it('refuses a symbolic link', () => {
@@ -368,7 +474,21 @@ describe('PidFile', () => {
       expect(file.release(4242)).to.equal(true);
     });
 
-    it('never throws: no file, no directory, a symbolic link', () => {
+    it('says why when the file holds the pid but cannot be removed', function () {
+      if (!isRoot) {
+        process.stdout.write('      (skipped: needs root to run the attempt as nobody)\n');
+        this.skip();
+      }
+      fs.chmodSync(dir, 0o755);
+      fs.writeFileSync(path, '4242\n');
+      const script = `try { process.stdout.write(String(new (require(${JSON.stringify(MODULE)}).PidFile)(process.argv[1]).release(4242))); }
+        catch (error) { process.stdout.write(error.name + ': ' + error.message); }`;
+      const child = spawnSync(process.execPath, ['-e', script, path], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 10_000 });
+      expect(child.stdout).to.equal(`FrameworkError: Cannot remove pid file ${path}: permission denied.`);
+      expect(fs.readFileSync(path, 'utf8')).to.equal('4242\n');
+    });
+
+    it('never throws for a file it cannot read: no file, no directory, a symbolic link', () => {
       expect(new PidFile(path).release()).to.equal(false);
       expect(new PidFile(join(dir, 'missing', 'app.pid')).release()).to.equal(false);
       fs.writeFileSync(join(dir, 'target'), `${process.pid}\n`);

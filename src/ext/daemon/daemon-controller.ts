@@ -33,15 +33,14 @@ export class DaemonController {
       status.state === 'running'
         ? `${name} is running (pid ${status.pid})`
         : status.state === 'stale'
-          ? `${name} is not running, but its pid file ${status.pidFile} remains` +
-            (status.pid === undefined ? ' (without a valid pid)' : ` (naming dead pid ${status.pid})`)
+          ? `${name} is not running, but its stale pid file ${status.pidFile} remains: ${status.reason}`
           : `${name} is not running`;
     this.app.stdout.write(`${line}\n`);
     return STATUS_EXIT[status.state];
   }
 
   @Expose({
-    help: 'stop the daemon: SIGTERM, then SIGKILL after the timeout',
+    help: 'stop the daemon: SIGTERM, then SIGKILL after the timeout (a stale pid file is removed, nothing signalled)',
     arguments: [arg(['-t', '--timeout'], { type: 'number', default: 10, metavar: 'SECONDS', help: 'seconds to wait before SIGKILL' })],
   })
   async stop(args: { timeout: number }): Promise<number> {
@@ -54,7 +53,9 @@ export class DaemonController {
       stopped: `${name} stopped (pid ${result.pid})`,
       killed: `${name} did not stop within ${args.timeout} s: killed (pid ${result.pid})`,
       'not-running': `${name} is not running`,
-      stale: `${name} is not running; removed its stale pid file`,
+      stale:
+        `${name} is not running; ${result.removedPidFile ? 'removed its' : 'could not remove its'} stale pid file: ${result.reason}` +
+        (result.isPidAlive ? '; sent it no signal' : ''),
     };
     this.app.stdout.write(`${lines[result.outcome]}\n`);
     return 0;

@@ -3,15 +3,16 @@ import { resolve } from 'node:path';
 import type { App } from '../../core/app';
 import { isUnset } from '../../core/config-value';
 import { FrameworkError } from '../../core/errors';
-import { processExit } from '../../core/process-exit';
-import type { PidFile } from './pid-file';
+import { onProcessEnd, processExit } from '../../core/process-exit';
+import type { PidFile, PidFileVerdict } from './pid-file';
 import type { ReadinessChannel } from './readiness';
 import type { SystemdNotifier } from './systemd-notify';
 
 type Parts = typeof import('./pid-file') &
   typeof import('./privileges') &
   typeof import('./umask') &
-  typeof import('./inherited-fds');
+  typeof import('./inherited-fds') &
+  typeof import('./process-identity');
 let loaded: Parts | undefined;
 
 /** The daemon's working parts, loaded on first use: most runs of a daemon app never daemonize. */
@@ -21,6 +22,7 @@ function parts(): Parts {
     ...(require('./privileges') as typeof import('./privileges')),
     ...(require('./umask') as typeof import('./umask')),
     ...(require('./inherited-fds') as typeof import('./inherited-fds')),
+    ...(require('./process-identity') as typeof import('./process-identity')),
   });
 }
 
@@ -50,12 +52,18 @@ export interface DaemonSettings {
 
 /** What `status()` finds. */
 export interface DaemonStatus {
-  /** `running`: the pid file names a live process; `stale`: it names none (or holds garbage); `stopped`: there is no pid file. */
+  /**
+   * `running`: the pid file names the live daemon that wrote it; `stale`: it
+   * does not (no valid pid, a dead process, or a process that is not the
+   * daemon: see README, "Pid file"); `stopped`: there is no pid file.
+   */
   readonly state: 'running' | 'stopped' | 'stale';
   /** The pid the file names, when it names one. */
   readonly pid?: number;
   /** The pid file's path. */
   readonly pidFile: string;
+  /** Why the file is stale, for one line (`pid 42 is not running`); only with `stale`. */
+  readonly reason?: string;
 }
 
 /** Options of `stop()`. */
@@ -68,12 +76,18 @@ export interface StopOptions {
 export interface StopResult {
   /**
    * `stopped`: it ended after SIGTERM; `killed`: it needed SIGKILL;
-   * `not-running`: there was no pid file; `stale`: the pid file named no live process (it was removed).
+   * `not-running`: there was no pid file; `stale`: the pid file named no
+   * running daemon, so nothing was signalled (and the file was removed).
    */
   readonly outcome: 'stopped' | 'killed' | 'not-running' | 'stale';
+  /** The pid the file named, when it named one. */
   readonly pid?: number;
-  /** Whether `stop()` removed a pid file the daemon left behind. */
+  /** Whether `stop()` removed a pid file the daemon left behind (or a stale one). */
   readonly removedPidFile: boolean;
+  /** Why the file was stale, for one line (`pid 1 is another program (/sbin/init)`); only with `stale`. */
+  readonly reason?: string;
+  /** With `stale`: whether its pid named a live process, which was left alone. */
+  readonly isPidAlive?: boolean;
 }
 
 const NAMESPACE = 'ext.daemon';
@@ -92,6 +106,7 @@ const POLL_MS = 25;
 export class DaemonService {
   private started = false;
   private pidFile: PidFile | undefined;
+  private forgetPidFileCleanup: (() => void) | undefined;
 
   private isReady = false;
 
@@ -180,38 +195,39 @@ export class DaemonService {
     const pidFile = this.configuredPidFile();
     const content = pidFile.read();
     if (!content) return { state: 'stopped', pidFile: pidFile.path };
-    const state = content.pid !== undefined && parts().PidFile.isAlive(content.pid) ? 'running' : 'stale';
-    return { state, pid: content.pid, pidFile: pidFile.path };
+    const verdict = pidFile.judge(content);
+    if (verdict.state === 'held') return { state: 'running', pid: verdict.pid, pidFile: pidFile.path };
+    return { state: 'stale', pid: content.pid, pidFile: pidFile.path, reason: verdict.reason };
   }
 
   /**
    * Stops the daemon the pid file names: SIGTERM, then waits until it has
    * ended (a zombie counts as ended), then SIGKILL after `timeout` ms. A pid
-   * file the daemon leaves behind (or a stale one) is removed.
+   * file the daemon leaves behind is removed. A stale pid file (one that names
+   * no running daemon, e.g. a pid since reused by another program) is
+   * removed and nothing is signalled.
    */
   async stop(options: StopOptions = {}): Promise<StopResult> {
     const timeout = options.timeout ?? 10_000;
     const pidFile = this.configuredPidFile();
     const content = pidFile.read();
     if (!content) return { outcome: 'not-running', removedPidFile: false };
-    const pid = content.pid;
-    if (pid === undefined || !parts().PidFile.isAlive(pid)) {
-      return { outcome: 'stale', pid, removedPidFile: pidFile.removeStale() };
+    const verdict = pidFile.judge(content);
+    if (verdict.state === 'stale') {
+      this.app.log.debug(`pid file ${pidFile.path} is stale (${verdict.reason}): removing it, signalling nothing`, NAMESPACE);
+      return { outcome: 'stale', pid: verdict.pid, removedPidFile: pidFile.removeStale(), reason: verdict.reason, isPidAlive: verdict.isAlive };
     }
-    this.signalDaemon(pid, 'SIGTERM');
+    const { pid } = verdict;
+    // From here on the daemon is recognised by its start time too, so that a pid reused meanwhile is never signalled.
+    const isStillDaemon = (): boolean => sameProcess(pid, verdict);
+    if (!this.signalDaemon(pid, 'SIGTERM', isStillDaemon)) return this.stopped(pidFile, pid, 'stopped', 0);
     this.app.log.debug(`sent SIGTERM to pid ${pid}; waiting up to ${timeout} ms`, NAMESPACE);
-    let outcome: StopResult['outcome'] = 'stopped';
-    if (!(await waitForExit(pid, timeout))) {
-      this.app.log.debug(`pid ${pid} is still running: sending SIGKILL`, NAMESPACE);
-      this.signalDaemon(pid, 'SIGKILL');
-      outcome = 'killed';
-      if (!(await waitForExit(pid, 5_000))) {
-        throw new FrameworkError(`The daemon (pid ${pid}) did not end even after SIGKILL.`);
-      }
+    if (await waitFor(() => !isStillDaemon(), timeout)) return this.stopped(pidFile, pid, 'stopped', 1_000);
+    this.app.log.debug(`pid ${pid} is still running: sending SIGKILL`, NAMESPACE);
+    if (this.signalDaemon(pid, 'SIGKILL', isStillDaemon) && !(await waitFor(() => !isStillDaemon(), 5_000))) {
+      throw new FrameworkError(`The daemon (pid ${pid}) did not end even after SIGKILL.`);
     }
-    // A daemon that stopped cleanly removed its own pid file; give it a moment to finish doing so.
-    await waitFor(() => pidFile.read()?.pid !== pid, outcome === 'stopped' ? 1_000 : 0);
-    return { outcome, pid, removedPidFile: pidFile.release(pid) };
+    return this.stopped(pidFile, pid, 'killed', 0);
   }
 
   /** Tells a waiting invoker that the daemon stopped before it was ready. */
@@ -221,11 +237,29 @@ export class DaemonService {
     this.channel.finish({ type: 'error', message: reason });
   }
 
-  /** Removes the pid file if this process wrote it and it still names this process. */
+  /**
+   * Removes the pid file if this process wrote it and it still names this
+   * process; when it cannot (its directory is no longer writable by the
+   * daemon's user, say), logs one warning saying why.
+   */
   releasePidFile(): void {
-    if (!this.pidFile) return;
-    if (this.pidFile.release(process.pid)) this.app.log.debug(`removed pid file ${this.pidFile.path}`, NAMESPACE);
+    const pidFile = this.pidFile;
+    if (!pidFile) return;
     this.pidFile = undefined;
+    this.forgetPidFileCleanup?.();
+    this.forgetPidFileCleanup = undefined;
+    try {
+      if (pidFile.release(process.pid)) this.app.log.debug(`removed pid file ${pidFile.path}`, NAMESPACE);
+    } catch (error) {
+      this.app.log.warning(error instanceof Error ? error.message : String(error), NAMESPACE);
+    }
+  }
+
+  /** What `stop()` resolves to once the daemon is gone, removing the pid file it may have left. */
+  private async stopped(pidFile: PidFile, pid: number, outcome: 'stopped' | 'killed', graceMs: number): Promise<StopResult> {
+    // A daemon that stopped cleanly removed its own pid file; give it a moment to finish doing so.
+    await waitFor(() => pidFile.read()?.pid !== pid, graceMs);
+    return { outcome, pid, removedPidFile: pidFile.release(pid) };
   }
 
   private configuredPidFile(): PidFile {
@@ -234,12 +268,15 @@ export class DaemonService {
     return new (parts().PidFile)(path);
   }
 
-  private signalDaemon(pid: number, signal: NodeJS.Signals): void {
+  /** Signals the daemon if it still is the daemon; returns whether the signal was sent. */
+  private signalDaemon(pid: number, signal: NodeJS.Signals, isStillDaemon: () => boolean): boolean {
+    if (!isStillDaemon()) return false;
     try {
       process.kill(pid, signal);
+      return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ESRCH') return;
+      if (code === 'ESRCH') return false;
       throw new FrameworkError(
         `Cannot send ${signal} to the daemon (pid ${pid}): ${code === 'EPERM' ? 'operation not permitted; run as its user or as root' : (error as Error).message}.`,
       );
@@ -267,9 +304,11 @@ export class DaemonService {
     log.debug(`working directory ${settings.dir}, umask ${settings.umask.toString(8).padStart(4, '0')}`, NAMESPACE);
     if (pidFile) {
       log.debug(`writing pid (${process.pid}) out to ${pidFile.path}`, NAMESPACE);
-      pidFile.acquire(process.pid);
+      const replaced = pidFile.acquire(process.pid);
+      if (replaced?.state === 'stale') log.warning(`replaced the stale pid file ${pidFile.path}: ${replaced.reason}`, NAMESPACE);
       this.pidFile = pidFile;
-      process.once('exit', () => this.releasePidFile());
+      // However the process ends — a second signal, an uncaught exception — the pid file goes with it.
+      this.forgetPidFileCleanup = onProcessEnd(() => this.releasePidFile());
     }
   }
 
@@ -305,7 +344,13 @@ export class DaemonService {
       stderr: settings.stderr,
       timeoutMs: settings.readyTimeout * 1000,
       console: this.app.stderr,
-      onAbandon: (child) => pidFile?.release(child),
+      onAbandon: (child) => {
+        try {
+          pidFile?.release(child);
+        } catch {
+          // left naming a dead process: stale, so the next start replaces it
+        }
+      },
     });
     log.debug(`daemon pid ${pid} is ready; the invoker exits`, NAMESPACE);
     this.notifier.notify('READY=1', `MAINPID=${pid}`);
@@ -314,9 +359,10 @@ export class DaemonService {
   }
 }
 
-/** Resolves to whether `pid` ended (or became a zombie) within `timeout` ms. */
-function waitForExit(pid: number, timeout: number): Promise<boolean> {
-  return waitFor(() => !parts().PidFile.isAlive(pid), timeout);
+/** Whether `pid` is still the live process the verdict found (same start time, when known). */
+function sameProcess(pid: number, verdict: Extract<PidFileVerdict, { state: 'held' }>): boolean {
+  if (!parts().PidFile.isAlive(pid)) return false;
+  return verdict.startTicks === undefined || parts().startTicksOf(pid) === verdict.startTicks;
 }
 
 async function waitFor(condition: () => boolean, timeout: number): Promise<boolean> {

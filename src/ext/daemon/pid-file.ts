@@ -1,8 +1,10 @@
 /**
  * The daemon's pid file: the decimal pid and a newline, created exclusively,
  * never through a symbolic link, and never visible half-written. A file that
- * names a dead or zombie process, or holds no pid at all, is stale and may be
- * replaced; of several processes replacing it at once exactly one wins.
+ * does not name its writer — no pid at all, a dead or zombie process, or a
+ * process that is not the daemon that wrote it (see `process-identity.ts`) —
+ * is stale and may be replaced; of several processes replacing it at once
+ * exactly one wins.
  */
 import {
   closeSync,
@@ -11,7 +13,6 @@ import {
   linkSync,
   lstatSync,
   openSync,
-  readFileSync,
   readSync,
   unlinkSync,
   writeSync,
@@ -19,6 +20,17 @@ import {
 import { dirname } from 'node:path';
 import { FrameworkError } from '../../core/errors';
 import { describeSystemError } from '../../core/system-error';
+import {
+  bootClock,
+  currentProgram,
+  existsBySignal,
+  isDead,
+  judgeHolder,
+  readProcess,
+  readStat,
+  realPath,
+  type Program,
+} from './process-identity';
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
@@ -37,7 +49,28 @@ export interface PidFileContent {
   readonly pid?: number;
   /** The file's text (at most 4 KiB of it). */
   readonly raw: string;
+  /** When the file was last written, in ms since the epoch. */
+  readonly mtimeMs: number;
 }
+
+/** What a pid file's content means. */
+export type PidFileVerdict =
+  | {
+      /** The file names the live daemon that wrote it. */
+      readonly state: 'held';
+      readonly pid: number;
+      /** The daemon's start time in clock ticks after boot, to recognise it again later (unknown without /proc). */
+      readonly startTicks?: number;
+    }
+  | {
+      /** The file names no live daemon: it may be replaced, and its pid must not be signalled. */
+      readonly state: 'stale';
+      readonly pid?: number;
+      /** Why, for one line: `pid 42 is not running`, `it holds no valid pid`... */
+      readonly reason: string;
+      /** Whether the pid names a live process (one that is not the daemon). */
+      readonly isAlive: boolean;
+    };
 
 /**
  * One pid file. Besides the file itself it uses, in the same directory,
@@ -47,8 +80,14 @@ export interface PidFileContent {
  * 0644 less the umask, owned by whoever calls `acquire()`.
  */
 export class PidFile {
-  /** @param path The pid file's absolute path. */
-  constructor(readonly path: string) {}
+  /**
+   * @param path The pid file's absolute path.
+   * @param program The program the daemon runs. Default: the one this process runs.
+   */
+  constructor(
+    readonly path: string,
+    private readonly program?: Program,
+  ) {}
 
   /**
    * Whether `pid` names a running process: one that exists (even if it belongs
@@ -56,21 +95,30 @@ export class PidFile {
    */
   static isAlive(pid: number): boolean {
     if (!Number.isInteger(pid) || pid <= 0 || pid > MAX_PID) return false;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    const stat = readStat(pid);
+    if (stat === 'gone') return false;
+    if (stat === 'unknown') return existsBySignal(pid);
+    return !isDead(stat.state);
+  }
+
+  /**
+   * Whether `content` names the daemon that wrote it: a live process, not a
+   * zombie, that started no later than the file was written and runs the same
+   * program. Where /proc cannot tell, liveness alone decides.
+   */
+  judge(content: PidFileContent): PidFileVerdict {
+    const pid = content.pid;
+    if (pid === undefined) return { state: 'stale', reason: 'it holds no valid pid', isAlive: false };
+    const facts = readProcess(pid);
+    if (facts === 'gone') return { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false };
+    const clock = facts === 'unknown' ? undefined : bootClock();
+    if (facts === 'unknown' || clock === undefined) {
+      if (existsBySignal(pid)) return { state: 'held', pid };
+      return { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false };
     }
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch (error) {
-      // Without /proc the signal's answer stands; with it, ENOENT means it just exited.
-      return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !procMounted();
-    }
-    // The command name in parentheses may itself contain ')' or spaces.
-    const state = stat.slice(stat.lastIndexOf(')') + 1).trim().charAt(0);
-    return state !== 'Z' && state !== 'X' && state !== 'x';
+    const verdict = judgeHolder(pid, content.mtimeMs, facts, clock, this.program ?? currentProgram(), realPath);
+    if (verdict.isDaemon) return { state: 'held', pid, startTicks: facts.startTicks };
+    return { state: 'stale', pid, reason: verdict.reason, isAlive: verdict.isAlive };
   }
 
   /** Reads the file; `undefined` when there is none. Refuses a symbolic link. */
@@ -85,35 +133,41 @@ export class PidFile {
       throw new FrameworkError(`Cannot read pid file ${this.path}: ${describe(error, this.path)}`, { cause: error });
     }
     try {
-      if (!fstatSync(fd).isFile()) throw new FrameworkError(`Pid file ${this.path} is not a regular file.`);
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw new FrameworkError(`Pid file ${this.path} is not a regular file.`);
       const buffer = Buffer.alloc(MAX_READ_BYTES);
       const length = readSync(fd, buffer, 0, buffer.length, 0);
       const raw = buffer.toString('utf8', 0, length);
       const match = /^\s*(\d{1,10})\s*$/.exec(raw);
       const pid = match ? Number(match[1]) : undefined;
-      return pid !== undefined && pid > 0 && pid <= MAX_PID ? { pid, raw } : { raw };
+      const mtimeMs = stat.mtimeMs;
+      return pid !== undefined && pid > 0 && pid <= MAX_PID ? { pid, raw, mtimeMs } : { raw, mtimeMs };
     } finally {
       closeSync(fd);
     }
   }
 
-  /** Refuses to go on when the file names another live process, or is a symbolic link. */
+  /** Refuses to go on when the file names another running daemon, or is a symbolic link. */
   check(): void {
     this.throwIfHeld(this.read(), process.pid);
   }
 
   /**
    * Writes `pid` to the file, replacing a stale one, or throws `already
-   * running` when the file names another live process.
+   * running` when the file names another running daemon. Resolves to the
+   * verdict on the stale file it replaced whose pid named a live process
+   * (a reused pid), if any, so that the caller can say so.
    */
-  acquire(pid: number = process.pid): void {
+  acquire(pid: number = process.pid): PidFileVerdict | undefined {
     let isLockBusy = false;
+    let replaced: PidFileVerdict | undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (this.tryCreate(pid)) return;
+      if (this.tryCreate(pid)) return replaced;
       const content = this.read();
       if (content === undefined) continue;
-      if (content.pid === pid) return;
-      this.throwIfHeld(content, pid);
+      if (content.pid === pid) return replaced;
+      const verdict = this.throwIfHeld(content, pid);
+      if (verdict?.state === 'stale' && verdict.isAlive) replaced = verdict;
       isLockBusy = !this.removeIfStale(pid);
     }
     throw new FrameworkError(
@@ -124,20 +178,31 @@ export class PidFile {
     );
   }
 
-  /** Removes the file if it still holds `pid`. Never throws; returns whether it removed it. */
+  /**
+   * Removes the file if it still holds `pid`; returns whether it removed it.
+   * Throws a {@link FrameworkError} saying why when the file holds `pid` but
+   * cannot be removed (its directory is not writable, for instance).
+   */
   release(pid: number = process.pid): boolean {
+    let content: PidFileContent | undefined;
     try {
-      if (this.read()?.pid !== pid) return false;
-      unlinkSync(this.path);
-      return true;
+      content = this.read();
     } catch {
       return false;
+    }
+    if (content?.pid !== pid) return false;
+    try {
+      unlinkSync(this.path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new FrameworkError(`Cannot remove pid file ${this.path}: ${describe(error, this.path)}.`, { cause: error });
     }
   }
 
   /**
-   * Removes the file if it names no live process (a dead pid, a zombie, or no
-   * pid at all). Never throws; returns whether it removed it.
+   * Removes the file if it is stale (see {@link judge}). Never throws;
+   * returns whether it removed it.
    */
   removeStale(): boolean {
     try {
@@ -236,10 +301,12 @@ export class PidFile {
     return false;
   }
 
-  private throwIfHeld(content: PidFileContent | undefined, pid: number): void {
-    if (content?.pid !== undefined && content.pid !== pid && PidFile.isAlive(content.pid)) {
-      throw new FrameworkError(`already running (pid ${content.pid}, ${this.path})`);
-    }
+  /** Throws `already running` when the file names a running daemon other than `pid`; else returns the verdict. */
+  private throwIfHeld(content: PidFileContent | undefined, pid: number): PidFileVerdict | undefined {
+    if (content === undefined || content.pid === pid) return undefined;
+    const verdict = this.judge(content);
+    if (verdict.state === 'held') throw new FrameworkError(`already running (pid ${verdict.pid}, ${this.path})`);
+    return verdict;
   }
 
   private symlinkError(): FrameworkError {
@@ -268,14 +335,6 @@ function unlinkQuietly(file: string): void {
     unlinkSync(file);
   } catch {
     // already gone, or never created
-  }
-}
-
-function procMounted(): boolean {
-  try {
-    return lstatSync('/proc/self').isSymbolicLink();
-  } catch {
-    return false;
   }
 }
 
