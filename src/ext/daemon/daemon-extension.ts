@@ -36,7 +36,10 @@ export const DaemonExtension: Extension = {
   name: 'daemon',
   load(app: App): void {
     // Read (and remove) the child marker first, so nothing started later inherits it.
-    const service = new DaemonService(app, ReadinessChannel.fromEnvironment(), new SystemdNotifier(app.log));
+    const channel = ReadinessChannel.fromEnvironment();
+    // The invoker may not be this process's parent (see detach.ts): it learns the pid here.
+    channel?.send({ type: 'started', pid: process.pid });
+    const service = new DaemonService(app, channel, new SystemdNotifier(app.log));
     app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));
     app.config.merge({ daemon: { ...DAEMON_DEFAULTS } }, { override: false });
     app.provide(DaemonService, () => service);

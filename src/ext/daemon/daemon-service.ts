@@ -340,6 +340,8 @@ export class DaemonService {
     const { startDaemon } = require('./detach') as typeof import('./detach');
     const pid = await startDaemon({
       notifySocket: this.notifier.socket,
+      // systemd supervises a Type=notify unit's main process only when it is its own child.
+      orphan: this.notifier.socket !== undefined,
       stdout: settings.stdout,
       stderr: settings.stderr,
       timeoutMs: settings.readyTimeout * 1000,

@@ -1,14 +1,24 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { FrameworkError } from '../../core/errors';
 import { describeSystemError } from '../../core/system-error';
+import { PidFile } from './pid-file';
+import { startTicksOf } from './process-identity';
 import { CHILD_MARKER, type ReadinessMessage } from './readiness';
 
 /** What the invoker needs to start the daemon child. */
 export interface DetachOptions {
   /** systemd's `NOTIFY_SOCKET`, handed on so the daemon can report STOPPING=1 itself. */
   readonly notifySocket?: string;
+  /**
+   * Whether the daemon is started through `setsid(1)`, which forks once more:
+   * the daemon is then orphaned at once, and adopted by the service manager
+   * while the invoker still runs. systemd supervises a `Type=notify` unit's
+   * main process properly only when it is its own child (otherwise: "Supervising
+   * process N which is not our child", and `systemctl stop` ends in SIGKILL).
+   */
+  readonly orphan?: boolean;
   /** File the daemon's stdout is appended to (`/dev/null` discards it). */
   readonly stdout: string;
   /** File the daemon's stderr is appended to. */
@@ -25,6 +35,8 @@ export interface DetachOptions {
 const READY_FD = 3;
 /** How long a child that reported an error gets to exit by itself before it is killed. */
 const EXIT_GRACE_MS = 3000;
+/** How often an orphaned daemon, which is not our child, is checked for having ended. */
+const POLL_MS = 25;
 
 /**
  * Starts the same program again as a detached child (new session, no
@@ -41,7 +53,8 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     if (stdout !== 'ignore') closeSync(stdout);
     throw error;
   }
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const program = [...process.execArgv, ...process.argv.slice(1)];
+  const child = spawn(options.orphan ? 'setsid' : process.execPath, options.orphan ? [process.execPath, ...program] : program, {
     detached: true,
     stdio: ['ignore', stdout, stderr, 'pipe'],
     env: {
@@ -51,13 +64,13 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     },
   });
   for (const fd of [stdout, stderr]) if (fd !== 'ignore') closeSync(fd);
+  const daemon = options.orphan ? new OrphanedDaemon() : new ChildDaemon(child);
 
   return new Promise<number>((resolve, reject) => {
     let settled = false;
-    let exit: string | undefined;
     const pipe = child.stdio[READY_FD] as Readable;
     const timer = setTimeout(() => {
-      fail(new FrameworkError(`The daemon (pid ${child.pid}) did not report ready within ${options.timeoutMs / 1000} s; it was stopped.`), true);
+      fail(new FrameworkError(`The daemon (pid ${daemon.pid ?? child.pid}) did not report ready within ${options.timeoutMs / 1000} s; it was stopped.`), true);
     }, options.timeoutMs);
 
     const finish = (): void => {
@@ -69,11 +82,11 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     const fail = (error: Error, kill = false): void => {
       if (settled) return;
       finish();
-      const pid = child.pid;
-      if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        if (kill) child.kill('SIGKILL');
-        const killer = setTimeout(() => child.kill('SIGKILL'), EXIT_GRACE_MS);
-        child.once('exit', () => {
+      const pid = daemon.pid;
+      if (pid !== undefined && daemon.isRunning()) {
+        if (kill) daemon.kill();
+        const killer = setTimeout(() => daemon.kill(), EXIT_GRACE_MS);
+        daemon.whenGone(() => {
           clearTimeout(killer);
           options.onAbandon?.(pid);
           reject(error);
@@ -83,10 +96,24 @@ export function startDaemon(options: DetachOptions): Promise<number> {
       if (pid !== undefined) options.onAbandon?.(pid);
       reject(error);
     };
+    const succeed = (pid: number): void => {
+      finish();
+      child.unref();
+      // An orphaned daemon is adopted only once the intermediate process has exited.
+      if (!options.orphan || pid === child.pid || child.exitCode !== null || child.signalCode !== null) resolve(pid);
+      else child.once('exit', () => resolve(pid));
+    };
 
-    child.once('error', (error) => fail(new FrameworkError(`Cannot start the daemon: ${describeSystemError(error)}.`)));
-    child.once('exit', (code, signal) => {
-      exit = signal ? `signal ${signal}` : `exit code ${code}`;
+    child.once('error', (error) => {
+      const reason = describeSystemError(error);
+      fail(
+        new FrameworkError(
+          options.orphan
+            ? `Cannot start the daemon through setsid(1), which --daemon needs when systemd waits for READY=1 (NOTIFY_SOCKET is set): ${reason}. ` +
+                'Install util-linux, or drop --daemon: under Type=notify the program belongs in the foreground.'
+            : `Cannot start the daemon: ${reason}.`,
+        ),
+      );
     });
     // Lines are split on the newline byte, which never occurs inside a UTF-8 sequence,
     // so each line decodes whole (and no string decoder needs loading).
@@ -99,23 +126,106 @@ export function startDaemon(options: DetachOptions): Promise<number> {
         buffer = buffer.subarray(newline + 1);
         const message = parse(line);
         if (!message) continue;
-        if (message.type === 'log') options.console.write(message.line);
+        if (message.type === 'started') daemon.started(message.pid);
+        else if (message.type === 'log') options.console.write(message.line);
         else if (message.type === 'error') fail(new FrameworkError(message.message));
-        else {
-          finish();
-          child.unref();
-          resolve(message.pid);
-        }
+        else succeed(message.pid);
       }
     });
     pipe.once('close', () => {
       if (settled) return;
-      const report = (): void =>
-        fail(new FrameworkError(`The daemon exited before it was ready (${exit ?? 'no exit status'}).`));
-      if (exit !== undefined || child.pid === undefined) report();
-      else child.once('exit', report);
+      daemon.whenGone(() => fail(new FrameworkError(`The daemon exited before it was ready${daemon.describeExit()}.`)));
     });
   });
+}
+
+/** The daemon as the invoker sees it: the direct child, or an orphan known by the pid it reported. */
+interface DaemonProcess {
+  readonly pid: number | undefined;
+  started(pid: number): void;
+  isRunning(): boolean;
+  kill(): void;
+  /** Calls back once the daemon has ended. */
+  whenGone(callback: () => void): void;
+  /** ` (exit code N)`, when known. */
+  describeExit(): string;
+}
+
+/** The daemon as the invoker's own child: node tells when it ends, and how. */
+class ChildDaemon implements DaemonProcess {
+  private exit: string | undefined;
+
+  constructor(private readonly child: ChildProcess) {
+    child.once('exit', (code, signal) => {
+      this.exit = signal ? `signal ${signal}` : `exit code ${code}`;
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  started(): void {
+    // its pid is known from the start
+  }
+
+  isRunning(): boolean {
+    return this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  whenGone(callback: () => void): void {
+    if (this.exit !== undefined || this.child.pid === undefined) callback();
+    else this.child.once('exit', () => callback());
+  }
+
+  describeExit(): string {
+    return ` (${this.exit ?? 'no exit status'})`;
+  }
+}
+
+/**
+ * A daemon started through setsid(1): not our child, known by the pid it
+ * reported and recognised by its start time, so that a pid reused after it
+ * ended is never signalled.
+ */
+class OrphanedDaemon implements DaemonProcess {
+  pid: number | undefined;
+  private startTicks: number | undefined;
+
+  started(pid: number): void {
+    this.pid = pid;
+    this.startTicks = startTicksOf(pid);
+  }
+
+  isRunning(): boolean {
+    if (this.pid === undefined || !PidFile.isAlive(this.pid)) return false;
+    return this.startTicks === undefined || startTicksOf(this.pid) === this.startTicks;
+  }
+
+  kill(): void {
+    if (!this.isRunning()) return;
+    try {
+      process.kill(this.pid!, 'SIGKILL');
+    } catch {
+      // ended meanwhile
+    }
+  }
+
+  whenGone(callback: () => void): void {
+    const check = (): void => {
+      if (this.isRunning()) setTimeout(check, POLL_MS);
+      else callback();
+    };
+    check();
+  }
+
+  describeExit(): string {
+    return '';
+  }
 }
 
 function parse(line: string): ReadinessMessage | undefined {

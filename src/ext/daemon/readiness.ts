@@ -5,6 +5,7 @@ export const CHILD_MARKER = 'MORTAR_DAEMON_READY_FD';
 
 /** What the daemon child tells the invoker, one JSON object per line. */
 export type ReadinessMessage =
+  | { readonly type: 'started'; readonly pid: number }
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'ready'; readonly pid: number }
   | { readonly type: 'error'; readonly message: string };
