@@ -10,7 +10,7 @@ import { ChildProcesses, isAlive, waitUntil, type RunningChild } from '../helper
 import { TextSink } from '../helpers/streams';
 
 const SIGNAL_APP = join(__dirname, '../fixtures/core/signal-app.js');
-const { processExit } = requireDist<typeof ProcessExitModule>('core/process-exit');
+const { processExit, onProcessEnd } = requireDist<typeof ProcessExitModule>('core/process-exit');
 
 /** The app whose command is running, and what its command and hooks did. */
 let current: { app?: App; events: string[] } = { events: [] };
@@ -213,6 +213,33 @@ describe('signals (in this process)', () => {
     expect(await done).to.equal(1);
     expect(stderr.text).to.equal('t: error: failed while stopping\n');
     expect(raised).to.deep.equal(['SIGINT']);
+  });
+
+  it('a second signal while closing runs the end-of-process clean-ups, then ends the process by it', async () => {
+    const cleaned: string[] = [];
+    const forget = onProcessEnd(() => void cleaned.push('pid file removed'));
+    let finishClosing: (() => void) | undefined;
+    const stderr = new TextSink();
+    current.app = new App('t', {
+      argv: ['loop'],
+      configFiles: [],
+      stdout: new TextSink(),
+      stderr,
+      controllers: [WaitingController],
+      hooks: [['pre_close', () => new Promise<void>((resolve) => (finishClosing = resolve))]],
+    });
+    const done = current.app.main();
+    await waitUntil(() => current.events.includes('waiting'), 'the command to wait');
+    process.emit('SIGTERM', 'SIGTERM');
+    await waitUntil(() => finishClosing !== undefined, 'pre_close to start');
+    expect(cleaned, 'clean-ups before the second signal').to.deep.equal([]);
+    process.emit('SIGINT', 'SIGINT');
+    expect(cleaned).to.deep.equal(['pid file removed']);
+    expect(raised[0]).to.equal('SIGINT');
+    expect(stderr.text).to.equal('WARNING: received SIGINT again while stopping: exiting now\n');
+    forget();
+    finishClosing!();
+    await done;
   });
 
   it('counts a signal hook that never returns against the grace period, then closes', async () => {
