@@ -249,6 +249,15 @@ export class SystemdSandbox {
     return undefined;
   }
 
+  /** Host pids of the processes in a unit's cgroup (a daemon that left its parent's session included). */
+  processesOf(unit: string): number[] {
+    return this.processes().filter((pid) =>
+      readIfPresent(`/proc/${pid}/cgroup`)
+        .split('\n')
+        .some((line) => line.endsWith(`/${unit}`)),
+    );
+  }
+
   /** Host pids of every process in the sandbox other than systemd itself. */
   processes(): number[] {
     if (!this.isRunning) return [];
