@@ -13,6 +13,7 @@
  * const run = await sandbox.run(SAMPLE, ['run-forever', '--daemon']);
  * ```
  */
+import { expect } from 'chai';
 import { spawn, execFileSync, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import {
@@ -404,6 +405,14 @@ export class DaemonSandbox {
 export function parsePid(text: string | undefined): number | undefined {
   const match = text === undefined ? null : /^(\d+)\n?$/.exec(text);
   return match ? Number(match[1]) : undefined;
+}
+
+/** Checks a command's exit code and its output (the text, or a pattern it matches), with nothing on stderr. */
+export function expectOutput(result: InvokerResult, code: number, stdout: string | RegExp): void {
+  expect(result.code, `exit code\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`).to.equal(code);
+  if (typeof stdout === 'string') expect(result.stdout, 'stdout').to.equal(stdout);
+  else expect(result.stdout, 'stdout').to.match(stdout);
+  expect(result.stderr, 'stderr').to.equal('');
 }
 
 /** Resolves after `ms`. */

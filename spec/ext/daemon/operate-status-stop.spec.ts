@@ -1,12 +1,13 @@
 /**
  * Operating a daemon: `myapp daemon status` and `myapp daemon stop` run as
  * real child processes against real daemons, and `DaemonService.status()` /
- * `stop()` in process against a pid file naming a live `sleep`.
+ * `stop()` in process against a pid file naming a live process of this
+ * program (which they stop) or a `sleep` (which they leave alone).
  */
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { App, DaemonService, FrameworkError } from 'mortar';
-import { DaemonSandbox, MYAPP, commandLine, exists, isAlive, readIfExists, waitUntil, type InvokerResult } from '../../helpers/daemon';
+import { DaemonSandbox, MYAPP, commandLine, exists, expectOutput, isAlive, readIfExists, waitUntil } from '../../helpers/daemon';
 import { operateFixture } from '../../helpers/operate';
 import type { RunningChild } from '../../helpers/process';
 import { TextSink } from '../../helpers/streams';
@@ -37,13 +38,6 @@ async function deadPid(sandbox: DaemonSandbox): Promise<number> {
 /** A result with its `undefined` fields left out, so that it compares as the README writes it. */
 function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
-}
-
-/** Checks a command's exit code and its one line of output, with nothing on stderr. */
-function expectOutput(result: InvokerResult, code: number, stdout: string): void {
-  expect(result.code, `exit code\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`).to.equal(code);
-  expect(result.stdout, 'stdout').to.equal(stdout);
-  expect(result.stderr, 'stderr').to.equal('');
 }
 
 describe('operating a daemon: myapp daemon status', function () {

@@ -8,16 +8,8 @@
  */
 import { expect } from 'chai';
 import { utimesSync, writeFileSync } from 'node:fs';
-import { DaemonSandbox, MYAPP, commandLine, exists, isAlive, readIfExists, waitUntil, type InvokerResult } from '../../helpers/daemon';
+import { DaemonSandbox, MYAPP, commandLine, exists, expectOutput, isAlive, readIfExists, waitUntil } from '../../helpers/daemon';
 import type { RunningChild } from '../../helpers/process';
-
-/** Checks a command's exit code and its one line of output, with nothing on stderr. */
-function expectOutput(result: InvokerResult, code: number, stdout: string | RegExp): void {
-  expect(result.code, `exit code\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`).to.equal(code);
-  if (typeof stdout === 'string') expect(result.stdout, 'stdout').to.equal(stdout);
-  else expect(result.stdout, 'stdout').to.match(stdout);
-  expect(result.stderr, 'stderr').to.equal('');
-}
 
 /** Sets a file's modification time an hour into the past. */
 function writtenAnHourAgo(path: string): void {
