@@ -224,7 +224,8 @@ export class DaemonService {
     this.app.log.debug(`sent SIGTERM to pid ${pid}; waiting up to ${timeout} ms`, NAMESPACE);
     if (await waitFor(() => !isStillDaemon(), timeout)) return this.stopped(pidFile, pid, 'stopped', 1_000);
     this.app.log.debug(`pid ${pid} is still running: sending SIGKILL`, NAMESPACE);
-    if (this.signalDaemon(pid, 'SIGKILL', isStillDaemon) && !(await waitFor(() => !isStillDaemon(), 5_000))) {
+    if (!this.signalDaemon(pid, 'SIGKILL', isStillDaemon)) return this.stopped(pidFile, pid, 'stopped', 1_000);
+    if (!(await waitFor(() => !isStillDaemon(), 5_000))) {
       throw new FrameworkError(`The daemon (pid ${pid}) did not end even after SIGKILL.`);
     }
     return this.stopped(pidFile, pid, 'killed', 0);
