@@ -29,7 +29,6 @@ import {
   chmodSync,
   closeSync,
   constants,
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -40,16 +39,13 @@ import {
   realpathSync,
   rmSync,
   rmdirSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { delay, waitUntil } from './daemon';
 
-/** The repository root (this file runs from build/spec/helpers). */
-const ROOT = resolve(__dirname, '../../..');
 const SYSTEMD = '/lib/systemd/systemd';
 const SYSTEM_UNITS = '/lib/systemd/system';
 /** Units of the distro the sandbox needs: journald's socket and what `systemctl exit` goes through. */
@@ -420,44 +416,4 @@ function readIfPresent(path: string): string {
   } catch {
     return '';
   }
-}
-
-/**
- * A world-readable copy of the built package (package.json, dist/, the
- * compiled samples, the samples' config files and the runtime dependencies)
- * under `dir`, so that units running as `nobody` can load it even when the
- * checkout lies under a 0700 directory. Resolves to the copy's root.
- */
-export function copyBuiltPackage(dir: string): string {
-  const root = join(dir, 'app');
-  const copy = (from: string, to: string = from): void => cpSync(join(ROOT, from), join(root, to), { recursive: true });
-  copy('package.json');
-  copy('dist');
-  copy('build/samples');
-  copy('samples');
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-  const pending = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})];
-  const copied = new Set<string>();
-  while (pending.length > 0) {
-    const name = pending.pop()!;
-    if (copied.has(name) || !existsSync(join(ROOT, 'node_modules', name))) continue;
-    copied.add(name);
-    copy(join('node_modules', name));
-    const own = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-    pending.push(...Object.keys(own.dependencies ?? {}), ...Object.keys(own.optionalDependencies ?? {}));
-  }
-  makeWorldReadable(root);
-  return root;
-}
-
-function makeWorldReadable(path: string): void {
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const full = join(path, entry.name);
-    if (entry.isDirectory()) makeWorldReadable(full);
-    else if (entry.isFile()) {
-      const mode = statSync(full).mode & 0o777;
-      chmodSync(full, mode | 0o444 | (mode & 0o111 ? 0o111 : 0));
-    }
-  }
-  chmodSync(path, 0o755);
 }

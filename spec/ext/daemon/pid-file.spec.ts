@@ -7,14 +7,32 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type * as PidFileModule from '../../../dist/ext/daemon/pid-file';
 import type { Program } from '../../../dist/ext/daemon/process-identity';
+import { copyBuiltPackage } from '../../helpers/readable-copy';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/pid-file');
 const { PidFile } = require(MODULE) as typeof PidFileModule;
 
+/**
+ * The same module in a world-readable copy of the package, for children run
+ * as nobody (the checkout may lie under a directory nobody cannot enter).
+ */
+let readableModule = MODULE;
+
 const isRoot = process.getuid!() === 0;
 
 describe('PidFile', () => {
+  let copyDir: string | undefined;
+
+  before(() => {
+    copyDir = fs.mkdtempSync(join(tmpdir(), 'mortar-pid-copy-'));
+    readableModule = join(copyBuiltPackage(copyDir), 'dist/ext/daemon/pid-file');
+  });
+
+  after(() => {
+    if (copyDir) fs.rmSync(copyDir, { recursive: true, force: true });
+  });
+
   let dir: string;
   let path: string;
   let children: ChildProcess[];
@@ -117,7 +135,7 @@ describe('PidFile', () => {
         const pid = Number(process.argv[1]);
         let signal = 'delivered';
         try { process.kill(pid, 0); } catch (error) { signal = error.code; }
-        const alive = require(${JSON.stringify(MODULE)}).PidFile.isAlive(pid);
+        const alive = require(${JSON.stringify(readableModule)}).PidFile.isAlive(pid);
         process.stdout.write(JSON.stringify({ signal, alive }));
       `;
       const child = spawnSync(process.execPath, ['-e', script, String(process.pid)], {
@@ -323,7 +341,7 @@ describe('PidFile', () => {
         this.skip();
       }
       fs.chmodSync(dir, 0o755);
-      const script = `try { new (require(${JSON.stringify(MODULE)}).PidFile)(process.argv[1]).acquire(); }
+      const script = `try { new (require(${JSON.stringify(readableModule)}).PidFile)(process.argv[1]).acquire(); }
         catch (error) { process.stdout.write(error.message); }`;
       const child = spawnSync(process.execPath, ['-e', script, path], {
         uid: 65534,
@@ -368,7 +386,7 @@ describe('PidFile', () => {
        */
       async function race(): Promise<{ pid: number; result: string; wasLate: boolean }[]> {
         const script = `
-          const { PidFile } = require(${JSON.stringify(MODULE)});
+          const { PidFile } = require(${JSON.stringify(readableModule)});
           const file = new PidFile(process.argv[1]);
           process.stdout.write('ready\\n');
           process.stdin.once('data', (data) => {
@@ -481,7 +499,7 @@ describe('PidFile', () => {
       }
       fs.chmodSync(dir, 0o755);
       fs.writeFileSync(path, '4242\n');
-      const script = `try { process.stdout.write(String(new (require(${JSON.stringify(MODULE)}).PidFile)(process.argv[1]).release(4242))); }
+      const script = `try { process.stdout.write(String(new (require(${JSON.stringify(readableModule)}).PidFile)(process.argv[1]).release(4242))); }
         catch (error) { process.stdout.write(error.name + ': ' + error.message); }`;
       const child = spawnSync(process.execPath, ['-e', script, path], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 10_000 });
       expect(child.stdout).to.equal(`FrameworkError: Cannot remove pid file ${path}: permission denied.`);

@@ -13,7 +13,8 @@ import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOBODY, commandLine, isAlive, procStatus, readIfExists, waitUntil } from '../../helpers/daemon';
 import { waitForText } from '../../helpers/operate';
-import { SystemdSandbox, copyBuiltPackage } from '../../helpers/systemd';
+import { copyBuiltPackage } from '../../helpers/readable-copy';
+import { SystemdSandbox } from '../../helpers/systemd';
 
 /** How a unit runs the sample. */
 interface UnitOptions {
