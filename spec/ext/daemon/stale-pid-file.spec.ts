@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { utimesSync, writeFileSync } from 'node:fs';
-import { DaemonSandbox, MYAPP, commandLine, exists, expectOutput, isAlive, readIfExists, waitUntil } from '../../helpers/daemon';
+import { DaemonSandbox, MYAPP, NOBODY, commandLine, exists, expectOutput, isAlive, isRoot, procStatus, readIfExists, waitUntil } from '../../helpers/daemon';
 import type { RunningChild } from '../../helpers/process';
 
 /** Sets a file's modification time an hour into the past. */
@@ -107,6 +107,24 @@ describe('stale pid files: a reused pid is never taken for the daemon', function
   });
 
   describe('a pid file written by the daemon that still runs', () => {
+    it('stays honoured when the daemon switched to nobody (its /proc entries then belong to root)', async function () {
+      if (!isRoot()) {
+        process.stdout.write('      (skipped: switching to nobody needs root)\n');
+        this.skip();
+      }
+      sandbox.giveRunDirTo(NOBODY.uid, NOBODY.gid);
+      const env = { MYAPP_DAEMON_USER: NOBODY.user };
+      const first = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env });
+      expect(first.code, first.stderr).to.equal(0);
+      const daemon = sandbox.daemonPid();
+      expect(procStatus(daemon).Uid.split('\t')[0], "the daemon's uid").to.equal(String(NOBODY.uid));
+      expectOutput(await sandbox.run(MYAPP, ['daemon', 'status'], { env }), 0, `myapp is running (pid ${daemon})\n`);
+      expectOutput(await sandbox.run(MYAPP, ['daemon', 'stop'], { env }), 0, `myapp stopped (pid ${daemon})\n`);
+      expect(isAlive(daemon), `daemon ${daemon} after stop`).to.equal(false);
+      expect(exists(sandbox.pidFile), 'the pid file after stop').to.equal(false);
+    });
+
+
     it('stays honoured, also once touched later: status exits 0, a second start is refused, stop stops it', async () => {
       const first = await sandbox.run(MYAPP, ['run-forever', '--daemon']);
       expect(first.code, first.stderr).to.equal(0);
