@@ -5,6 +5,7 @@
  * inherit; and `--daemon` started by an init system (`INVOCATION_ID`).
  */
 import { expect } from 'chai';
+import { existsSync, mkdirSync } from 'node:fs';
 import { DaemonSandbox, MYAPP, isAlive, procStat, readIfExists, waitUntil } from '../../helpers/daemon';
 import { NotifyListener, abstractSocketSupport, operateFixture, waitForText } from '../../helpers/operate';
 
@@ -96,6 +97,27 @@ describe('operating a daemon: systemd notifications and init systems', function 
       const inherited = await waitForText(dump, /^MYAPP_DAEMON_PID_FILE=/m);
       expect(inherited, "the child's environment").to.not.match(/^NOTIFY_SOCKET=/m);
       expect(inherited, "the child's environment").to.not.match(/^MORTAR_DAEMON_READY_FD=/m);
+    });
+
+    it('starts the daemon through setsid(1): a session of its own, not the invoker\'s child', async () => {
+      const socket = listen();
+      const { invoker, daemon } = await startDaemon({ NOTIFY_SOCKET: socket.address });
+      const stat = procStat(daemon);
+      expect([stat.session, stat.pgrp, stat.ttyNr], "the daemon's session, group and terminal").to.deep.equal([daemon, daemon, 0]);
+      expect(stat.ppid, "the daemon's parent").to.not.equal(invoker);
+    });
+
+    it('fails in one line, leaving nothing, when setsid(1) cannot be found', async () => {
+      const socket = listen();
+      const emptyPath = sandbox.path('empty-bin');
+      mkdirSync(emptyPath);
+      const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { NOTIFY_SOCKET: socket.address, PATH: emptyPath } });
+      expect(result.code, result.stderr).to.equal(1);
+      expect(result.stderrLines).to.have.length(1);
+      expect(result.stderrLines[0]).to.match(/^myapp: error: Cannot start the daemon through setsid\(1\), .*: no such file or directory\. Install util-linux, or drop --daemon/);
+      expect(existsSync(sandbox.pidFile), 'the pid file').to.equal(false);
+      expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
+      expect(socket.messages, 'notifications').to.deep.equal([]);
     });
 
     it('notifies an abstract socket given as NOTIFY_SOCKET=@name', async function () {
