@@ -20,6 +20,8 @@ export { SignalStop } from './core/signals';
 export { Controller } from './controller/controller';
 export { Expose } from './controller/expose';
 export { arg } from './controller/arg';
+export { args } from './controller/args';
+export type { ArgsOf } from './controller/args';
 export type {
   ArgumentAction,
   ArgumentOptions,
@@ -27,6 +29,7 @@ export type {
   ArgumentType,
   ControllerOptions,
   ExposeOptions,
+  Nargs,
 } from './controller/metadata';
 
 export type { DaemonizeOptions, DaemonSettings, DaemonStatus, StopOptions, StopResult } from './ext/daemon/daemon-service';

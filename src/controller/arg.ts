@@ -1,56 +1,158 @@
-import type { ArgumentOptions, ArgumentSpec } from './metadata';
+import { FrameworkError } from '../core/errors';
+import type { DestOf, NoExtraKeys, ValueOf } from './argument-types';
+import type { ArgumentAction, ArgumentOptions, ArgumentSpec, ArgumentType } from './metadata';
+import { readFloat, readInteger } from './python-numbers';
 
 const LONG = /^--[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 const SHORT = /^-[a-zA-Z0-9]$/;
 const POSITIONAL = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
+
+const ACTIONS: readonly ArgumentAction[] = ['store', 'store_true', 'store_false', 'append', 'count'];
+const TYPES: readonly ArgumentType[] = ['string', 'number', 'integer'];
+const KEYS: readonly (keyof ArgumentOptions)[] = [
+  'action',
+  'type',
+  'nargs',
+  'const',
+  'choices',
+  'default',
+  'required',
+  'help',
+  'dest',
+  'metavar',
+];
 
 /**
  * Declares a command-line argument, in the spirit of argparse's `add_argument`:
  * `arg(['-f', '--foo'], { help: 'the notorious foo option' })` for an option,
  * `arg('name')` for a positional argument.
  *
- * Mistakes in the declaration itself throw a `TypeError` at once, when the
- * decorator is evaluated: they are programming errors, not user input.
+ * The returned spec carries the argument's property name and value type, so a
+ * list of them given to `args(...)` types a handler (`ArgsOf<typeof spec>`).
+ * Mistakes in the declaration itself (an unknown option key, a bad flag, a
+ * `nargs` the action cannot take) are type errors where the checker can see
+ * them, and throw a {@link FrameworkError} naming the argument when the
+ * declaration is evaluated.
  */
-export function arg(flags: string | readonly string[], options: ArgumentOptions = {}): ArgumentSpec {
-  const list = typeof flags === 'string' ? [flags] : [...flags];
-  if (list.length === 0) throw new TypeError('arg(): at least one flag or a positional name is required');
+export function arg<const Flags extends string | readonly string[], const Options extends ArgumentOptions = {}>(
+  flags: Flags,
+  options?: Options & NoExtraKeys<Options>,
+): ArgumentSpec<DestOf<Flags, Options>, ValueOf<Flags, Options>> {
+  const list: string[] = typeof flags === 'string' ? [flags] : [...(flags as readonly string[])];
+  const declared: ArgumentOptions = options ?? {};
+  const where = `arg(${list.length === 1 ? `'${list[0]}'` : `[${list.map((flag) => `'${flag}'`).join(', ')}]`})`;
+  const fail = (problem: string): FrameworkError => new FrameworkError(`${where}: ${problem}`);
+  if (list.length === 0) throw new FrameworkError('arg(): at least one flag or a positional name is required');
   const positional = list.length === 1 && !list[0].startsWith('-');
   for (const flag of list) {
     const valid = positional ? POSITIONAL.test(flag) : LONG.test(flag) || SHORT.test(flag);
     if (!valid) {
-      throw new TypeError(
-        `arg(): invalid flag '${flag}' (use '-x' for a short flag, '--name' for a long one, or a bare name for a positional argument)`,
-      );
+      throw fail(`invalid flag '${flag}' (use '-x' for a short flag, '--name' for a long one, or a bare name for a positional argument)`);
     }
   }
-  const action = options.action ?? 'store';
-  const takesValue = action === 'store' || action === 'append';
-  if (positional && action !== 'store') {
-    throw new TypeError(`arg(): positional argument '${list[0]}' only supports action 'store'`);
+  checkKeys(declared, fail);
+
+  const action = declared.action ?? 'store';
+  if (!ACTIONS.includes(action)) throw fail(`unknown action '${String(action)}' (use ${quoted(ACTIONS)})`);
+  if (declared.type !== undefined && !TYPES.includes(declared.type)) {
+    throw fail(`unknown type '${String(declared.type)}' (use ${quoted(TYPES)})`);
   }
-  if (!takesValue && (options.type !== undefined || options.choices !== undefined)) {
-    throw new TypeError(`arg(): '${list.join(', ')}' with action '${action}' takes no value, so it has no type or choices`);
+  const hasValues = action === 'store' || action === 'append';
+  if (positional && action !== 'store') throw fail(`a positional argument only supports action 'store'`);
+  if (!hasValues && (declared.type !== undefined || declared.choices !== undefined || declared.nargs !== undefined)) {
+    throw fail(`action '${action}' takes no value, so it has no type, choices or nargs`);
   }
-  const dest = options.dest ?? destOf(list, positional);
-  let fallback = options.default;
-  if (fallback === undefined) {
-    if (action === 'store_true') fallback = false;
-    else if (action === 'store_false') fallback = true;
-    else if (action === 'count') fallback = 0;
+  checkNargs(declared, positional, fail);
+  if (declared.choices !== undefined) checkChoices(declared.choices, fail);
+  for (const key of ['help', 'dest', 'metavar'] as const) {
+    const value = declared[key];
+    if (value !== undefined && (typeof value !== 'string' || (key !== 'help' && value === ''))) {
+      throw fail(`'${key}' must be a${key === 'help' ? '' : ' non-empty'} string`);
+    }
   }
-  return Object.freeze({
+  if (declared.required !== undefined && typeof declared.required !== 'boolean') throw fail(`'required' must be true or false`);
+
+  const type = declared.type ?? 'string';
+  const dest = declared.dest ?? destOf(list, positional);
+  const spec = {
     flags: Object.freeze(list),
     positional,
     action,
-    type: options.type ?? 'string',
+    type,
+    nargs: declared.nargs,
+    const: declared.const,
     dest,
-    metavar: options.metavar ?? (positional ? list[0] : toUpperSnake(dest)),
-    choices: options.choices,
-    default: fallback,
-    required: options.required ?? (positional && options.default === undefined),
-    help: options.help,
-  });
+    metavar: declared.metavar ?? (positional ? list[0] : toUpperSnake(dest)),
+    choices: declared.choices === undefined ? undefined : Object.freeze([...declared.choices]),
+    default: defaultOf(declared, action, type, fail),
+    required: requiredOf(declared, positional),
+    help: declared.help,
+  };
+  return Object.freeze(spec) as ArgumentSpec as ArgumentSpec<DestOf<Flags, Options>, ValueOf<Flags, Options>>;
+}
+
+function checkKeys(options: ArgumentOptions, fail: (problem: string) => FrameworkError): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw fail('the options must be an object');
+  for (const key of Object.keys(options)) {
+    if ((KEYS as readonly string[]).includes(key)) continue;
+    const { suggest } = require('./suggest') as typeof import('./suggest');
+    const guess = suggest(key, KEYS);
+    throw fail(`unknown option '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}; arg() takes ${quoted(KEYS)}`);
+  }
+}
+
+function checkNargs(options: ArgumentOptions, positional: boolean, fail: (problem: string) => FrameworkError): void {
+  const { nargs } = options;
+  if (nargs !== undefined && nargs !== '?' && nargs !== '*' && nargs !== '+' && !(Number.isSafeInteger(nargs) && nargs >= 1)) {
+    throw fail(`invalid nargs ${JSON.stringify(nargs)} (use '?', '*', '+' or a whole number of at least 1)`);
+  }
+  if (positional && nargs !== undefined && options.required !== undefined) {
+    throw fail(`'required' is fixed by nargs ${JSON.stringify(nargs)} for a positional argument; leave it out`);
+  }
+  if (options.const !== undefined && (positional || nargs !== '?')) {
+    throw fail(`'const' is the value of an option given without one, so it needs nargs '?' on an option`);
+  }
+}
+
+function checkChoices(choices: unknown, fail: (problem: string) => FrameworkError): void {
+  const valid =
+    Array.isArray(choices) &&
+    choices.length > 0 &&
+    choices.every((choice) => typeof choice === 'string' || (typeof choice === 'number' && !Number.isNaN(choice)));
+  if (!valid) throw fail(`'choices' must be a non-empty list of strings and numbers`);
+}
+
+function defaultOf(
+  options: ArgumentOptions,
+  action: ArgumentAction,
+  type: ArgumentType,
+  fail: (problem: string) => FrameworkError,
+): unknown {
+  const value = options.default;
+  if (value === undefined) {
+    if (action === 'store_true') return false;
+    if (action === 'store_false') return true;
+    if (action === 'count') return 0;
+    return undefined;
+  }
+  // As argparse does, a string default of a typed single value is read like a typed-in one.
+  const isSingle = action === 'store' && (options.nargs === undefined || options.nargs === '?');
+  if (typeof value !== 'string' || type === 'string' || !isSingle) return value;
+  const number = type === 'integer' ? readInteger(value) : readFloat(value);
+  if (number === undefined) throw fail(`default '${value}' is not ${type === 'integer' ? 'an integer' : 'a number'}`);
+  return number;
+}
+
+function requiredOf(options: ArgumentOptions, positional: boolean): boolean {
+  if (!positional) return options.required ?? false;
+  const { nargs } = options;
+  if (nargs === '?' || nargs === '*') return false;
+  if (nargs !== undefined) return true;
+  return options.required ?? options.default === undefined;
+}
+
+function quoted(names: readonly string[]): string {
+  return names.map((name) => `'${name}'`).join(', ');
 }
 
 function destOf(flags: readonly string[], positional: boolean): string {
@@ -72,6 +174,11 @@ export function kebabCase(name: string): string {
     .toLowerCase();
 }
 
+/** `pidFile` → `pid_file`: the config key that fills an option. */
+export function snakeCase(name: string): string {
+  return kebabCase(name).replace(/-/g, '_');
+}
+
 function toUpperSnake(name: string): string {
-  return kebabCase(name).replace(/-/g, '_').toUpperCase();
+  return snakeCase(name).toUpperCase();
 }

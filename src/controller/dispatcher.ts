@@ -1,5 +1,7 @@
 import type { App } from '../core/app';
 import { FrameworkError } from '../core/errors';
+import { snakeCase } from './arg';
+import { configLookup } from './config-lookup';
 import { resolveController } from './controller-resolver';
 import { parseCommandLine } from './parser';
 import { buildCommandTree, controllerLabel, controllerOptions } from './registry';
@@ -12,7 +14,7 @@ import type { ControllerNode, ParsedCommandLine } from './tree';
 export async function dispatch(app: App): Promise<number> {
   const tree = buildCommandTree(app.controllers);
   await app.hooks.run('pre_argument_parsing', app);
-  const parsed = parseCommandLine(tree, app.argv, app.globalArguments, app.label);
+  const parsed = parseCommandLine(tree, app.argv, app.globalArguments, app.label, { configValue: configLookup(app) });
   app.pargs = parsed.pargs;
   applyToConfig(app, parsed);
   await app.hooks.run('post_argument_parsing', app);
@@ -22,7 +24,8 @@ export async function dispatch(app: App): Promise<number> {
   }
   if (parsed.pargs.help === true || (!parsed.command && app.controllers.length > 0)) {
     const { formatHelp } = require('./help') as typeof import('./help');
-    app.stdout.write(formatHelp(app.label, parsed.path, parsed.command, app.globalArguments, { width: terminalWidth(app), version: app.version }));
+    const options = { width: terminalWidth(app), version: app.version, defaults: parsed.configured };
+    app.stdout.write(formatHelp(app.label, parsed.path, parsed.command, app.globalArguments, options));
     return 0;
   }
   const command = parsed.command;
@@ -50,8 +53,7 @@ function applyToConfig(app: App, parsed: ParsedCommandLine): void {
     if (!options?.configDefaults) continue;
     const section = controllerLabel(controller);
     for (const dest of parsed.given) {
-      const snake = dest.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-      const key = [dest, snake].find((name) => app.config.has(section, name));
+      const key = [dest, snakeCase(dest)].find((name) => app.config.has(section, name));
       if (key) app.config.set(section, key, parsed.pargs[dest]);
     }
   }

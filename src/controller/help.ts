@@ -11,6 +11,7 @@
 import { kebabCase } from './arg';
 import type { ArgumentSpec } from './metadata';
 import type { CommandNode, ControllerNode } from './tree';
+import { takesValue } from './values';
 
 /** Options of {@link formatHelp}. */
 export interface HelpOptions {
@@ -21,6 +22,11 @@ export interface HelpOptions {
    * own reads "show program's version number and exit"; when absent, that option is left out of the help.
    */
   version?: string;
+  /**
+   * Effective defaults by dest, where they differ from the declared ones (values the config gives
+   * options); shown as `(default: ...)`. Default: the declared defaults only.
+   */
+  defaults?: ReadonlyMap<string, unknown>;
 }
 
 const DEFAULT_WIDTH = 80;
@@ -79,9 +85,10 @@ export function formatHelp(
   const visibleGlobals = hasVersion ? globals : globals.filter((spec) => spec.dest !== 'version');
   const screen = screenOf(prog, path, command, visibleGlobals);
 
+  const entry = (spec: ArgumentSpec): Entry => argumentEntry(spec, options.defaults);
   const sections: [string, Entry[]][] = [
-    ['arguments:', screen.positionals.map(argumentEntry)],
-    ['options:', screen.options.map(argumentEntry)],
+    ['arguments:', screen.positionals.map(entry)],
+    ['options:', screen.options.map(entry)],
     ['commands:', screen.level ? commandEntries(screen.level) : []],
   ];
   const entries = sections.flatMap(([, list]) => list);
@@ -104,14 +111,21 @@ function screenOf(
 ): Screen {
   const level = path.length > 0 ? path[path.length - 1] : undefined;
   const isLevelScreen = command === undefined || command === level?.defaultCommand;
-  const words = [prog, ...path.slice(1).map((node) => node.label)];
+  const positionalsOf = (node: ControllerNode): ArgumentSpec[] => node.arguments.filter((spec) => spec.positional);
+  // A level's positional arguments come before its command name, so they belong to the words of the screens below it.
+  const words = [prog];
+  path.forEach((node, index) => {
+    if (index > 0) words.push(node.label);
+    if (!isLevelScreen || node !== level) words.push(...positionalsOf(node).map(positionalUsage));
+  });
   if (command && !isLevelScreen) words.push(command.label);
   const levelOptions = path.flatMap((node) => node.arguments.filter((spec) => !spec.positional));
   const commandArguments = command?.arguments ?? [];
+  const commandPositionals = commandArguments.filter((spec) => spec.positional);
   return {
     words,
     options: [...globals, ...levelOptions, ...commandArguments.filter((spec) => !spec.positional)],
-    positionals: commandArguments.filter((spec) => spec.positional),
+    positionals: isLevelScreen && level ? [...positionalsOf(level), ...commandPositionals] : commandPositionals,
     level: isLevelScreen ? level : undefined,
     text: isLevelScreen ? level?.description : command?.help,
   };
@@ -119,15 +133,38 @@ function screenOf(
 
 function usageParts(screen: Screen): string[] {
   const parts = screen.options.map((spec) => {
-    const text = takesValue(spec) ? `${spec.flags[0]} ${metavarOf(spec)}` : spec.flags[0];
+    const text = takesValue(spec) ? `${spec.flags[0]} ${valuesUsage(spec)}` : spec.flags[0];
     return spec.required ? text : `[${text}]`;
   });
-  for (const spec of screen.positionals) parts.push(spec.required ? metavarOf(spec) : `[${metavarOf(spec)}]`);
+  for (const spec of screen.positionals) parts.push(positionalUsage(spec));
   if (screen.level) {
     const names = visibleNames(screen.level);
     if (names.length > 0) parts.push(`{${names.join(',')}} ...`);
   }
   return parts;
+}
+
+/** A positional argument in a usage line: `FILE`, `[FILE]`, `[FILE ...]`, `FILE [FILE ...]`, `FILE FILE`. */
+function positionalUsage(spec: ArgumentSpec): string {
+  if (spec.nargs === undefined && !spec.required) return `[${metavarOf(spec)}]`;
+  return valuesUsage(spec);
+}
+
+/** The values an argument takes, as argparse writes them for its nargs. */
+function valuesUsage(spec: ArgumentSpec): string {
+  const metavar = metavarOf(spec);
+  switch (spec.nargs) {
+    case undefined:
+      return metavar;
+    case '?':
+      return `[${metavar}]`;
+    case '*':
+      return `[${metavar} ...]`;
+    case '+':
+      return `${metavar} [${metavar} ...]`;
+    default:
+      return Array.from({ length: spec.nargs }, () => metavar).join(' ');
+  }
 }
 
 /**
@@ -155,13 +192,13 @@ function usageLines(screen: Screen, width: number): string[] {
   return lines;
 }
 
-function argumentEntry(spec: ArgumentSpec): Entry {
-  const metavar = metavarOf(spec);
+function argumentEntry(spec: ArgumentSpec, defaults: ReadonlyMap<string, unknown> | undefined): Entry {
   const invocation = spec.positional
-    ? metavar
-    : spec.flags.map((flag) => (takesValue(spec) ? `${flag} ${metavar}` : flag)).join(', ');
+    ? metavarOf(spec)
+    : spec.flags.map((flag) => (takesValue(spec) ? `${flag} ${valuesUsage(spec)}` : flag)).join(', ');
   const help = spec.help ?? (spec.positional ? undefined : BUILT_IN_HELP[spec.dest]);
-  const shown = takesValue(spec) ? defaultText(spec.default) : undefined;
+  const effective = defaults?.has(spec.dest) ? defaults.get(spec.dest) : spec.default;
+  const shown = takesValue(spec) || spec.positional || defaults?.has(spec.dest) ? defaultText(effective) : undefined;
   const suffix = shown === undefined ? '' : `(default: ${shown})`;
   return { invocation, help: [help ?? '', suffix].filter((text) => text !== '').join(' ') };
 }
@@ -234,14 +271,10 @@ function metavarOf(spec: ArgumentSpec): string {
 
 function defaultText(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (Array.isArray(value)) return value.length > 0 ? value.map(String).join(', ') : undefined;
+  if (Array.isArray(value)) return value.length > 0 ? value.map((item) => (Array.isArray(item) ? item.join(' ') : String(item))).join(', ') : undefined;
   return String(value);
 }
 
 function firstLine(text: string | undefined): string {
   return (text ?? '').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
-}
-
-function takesValue(spec: ArgumentSpec): boolean {
-  return spec.positional || spec.action === 'store' || spec.action === 'append';
 }

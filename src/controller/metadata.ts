@@ -10,44 +10,88 @@ export type ArgumentAction = 'store' | 'store_true' | 'store_false' | 'append' |
 /** How a stored value is converted. */
 export type ArgumentType = 'string' | 'number' | 'integer';
 
-/** Options of {@link arg}. */
+/**
+ * How many values an argument takes, as in argparse: `'?'` zero or one,
+ * `'*'` any number, `'+'` at least one, a number exactly that many.
+ */
+export type Nargs = '?' | '*' | '+' | number;
+
+/** Options of {@link arg}. Any other key is an error, in the type checker and at run time. */
 export interface ArgumentOptions {
   /**
    * What the argument does: `store` keeps the value (default), `store_true` /
-   * `store_false` are flags, `append` collects every value in an array,
-   * `count` counts repetitions (`-vvv` gives 3).
+   * `store_false` are flags, `append` collects every occurrence in an array,
+   * `count` counts repetitions (`-vvv` gives 3). Positional arguments only `store`.
    */
   action?: ArgumentAction;
-  /** How the value is converted: `string` (default), `number` or `integer`. Only for `store` and `append`. */
+  /**
+   * How each value is converted: `string` (default), `number` (as Python's `float()` reads it:
+   * `1.5`, `1e3`, `5_000`, `inf`, `nan`) or `integer` (as Python's `int()`: `42`, `-7`, `5_000`).
+   * Only for `store` and `append`.
+   */
   type?: ArgumentType;
-  /** The accepted values; anything else is a usage error naming the option. */
+  /**
+   * How many values the argument takes: `'?'`, `'*'`, `'+'` or a number of at least 1. Default: one
+   * value, kept as it is; with `'*'`, `'+'` or a number the values come as an array (with `append`,
+   * an array per occurrence). An option with `'?'` given without a value takes `const`. Only for
+   * `store` and `append`.
+   */
+  nargs?: Nargs;
+  /** The value of an option with `nargs: '?'` given without a value. Default: `undefined`. Only with `nargs: '?'` on an option. */
+  const?: unknown;
+  /** The accepted values; anything else is a usage error naming the argument. Default: any value. */
   choices?: readonly (string | number)[];
-  /** The value when the argument is not given. Default: `undefined`, `false` for `store_true`, `true` for `store_false`, `0` for `count`, `[]` for `append`. */
+  /**
+   * The value when the argument is not given (and no config value fills it). A string default of
+   * a `number` or `integer` argument is converted like a typed-in value. Default: `undefined`;
+   * `false` for `store_true`, `true` for `store_false`, `0` for `count`, `[]` for `append` and for
+   * a positional with `nargs: '*'`.
+   */
   default?: unknown;
-  /** Whether the argument must be given. Positional arguments are required unless they have a default. */
+  /**
+   * Whether the argument must be given. Default: false for options; for a positional, true unless
+   * it has a `default` (then it may be left out), and fixed by `nargs` when that is given.
+   */
   required?: boolean;
-  /** One line of help text. */
+  /** One line of help text. Default: none. */
   help?: string;
-  /** The property name in the parsed arguments. Default: the first long flag in camelCase (`--pid-file` → `pidFile`), else the short flag's letter, else the positional's name. */
+  /**
+   * The property name in the parsed arguments, and (in snake_case) the config key that fills the
+   * option. Default: the first long flag in camelCase (`--pid-file` → `pidFile`), else the short
+   * flag's letter, else the positional's name in camelCase.
+   */
   dest?: string;
-  /** The placeholder shown in help for the value. Default: the dest in upper snake case (`FOO`). */
+  /** The placeholder shown in help for the value. Default: the dest in upper snake case (`FOO`), or a positional's name. */
   metavar?: string;
 }
 
-/** An argument as declared by {@link arg}, with its defaults filled in. */
-export interface ArgumentSpec {
+/**
+ * Type-level only: the value an argument gives the command, so that `ArgsOf` can
+ * infer a handler's parameter from the declarations. Never present at run time.
+ */
+declare const ARGUMENT_VALUE: unique symbol;
+
+/**
+ * An argument as declared by {@link arg}, with its defaults filled in. `Dest` and
+ * `Value` are the property it fills and its type, inferred from the declaration.
+ */
+export interface ArgumentSpec<Dest extends string = string, Value = unknown> {
   /** Flags as written (`['-f', '--foo']`), or the name of a positional argument (`['name']`). */
   readonly flags: readonly string[];
   /** Whether it is a positional argument (its only flag does not start with `-`). */
   readonly positional: boolean;
   readonly action: ArgumentAction;
   readonly type: ArgumentType;
-  readonly dest: string;
+  /** As declared; `undefined` means one value, kept as it is. */
+  readonly nargs?: Nargs;
+  readonly const?: unknown;
+  readonly dest: Dest;
   readonly metavar: string;
   readonly choices?: readonly (string | number)[];
   readonly default?: unknown;
   readonly required: boolean;
   readonly help?: string;
+  readonly [ARGUMENT_VALUE]?: () => Value;
 }
 
 /** Options of `@Controller()`. */
@@ -60,7 +104,11 @@ export interface ControllerOptions {
   help?: string;
   /** Other names a nested controller answers to. */
   aliases?: readonly string[];
-  /** Arguments that belong to this controller's level (`myapp --foo x cmd`). */
+  /**
+   * Arguments that belong to this controller's level (`myapp --foo x cmd`); their options are
+   * filled from the config section named after the label when not given. Positional arguments
+   * here come before the command name and must take a fixed number of values. Default: none.
+   */
   arguments?: readonly ArgumentSpec[];
   /** The label of the controller this one stacks on. Default: `'base'` (ignored for the base controller itself). */
   stackedOn?: string;
@@ -82,7 +130,11 @@ export interface ExposeOptions {
   aliases?: readonly string[];
   /** Whether the command is left out of help and suggestions (it still runs). */
   hide?: boolean;
-  /** Arguments of this command only. */
+  /**
+   * Arguments of this command only (a list of `arg()`s, or `args(...)` for a typed handler);
+   * its options are filled from the config section of the controller that declares the method
+   * when not given. Default: none.
+   */
   arguments?: readonly ArgumentSpec[];
 }
 

@@ -1,252 +1,336 @@
 /**
- * Turns argv into the controller path, the command and its arguments, on top
- * of Node's `util.parseArgs`.
+ * Turns argv into the controller path, the command and its arguments, with
+ * argparse's rules for reading each word (see `scanner.ts`).
  *
  * Options are accepted anywhere on the line, but which options exist depends
- * on the command, so parsing takes two passes. The first walks the positional
- * tokens down the tree, tokenizing with the options known so far (the global
- * ones, those of the levels already walked and of the current level's default
- * command). The second parses the whole line strictly with every option of
- * the path, the command and the globals, then folds the tokens into `pargs`.
+ * on the command, so parsing takes two passes. The first walks the words down
+ * the tree with the options known so far (the global ones, those of the levels
+ * already walked and of the current level's default command); an option it
+ * does not know yet is looked up under the current level, so that
+ * `myapp --url u db migrate` skips `u` even though `--url` belongs to `db`.
+ * The second reads the whole line strictly with every option of the path, the
+ * command and the globals, then fills the arguments: options, each level's
+ * positional arguments (written before its command name), the command's
+ * positional arguments (shared out greedily, left to right, as argparse does),
+ * then what the config gives for options not on the line.
  */
-import { parseArgs } from 'node:util';
-import type { ParseArgsConfig } from 'node:util';
-import { UsageError } from '../core/errors';
+import { FrameworkError, UsageError } from '../core/errors';
 import type { ArgumentSpec } from './metadata';
+import { OptionTable } from './option-table';
+import { optionName, scanStep, type OptionUse, type ScanRules } from './scanner';
 import type { CommandNode, ControllerNode, ParsedCommandLine } from './tree';
+import { convertValue, isList, valueCount } from './values';
 
-type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+/** A value the config holds for an option, and where it came from. */
+export interface ConfigValue {
+  /** As the config holds it: text from a file or the environment, or any value from code defaults. */
+  readonly value: unknown;
+  /** `[section] key`, for messages. */
+  readonly name: string;
+  /** Where the value was set (a file, an environment variable, code), for messages; only called on error. */
+  readonly origin: () => string;
+}
 
-type Token =
-  | { kind: 'option'; index: number; name: string; rawName: string; value?: string; inlineValue?: boolean }
-  | { kind: 'positional'; index: number; value: string }
-  | { kind: 'option-terminator'; index: number };
-
-type OptionToken = Extract<Token, { kind: 'option' }>;
-type PositionalToken = Extract<Token, { kind: 'positional' }>;
+/** Options of {@link parseCommandLine}. */
+export interface ParseOptions {
+  /**
+   * The config value, if any, for an option not given on the line, looked up in
+   * `section` (the section of the controller that declares the option). Default: none.
+   */
+  readonly configValue?: (spec: ArgumentSpec, section: string) => ConfigValue | undefined;
+}
 
 /** Builds the UsageError for a message, with the usage line of where the parser stands. */
-type Fail = (message: string, cause?: unknown) => UsageError;
-
-/** The parseArgs configuration for a set of arguments, and the way back from its keys to them. */
-interface OptionTable {
-  readonly config: OptionsConfig;
-  readonly specs: ReadonlyMap<string, ArgumentSpec>;
-}
+type Fail = (message: string) => UsageError;
 
 /** Where the first pass ended. */
 interface Walk {
   readonly path: readonly ControllerNode[];
   readonly command?: CommandNode;
-  /** The argv indices of the tokens that named a nested controller or the command. */
+  /** The argv indices of the words that named a nested controller or the command. */
   readonly pathIndices: ReadonlySet<number>;
+  /** The argv index of the command's name, when it was named. */
+  readonly commandIndex?: number;
+  /** The argv indices of the words given to each level's positional arguments. */
+  readonly levelOperands: ReadonlyMap<number, ControllerNode>;
+  /** Options read ahead of their level, and the words they took, for a better message when they took a command name. */
+  readonly lookaheads: readonly { use: OptionUse; level: ControllerNode }[];
 }
-
-/** A NUL cannot occur in argv, so these keys never collide with a long flag a user can type. */
-const SHORT_KEY_PREFIX = '\u0000';
 
 /**
  * Parses `argv` against the tree under `root` and the global arguments.
  *
  * Every mistake on the command line is a `UsageError` with one line of message
- * and the usage line of the level or command where it happened. When help is
- * asked for (`dest` `help` is given), missing required arguments are not an
- * error, so the caller can show the help of the level or command reached.
+ * and the usage line of the level or command where it happened; a config value
+ * an option cannot take is a `FrameworkError` naming the section, key and origin.
+ * When help is asked for (`dest` `help` is given), missing required arguments
+ * are not an error, so the caller can show the help of the level or command reached.
  */
 export function parseCommandLine(
   root: ControllerNode,
   argv: readonly string[],
   globals: readonly ArgumentSpec[],
   prog: string,
+  options: ParseOptions = {},
 ): ParsedCommandLine {
-  const { path, command, pathIndices } = walk(root, argv, globals, prog);
-  const fail: Fail = (message, cause) => new UsageError(message, { usage: formatUsage(prog, path, command, globals), cause });
+  const walked = walk(root, argv, globals, prog);
+  const { path, command } = walked;
+  const fail: Fail = (message) => new UsageError(message, { usage: formatUsage(prog, path, command, globals) });
 
   const declared = [...globals, ...path.flatMap((node) => node.arguments), ...(command?.arguments ?? [])];
-  const options = declared.filter((spec) => !spec.positional);
-  const positionals = command?.arguments.filter((spec) => spec.positional) ?? [];
-  const table = optionTable(options);
-  const tokens = strictTokens(argv, table, fail);
-
-  const positionalTokens = tokens.filter((token): token is PositionalToken => token.kind === 'positional');
-  for (const index of pathIndices) {
-    if (!positionalTokens.some((token) => token.index === index)) {
-      // An option that only the final path knows takes a value, and swallowed a command name.
-      const swallower = tokens.find(
-        (token): token is OptionToken => token.kind === 'option' && token.index === index - 1 && !token.inlineValue,
-      );
-      throw fail(
-        swallower
-          ? `option '${optionName(lookup(table, swallower))}' expects a value`
-          : `unexpected argument '${argv[index]}'`,
-      );
-    }
-  }
+  const table = new OptionTable(declared);
+  const { uses, operands } = readStrictly(argv, table, walked, fail);
 
   const pargs: Record<string, unknown> = {};
   const given = new Set<string>();
-  for (const spec of [...options, ...positionals]) {
+  const levelPositionals = path.flatMap((node) => node.arguments.filter((spec) => spec.positional));
+  const commandPositionals = command?.arguments.filter((spec) => spec.positional) ?? [];
+  for (const spec of [...declared.filter((spec) => !spec.positional), ...levelPositionals, ...commandPositionals]) {
     if (!Object.hasOwn(pargs, spec.dest)) pargs[spec.dest] = initialValue(spec);
   }
-  for (const token of tokens) {
-    if (token.kind !== 'option') continue;
-    const spec = lookup(table, token);
-    pargs[spec.dest] = nextValue(spec, pargs[spec.dest], given.has(spec.dest), token.value, fail);
-    given.add(spec.dest);
+  for (const use of uses) {
+    pargs[use.spec.dest] = nextValue(use, pargs[use.spec.dest], given.has(use.spec.dest), fail);
+    given.add(use.spec.dest);
   }
 
-  const operands = positionalTokens.filter((token) => !pathIndices.has(token.index));
-  if (operands.length > positionals.length) throw fail(`unexpected argument '${operands[positionals.length].value}'`);
-  operands.forEach((token, position) => {
-    const spec = positionals[position];
-    pargs[spec.dest] = convert(spec, token.value, fail);
-    given.add(spec.dest);
-  });
-
   const isHelpRequested = given.has('help') && Boolean(pargs.help);
-  if (!isHelpRequested) {
-    const missing = [...options, ...positionals].find((spec) => spec.required && !given.has(spec.dest));
+  for (const node of path) {
+    const words = [...walked.levelOperands].filter(([, level]) => level === node).map(([index]) => argv[index]);
+    assignPositionals(node.arguments.filter((spec) => spec.positional), words, pargs, given, fail);
+  }
+  const rest = operands.filter((index) => !walked.pathIndices.has(index) && !walked.levelOperands.has(index));
+  const early = walked.commandIndex === undefined ? undefined : rest.find((index) => index < walked.commandIndex!);
+  if (early !== undefined) throw fail(`unexpected argument '${argv[early]}'`);
+  assignPositionals(commandPositionals, rest.map((index) => argv[index]), pargs, given, fail);
+
+  const configured = new Map<string, unknown>();
+  if (options.configValue) {
+    const lookup = options.configValue;
+    for (const [spec, section] of configurableOptions(path, command, globals)) {
+      if (configured.has(spec.dest) || (given.has(spec.dest) && !isHelpRequested)) continue;
+      const found = lookup(spec, section);
+      if (found === undefined) continue;
+      const value = configuredValue(spec, found);
+      if (value === undefined) continue;
+      configured.set(spec.dest, value);
+      if (!given.has(spec.dest)) pargs[spec.dest] = value;
+    }
+  }
+
+  // Without a command (help is shown) or with --help, nothing is missing yet.
+  if (command && !isHelpRequested) {
+    const all = [...declared.filter((spec) => !spec.positional), ...levelPositionals, ...commandPositionals];
+    const missing = all.find((spec) => spec.required && !given.has(spec.dest) && !configured.has(spec.dest));
     if (missing) {
       throw fail(
-        missing.positional
-          ? `missing required argument '${missing.flags[0]}'`
-          : `missing required option '${optionName(missing)}'`,
+        missing.positional ? `missing required argument '${missing.flags[0]}'` : `missing required option '${optionName(missing)}'`,
       );
     }
   }
-  return { path, command, pargs, given };
+  return { path, command, pargs, given, configured };
 }
 
 /** The first pass: which nested controllers and which command the line names. */
 function walk(root: ControllerNode, argv: readonly string[], globals: readonly ArgumentSpec[], prog: string): Walk {
   const path = [root];
   const pathIndices = new Set<number>();
-  let after = -1;
-  for (;;) {
+  const levelOperands = new Map<number, ControllerNode>();
+  const lookaheads: { use: OptionUse; level: ControllerNode }[] = [];
+  const unknownCommand: Fail = (message) => new UsageError(message, { usage: formatUsage(prog, path, undefined, globals) });
+  let rules = walkRules(globals, path, unknownCommand);
+  let unknown: { flag: string; rules: OptionTable } | undefined;
+  let index = 0;
+  while (index < argv.length) {
     const level = path[path.length - 1];
-    const known = [...globals, ...path.flatMap((node) => node.arguments), ...(level.defaultCommand?.arguments ?? [])];
-    const token = tokenize(argv, optionTable(known.filter((spec) => !spec.positional)), false).find(
-      (candidate): candidate is PositionalToken => candidate.kind === 'positional' && candidate.index > after,
-    );
-    if (!token) return { path, command: level.defaultCommand, pathIndices };
-
-    const command = commandsOf(level).find((node) => isNamed(node, token.value));
-    if (command) {
-      pathIndices.add(token.index);
-      return { path, command, pathIndices };
+    const step = scanStep(argv, index, rules);
+    index = step.next;
+    if (step.kind === 'options' || step.kind === 'unknown') {
+      for (const use of step.uses) if (rules.isLookahead(use.spec)) lookaheads.push({ use, level });
+      if (step.kind === 'unknown') unknown ??= { flag: step.flag, rules: rules.known };
+      continue;
     }
-    const child = level.children.find((node) => isNamed(node, token.value));
+    if (step.kind === 'invalid') continue;
+    if (step.kind === 'terminator') {
+      // `--` before the command name: what follows is positional at this level, never a command.
+      let word = index;
+      for (; word < argv.length && freeSlots(level, levelOperands) > 0; word++) levelOperands.set(word, level);
+      if (word < argv.length && !level.defaultCommand?.arguments.some((spec) => spec.positional)) {
+        const isCommand = commandsOf(level).some((node) => isNamed(node, argv[word])) || level.children.some((node) => isNamed(node, argv[word]));
+        throw unknownCommand(
+          `unexpected argument '${argv[word]}' after '--'` + (isCommand ? ` (a command name goes before '--')` : ''),
+        );
+      }
+      return { path, command: level.defaultCommand, pathIndices, levelOperands, lookaheads };
+    }
+    const word = argv[step.index];
+    if (freeSlots(level, levelOperands) > 0) {
+      levelOperands.set(step.index, level);
+      continue;
+    }
+    const command = commandsOf(level).find((node) => isNamed(node, word));
+    if (command) {
+      pathIndices.add(step.index);
+      return { path, command, pathIndices, commandIndex: step.index, levelOperands, lookaheads };
+    }
+    const child = level.children.find((node) => isNamed(node, word));
     if (child) {
       path.push(child);
-      pathIndices.add(token.index);
-      after = token.index;
+      pathIndices.add(step.index);
+      rules = walkRules(globals, path, unknownCommand);
       continue;
     }
     if (level.defaultCommand?.arguments.some((spec) => spec.positional)) {
-      return { path, command: level.defaultCommand, pathIndices };
+      return { path, command: level.defaultCommand, pathIndices, levelOperands, lookaheads };
     }
-    const guess = suggest(token.value, visibleNames(level));
-    throw new UsageError(`unknown command '${token.value}'${guess ? ` (did you mean '${guess}'?)` : ''}`, {
-      usage: formatUsage(prog, path, undefined, globals),
-    });
+    // An unknown option before the word probably meant to take it as its value: name the option.
+    if (unknown) throw unknownCommand(unknownOptionMessage(unknown.flag, unknown.rules));
+    const guess = suggest(word, visibleNames(level));
+    throw unknownCommand(`unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
   }
-}
-
-function strictTokens(argv: readonly string[], table: OptionTable, fail: Fail): Token[] {
-  try {
-    return tokenize(argv, table, true);
-  } catch (error) {
-    throw explain(error, argv, table, fail);
-  }
+  const level = path[path.length - 1];
+  return { path, command: level.defaultCommand, pathIndices, levelOperands, lookaheads };
 }
 
 /**
- * Rewrites a strict parseArgs failure in our own words. The offending token is
- * found again in a lenient tokenization rather than read out of parseArgs'
- * message, whose wording is not ours to show.
+ * The options the first pass knows at a level: the global ones, those of the
+ * levels walked and of the level's default command; then, for a flag none of
+ * them has, the arguments declared anywhere under the level, when they all
+ * agree on how many values the flag takes.
  */
-function explain(error: unknown, argv: readonly string[], table: OptionTable, fail: Fail): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  const tokens = tokenize(argv, table, false);
-  const options = tokens.filter((token): token is OptionToken => token.kind === 'option');
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const token = options.find((candidate) => !table.specs.has(candidate.name));
-    if (token) {
-      const guess = suggestFlag(token.rawName, table);
-      return fail(`unknown option '${token.rawName}'${guess ? ` (did you mean '${guess}'?)` : ''}`, error);
+function walkRules(
+  globals: readonly ArgumentSpec[],
+  path: readonly ControllerNode[],
+  fail: Fail,
+): ScanRules & { readonly known: OptionTable; isLookahead(spec: ArgumentSpec): boolean } {
+  const level = path[path.length - 1];
+  const known = new OptionTable([...globals, ...path.flatMap((node) => node.arguments), ...(level.defaultCommand?.arguments ?? [])]);
+  let below: Map<string, ArgumentSpec[]> | undefined;
+  const ahead = new Set<ArgumentSpec>();
+  const lookup = (flag: string): ArgumentSpec | undefined => {
+    const spec = known.get(flag);
+    if (spec) return spec;
+    below ??= declaredBelow(level);
+    const candidates = below.get(flag);
+    if (!candidates) return undefined;
+    const shapes = new Set(candidates.map((candidate) => `${candidate.action}/${String(candidate.nargs)}`));
+    if (shapes.size > 1) {
+      throw fail(`option '${flag}' means different things under '${level.label}': write it after the command it belongs to`);
     }
-  }
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    for (const token of options) {
-      const spec = table.specs.get(token.name);
-      if (!spec) continue;
-      const name = optionName(spec);
-      if (!takesValue(spec)) {
-        if (token.value !== undefined) return fail(`option '${name}' takes no value`, error);
-      } else if (token.value === undefined) {
-        return fail(`option '${name}' expects a value`, error);
-      } else if (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')) {
-        const written = name.startsWith('--') ? `${name}=${token.value}` : `${name}${token.value}`;
-        const hint = `to pass '${token.value}' as its value, write '${written}'`;
-        return fail(`option '${name}' expects a value (${hint})`, error);
-      }
-    }
-  }
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    const token = tokens.find((candidate): candidate is PositionalToken => candidate.kind === 'positional');
-    if (token) return fail(`unexpected argument '${token.value}'`, error);
-  }
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_') ? fail('invalid command line', error) : error;
+    ahead.add(candidates[0]);
+    return candidates[0];
+  };
+  return { lookup, known, negativeNumbersAreOptions: known.hasNegativeNumberFlags, isLookahead: (spec) => ahead.has(spec) };
 }
 
-function tokenize(argv: readonly string[], table: OptionTable, strict: boolean): Token[] {
-  const config = { args: [...argv], options: table.config, strict, allowPositionals: true, tokens: true } as const;
-  return parseArgs(config).tokens as Token[];
+/** Every option declared under a level (its commands, nested levels and theirs), by flag. */
+function declaredBelow(level: ControllerNode): Map<string, ArgumentSpec[]> {
+  const byFlag = new Map<string, ArgumentSpec[]>();
+  const add = (specs: readonly ArgumentSpec[]): void => {
+    for (const spec of specs) {
+      if (spec.positional) continue;
+      for (const flag of spec.flags) byFlag.set(flag, [...(byFlag.get(flag) ?? []), spec]);
+    }
+  };
+  const visit = (node: ControllerNode, isTop: boolean): void => {
+    if (!isTop) add(node.arguments);
+    for (const command of commandsOf(node)) add(command.arguments);
+    for (const child of node.children) visit(child, false);
+  };
+  visit(level, true);
+  return byFlag;
+}
+
+/** The second pass: every word read with every option of the path, the command and the globals. */
+function readStrictly(argv: readonly string[], table: OptionTable, walked: Walk, fail: Fail): { uses: OptionUse[]; operands: number[] } {
+  const rules: ScanRules = { lookup: (flag) => table.get(flag), negativeNumbersAreOptions: table.hasNegativeNumberFlags };
+  const uses: OptionUse[] = [];
+  const operands: number[] = [];
+  let index = 0;
+  while (index < argv.length) {
+    const step = scanStep(argv, index, rules);
+    index = step.next;
+    if (step.kind === 'terminator') {
+      for (; index < argv.length; index++) operands.push(index);
+    } else if (step.kind === 'operand') {
+      operands.push(step.index);
+    } else if (step.kind === 'options') {
+      uses.push(...step.uses);
+    } else if (step.kind === 'invalid') {
+      throw fail(step.message);
+    } else {
+      throw fail(unknownOption(step.flag, step.index, table, walked));
+    }
+  }
+  for (const index of [...walked.pathIndices, ...walked.levelOperands.keys()]) {
+    if (operands.includes(index)) continue;
+    // An option that only the final path knows takes a value, and swallowed a command name.
+    const swallower = uses.find((use) => use.valueIndices.includes(index) && use.index !== index);
+    throw fail(swallower ? `option '${optionName(swallower.spec)}' expects a value` : `unexpected argument '${argv[index]}'`);
+  }
+  return { uses, operands };
+}
+
+function unknownOption(flag: string, index: number, table: OptionTable, walked: Walk): string {
+  // Read ahead as an option of a command below, it took that command's name as its value: the value is what is missing.
+  const ahead = walked.lookaheads.find(({ use }) => use.index === index);
+  if (ahead && ahead.use.values.some((value) => commandsOf(ahead.level).some((node) => isNamed(node, value)) || ahead.level.children.some((node) => isNamed(node, value)))) {
+    return `option '${optionName(ahead.use.spec)}' expects a value`;
+  }
+  return unknownOptionMessage(flag, table);
+}
+
+function unknownOptionMessage(flag: string, table: OptionTable): string {
+  const guess = suggestFlag(flag, table);
+  return `unknown option '${flag}'${guess ? ` (did you mean '${guess}'?)` : ''}`;
+}
+
+/** How many more words a level's positional arguments take. */
+function freeSlots(level: ControllerNode, taken: ReadonlyMap<number, ControllerNode>): number {
+  const wanted = level.arguments.filter((spec) => spec.positional).reduce((sum, spec) => sum + valueCount(spec).max, 0);
+  let used = 0;
+  for (const owner of taken.values()) if (owner === level) used++;
+  return wanted - used;
 }
 
 /**
- * One parseArgs option per flag: a long flag under its own name, a short flag
- * under a synthetic key with `short` set. Two arguments that claim the same
- * flag on one command line are a programming error.
+ * Shares the words out among positional arguments as argparse does: left to
+ * right, each taking as many as it can while leaving the later ones their
+ * minimum. Too many words is an error; too few is left to the required check.
  */
-function optionTable(specs: readonly ArgumentSpec[]): OptionTable {
-  const config: OptionsConfig = {};
-  const byKey = new Map<string, ArgumentSpec>();
-  for (const spec of specs) {
-    for (const flag of spec.flags) {
-      const isLong = flag.startsWith('--');
-      const key = isLong ? flag.slice(2) : SHORT_KEY_PREFIX + flag;
-      const owner = byKey.get(key);
-      if (owner === spec) continue;
-      if (owner) {
-        throw new TypeError(
-          `option '${flag}' is declared by two arguments ('${owner.dest}' and '${spec.dest}') on the same command line`,
-        );
-      }
-      byKey.set(key, spec);
-      config[key] = {
-        type: takesValue(spec) ? 'string' : 'boolean',
-        multiple: spec.action === 'append' || spec.action === 'count',
-        ...(isLong ? {} : { short: flag.slice(1) }),
-      };
-    }
-  }
-  return { config, specs: byKey };
-}
-
-function lookup(table: OptionTable, token: OptionToken): ArgumentSpec {
-  const spec = table.specs.get(token.name);
-  if (!spec) throw new Error(`parser: no argument for option key '${token.name}'`);
-  return spec;
+function assignPositionals(
+  specs: readonly ArgumentSpec[],
+  words: readonly string[],
+  pargs: Record<string, unknown>,
+  given: Set<string>,
+  fail: Fail,
+): void {
+  const counts = specs.map(valueCount);
+  let next = 0;
+  counts.forEach(({ min, max }, position) => {
+    const laterMinimum = counts.slice(position + 1).reduce((sum, count) => sum + count.min, 0);
+    const remaining = words.length - next;
+    const take = Math.min(remaining, Math.max(min, Math.min(max, remaining - laterMinimum)));
+    const spec = specs[position];
+    const taken = words.slice(next, next + take);
+    next += take;
+    // Too few words leave the argument missing (the required check names it); none leave its default.
+    if (take === 0 || take < min) return;
+    const values = taken.map((word) => convertArgument(spec, word, fail));
+    pargs[spec.dest] = isList(spec) ? values : values[0];
+    given.add(spec.dest);
+  });
+  if (next < words.length) throw fail(`unexpected argument '${words[next]}'`);
 }
 
 function initialValue(spec: ArgumentSpec): unknown {
-  if (spec.action !== 'append') return spec.default;
-  return Array.isArray(spec.default) ? [...(spec.default as unknown[])] : (spec.default ?? []);
+  if (spec.action === 'append') return Array.isArray(spec.default) ? [...(spec.default as unknown[])] : (spec.default ?? []);
+  if (spec.positional && spec.nargs === '*' && spec.default === undefined) return [];
+  return spec.default;
 }
 
-/** The value of `spec` after one more occurrence on the line. Given `append` values replace the default. */
-function nextValue(spec: ArgumentSpec, current: unknown, isGiven: boolean, raw: string | undefined, fail: Fail) {
+/** The value of an option after one more occurrence on the line. Given `append` values replace the default. */
+function nextValue(use: OptionUse, current: unknown, isGiven: boolean, fail: Fail): unknown {
+  const { spec } = use;
   switch (spec.action) {
     case 'store_true':
       return true;
@@ -255,45 +339,59 @@ function nextValue(spec: ArgumentSpec, current: unknown, isGiven: boolean, raw: 
     case 'count':
       return (typeof current === 'number' ? current : 0) + 1;
     case 'append':
-      return [...(isGiven && Array.isArray(current) ? current : []), convert(spec, raw ?? '', fail)];
+      return [...(isGiven && Array.isArray(current) ? current : []), occurrence(use, fail)];
     case 'store':
-      return convert(spec, raw ?? '', fail);
+      return occurrence(use, fail);
   }
 }
 
-/** Applies the argument's type and choices to one value as written. */
-function convert(spec: ArgumentSpec, raw: string, fail: Fail): string | number {
+/** One occurrence's value: one value, `const` for a bare `nargs: '?'`, or an array. */
+function occurrence(use: OptionUse, fail: Fail): unknown {
+  const { spec, values } = use;
+  const converted = values.map((value) => convertArgument(spec, value, fail));
+  if (isList(spec)) return converted;
+  if (converted.length === 0) return spec.const;
+  return converted[0];
+}
+
+/** Applies the argument's type and choices to one value as written on the command line. */
+function convertArgument(spec: ArgumentSpec, text: string, fail: Fail): string | number {
+  const result = convertValue(spec, text);
+  if ('value' in result) return result.value;
   const what = spec.positional ? `argument '${spec.flags[0]}'` : `option '${optionName(spec)}'`;
-  let value: string | number = raw;
-  if (spec.type !== 'string') {
-    const number = raw.trim() === '' ? Number.NaN : Number(raw);
-    const isValid = Number.isFinite(number) && (spec.type === 'number' || Number.isInteger(number));
-    if (!isValid) throw fail(`${what} expects ${spec.type === 'integer' ? 'an integer' : 'a number'}, got '${raw}'`);
-    value = number;
+  if (result.choices !== undefined) throw fail(`invalid value '${text}' for ${what} (choose from ${result.choices})`);
+  throw fail(`${what} expects ${result.expected}, got '${text}'`);
+}
+
+/** The options the config may fill, with the section of the controller that declares each: not the global ones. */
+function configurableOptions(
+  path: readonly ControllerNode[],
+  command: CommandNode | undefined,
+  globals: readonly ArgumentSpec[],
+): [ArgumentSpec, string][] {
+  const isGlobal = new Set(globals);
+  const entries: [ArgumentSpec, string][] = [];
+  for (const node of path) {
+    for (const spec of node.arguments) entries.push([spec, node.sections?.get(spec) ?? node.label]);
   }
-  const { choices } = spec;
-  if (choices && !choices.some((choice) => choice === value || String(choice) === String(value))) {
-    const list = choices.map((choice) => `'${String(choice)}'`).join(', ');
-    throw fail(`invalid value '${raw}' for ${what} (choose from ${list})`);
-  }
-  return value;
+  for (const spec of command?.arguments ?? []) entries.push([spec, command!.section ?? path[path.length - 1].label]);
+  return entries.filter(([spec]) => !spec.positional && !isGlobal.has(spec));
+}
+
+/** A config value as the option's value, or undefined when it is empty; a FrameworkError names the key and its origin. */
+function configuredValue(spec: ArgumentSpec, found: ConfigValue): unknown {
+  const { configValue } = require('./config-value') as typeof import('./config-value');
+  const result = configValue(spec, found.value);
+  if (!('problem' in result)) return result.value;
+  throw new FrameworkError(`invalid value '${result.text}' for ${found.name} (from ${found.origin()}): ${result.problem}`);
 }
 
 /** A long option is compared with the long flags, a short one only with a flag that differs in case (`-C` for `-c`). */
-function suggestFlag(rawName: string, table: OptionTable): string | undefined {
-  const flags = [...new Set([...table.specs.values()].flatMap((spec) => spec.flags))];
-  if (rawName.startsWith('--')) return suggest(rawName, flags.filter((flag) => flag.startsWith('--')));
-  const lower = rawName.toLowerCase();
-  return flags.find((flag) => !flag.startsWith('--') && flag !== rawName && flag.toLowerCase() === lower);
-}
-
-/** The name errors use for an option: its longest flag. */
-function optionName(spec: ArgumentSpec): string {
-  return spec.flags.reduce((longest, flag) => (flag.length > longest.length ? flag : longest));
-}
-
-function takesValue(spec: ArgumentSpec): boolean {
-  return spec.action === 'store' || spec.action === 'append';
+function suggestFlag(flag: string, table: OptionTable): string | undefined {
+  const flags = table.flags();
+  if (flag.startsWith('--')) return suggest(flag, flags.filter((candidate) => candidate.startsWith('--')));
+  const lower = flag.toLowerCase();
+  return flags.find((candidate) => !candidate.startsWith('--') && candidate !== flag && candidate.toLowerCase() === lower);
 }
 
 /** The level's commands, with its default command even when it is not listed among them. */
@@ -308,9 +406,7 @@ function isNamed(node: { readonly label: string; readonly aliases: readonly stri
 }
 
 function visibleNames(level: ControllerNode): string[] {
-  return [...level.commands, ...level.children]
-    .filter((node) => !node.hide)
-    .flatMap((node) => [node.label, ...node.aliases]);
+  return [...level.commands, ...level.children].filter((node) => !node.hide).flatMap((node) => [node.label, ...node.aliases]);
 }
 
 // Help and suggestions are needed only when something is wrong: load them then.

@@ -18,6 +18,8 @@ class Level implements ControllerNode {
   readonly help?: string;
   readonly hide: boolean;
   readonly arguments: ArgumentSpec[];
+  /** The config section of each argument that an embedded controller brought (the others use this level's label). */
+  readonly sections = new Map<ArgumentSpec, string>();
   readonly children: Level[] = [];
   parent?: Level;
   /** Classes whose `@Expose`d methods are commands at this level: the controller, then those embedded into it. */
@@ -112,6 +114,7 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
       parent.children.push(node);
     } else {
       parent.arguments.push(...node.arguments);
+      for (const spec of node.arguments) parent.sections.set(spec, label);
       parent.sources.push(...node.sources);
     }
   }
@@ -146,6 +149,7 @@ function commandOf(target: AnyClass, record: ExposeRecord): CommandNode {
     arguments: record.arguments ?? [],
     method: record.method,
     controller: target,
+    section: controllerLabel(target),
   });
 }
 

@@ -16,6 +16,8 @@ export interface CommandNode {
   readonly arguments: readonly ArgumentSpec[];
   /** The method to call. */
   readonly method: string;
+  /** The config section that fills its options when they are not given: its controller's label. Default: its level's. */
+  readonly section?: string;
   /** The class that holds the method (for an embedded controller: that controller, not the parent level). */
   // eslint-disable-next-line @typescript-eslint/ban-types
   readonly controller: Function;
@@ -31,6 +33,8 @@ export interface ControllerNode {
   readonly hide: boolean;
   /** This level's own arguments, including those of controllers embedded into it. */
   readonly arguments: readonly ArgumentSpec[];
+  /** The config section that fills each of those options, for those of embedded controllers. Default: the level's label. */
+  readonly sections?: ReadonlyMap<ArgumentSpec, string>;
   /** Commands at this level, including those of embedded controllers; may include hidden ones. */
   readonly commands: readonly CommandNode[];
   /** Nested controllers (`myapp <label> ...`). */
@@ -52,4 +56,9 @@ export interface ParsedCommandLine {
   readonly pargs: Record<string, unknown>;
   /** The dests that were given on the command line (not filled from defaults). */
   readonly given: ReadonlySet<string>;
+  /**
+   * Option values taken from the config, by dest: those filling options not given on the line,
+   * and, when help is asked for, those of every option (help shows them as the defaults).
+   */
+  readonly configured: ReadonlyMap<string, unknown>;
 }

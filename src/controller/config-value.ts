@@ -1,0 +1,88 @@
+/**
+ * A config value as the value of the option it fills. Values from files and the
+ * environment are text (or `true`/`false`), values from code defaults may be of
+ * any type; each is converted by the option's `type` and checked against its
+ * `choices` exactly as a value typed on the command line.
+ *
+ * - a flag (`store_true`/`store_false`) takes `true`/`false` (also `yes`/`no`,
+ *   `on`/`off`, `1`/`0`, as configparser's `getboolean()`): the value its dest gets;
+ * - a counter (`count`) takes a whole number of at least 0;
+ * - an option with several values (`append`, `nargs` `'*'`, `'+'` or a number)
+ *   takes one value per line (a multi-line value), or an array from code;
+ * - an empty value counts as not set, so the option keeps its own default.
+ */
+import type { ArgumentSpec } from './metadata';
+import { readInteger } from './python-numbers';
+import { convertValue, isList, valueCount } from './values';
+
+/** The value an option gets (`undefined`: not set), or what is wrong with the text. */
+export type ConfiguredValue = { readonly value: unknown } | { readonly problem: string; readonly text: string };
+
+const BOOLEANS: Readonly<Record<string, boolean>> = { '1': true, yes: true, true: true, on: true, '0': false, no: false, false: false, off: false };
+
+/** Converts a config value for an option (see the module's comment for the rules). */
+export function configValue(spec: ArgumentSpec, raw: unknown): ConfiguredValue {
+  if (raw === undefined || raw === null || raw === '') return { value: undefined };
+  if (spec.action === 'store_true' || spec.action === 'store_false') {
+    if (typeof raw === 'boolean') return { value: raw };
+    const value = typeof raw === 'string' ? BOOLEANS[raw.trim().toLowerCase()] : undefined;
+    return value === undefined ? { problem: 'expected true or false', text: String(raw) } : { value };
+  }
+  if (spec.action === 'count') {
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? readInteger(raw) : undefined;
+    const isValid = value !== undefined && Number.isSafeInteger(value) && value >= 0;
+    return isValid ? { value } : { problem: 'expected a whole number of at least 0', text: String(raw) };
+  }
+  if (spec.action === 'append' && isList(spec)) {
+    const groups = Array.isArray(raw) ? raw : lines(raw).map((line) => line.split(/\s+/));
+    return listOf(groups, (group) => (Array.isArray(group) ? several(spec, group) : several(spec, [group])));
+  }
+  if (spec.action === 'append' || isList(spec)) {
+    const items = Array.isArray(raw) ? raw : lines(raw);
+    return spec.action === 'append' ? listOf(items, (item) => one(spec, item)) : several(spec, items);
+  }
+  return one(spec, raw);
+}
+
+/** The values of one occurrence of an option with several, checked against its nargs. */
+function several(spec: ArgumentSpec, items: readonly unknown[]): ConfiguredValue {
+  const { min, max } = valueCount(spec);
+  if (items.length < min || items.length > max) {
+    const wanted = min === max ? `${min} value${min === 1 ? '' : 's'}` : `at least ${min} value${min === 1 ? '' : 's'}`;
+    return { problem: `expected ${wanted}, one per line`, text: items.map(String).join('\n') };
+  }
+  return listOf(items, (item) => one(spec, item));
+}
+
+function listOf(items: readonly unknown[], convert: (item: unknown) => ConfiguredValue): ConfiguredValue {
+  const values: unknown[] = [];
+  for (const item of items) {
+    const result = convert(item);
+    if ('problem' in result) return result;
+    values.push(result.value);
+  }
+  return { value: values };
+}
+
+/** One value: text is read as if typed on the command line; a number from code must already fit. */
+function one(spec: ArgumentSpec, raw: unknown): ConfiguredValue {
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
+    return { problem: `expected ${spec.type === 'string' ? 'text' : spec.type === 'integer' ? 'an integer' : 'a number'}`, text: String(raw) };
+  }
+  const text = String(raw);
+  if (typeof raw === 'number' && spec.type !== 'string') {
+    if (spec.type === 'integer' && !Number.isSafeInteger(raw)) return { problem: 'expected an integer', text };
+    const checked = convertValue({ ...spec, type: 'string' }, text);
+    return 'value' in checked ? { value: raw } : { problem: `choose from ${checked.choices}`, text };
+  }
+  const result = convertValue(spec, text);
+  if ('value' in result) return result;
+  return { problem: result.choices === undefined ? `expected ${result.expected}` : `choose from ${result.choices}`, text };
+}
+
+function lines(raw: unknown): string[] {
+  return String(raw)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
