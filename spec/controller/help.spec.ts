@@ -141,8 +141,8 @@ describe('formatHelp', () => {
   it("shows the default command's arguments on its level's screen, without its name", () => {
     expect(formatHelp('myapp', [root], rootDefault, GLOBALS, { version: '1.2.3' })).to.equal(
       [
-        'usage: myapp [-h] [--debug] [--version] [-f FOO] [-C] [script]',
-        '             {run-forever,db} ...',
+        'usage: myapp [-h] [--debug] [--version] [-f FOO] [-C]',
+        '             [script] {run-forever,db} ...',
         '',
         'My Application does amazing things!',
         '',
@@ -198,7 +198,8 @@ describe('formatHelp', () => {
       [
         'usage: myapp db migrate [-h] [--debug] [-f FOO] [-C] [--url URL] [--steps STEPS]',
         '                        [-m {fast,safe}] [-I INCLUDE] [--label LABEL]',
-        '                        [--lock-timeout-seconds SECONDS] --name NAME [target]',
+        '                        [--lock-timeout-seconds SECONDS] --name NAME',
+        '                        [target]',
         '',
         'Apply the pending migrations to the database schema, one at a time, in the order',
         'they were written.',
@@ -235,7 +236,8 @@ describe('formatHelp', () => {
         '       [-m {fast,safe}] [-I INCLUDE]',
         '       [--label LABEL]',
         '       [--lock-timeout-seconds SECONDS]',
-        '       --name NAME [target]',
+        '       --name NAME',
+        '       [target]',
         '',
         'Apply the pending migrations to the',
         'database schema, one at a time, in the',
@@ -381,5 +383,61 @@ describe('formatHelp', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('writes nargs as argparse does, in the usage line and the lists', () => {
+    // argparse 3.11 prints these exact usage parts and invocations for the same declarations.
+    const rm = command('default', {
+      hide: true,
+      arguments: [
+        arg('files', { nargs: '+', help: 'files to remove' }),
+        arg('extra', { nargs: '*' }),
+        arg('maybe', { nargs: '?', default: 'x' }),
+        arg('pair', { nargs: 2 }),
+        arg(['-I', '--include'], { nargs: '*' }),
+        arg(['--two'], { nargs: 2, type: 'integer' }),
+        arg(['--opt'], { nargs: '?', const: 'c' }),
+        arg(['--mode'], { nargs: '+', choices: ['a', 'b'] }),
+      ],
+    });
+    const node = level('base', { defaultCommand: rm, commands: [rm] });
+    expect(formatHelp('rm', [node], rm, [HELP], { width: 80 })).to.equal(
+      [
+        'usage: rm [-h] [-I [INCLUDE ...]] [--two TWO TWO] [--opt [OPT]]',
+        '          [--mode {a,b} [{a,b} ...]]',
+        '          files [files ...] [extra ...] [maybe] pair pair',
+        '',
+        'arguments:',
+        '  files                 files to remove',
+        '  extra',
+        '  maybe                 (default: x)',
+        '  pair',
+        '',
+        'options:',
+        '  -h, --help            show this help message and exit',
+        '  -I [INCLUDE ...], --include [INCLUDE ...]',
+        '  --two TWO TWO',
+        '  --opt [OPT]',
+        '  --mode {a,b} [{a,b} ...]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('shows the effective defaults it is given (values the config gives options) in place of the declared ones', () => {
+    const node = level('base', {
+      arguments: [arg(['--name'], { default: 'World' }), arg(['-p'], { type: 'integer' }), arg(['--yes'], { action: 'store_true' })],
+    });
+    const defaults = new Map<string, unknown>([
+      ['name', 'Env'],
+      ['p', 3],
+      ['yes', true],
+    ]);
+    expect(formatHelp('x', [node], undefined, [], { defaults }).split('\n').slice(2, 6)).to.deep.equal([
+      'options:',
+      '  --name NAME  (default: Env)',
+      '  -p P         (default: 3)',
+      '  --yes        (default: true)',
+    ]);
   });
 });

@@ -200,6 +200,52 @@ describe('parseCommandLine', () => {
     });
   });
 
+  describe("a controller's positional arguments", () => {
+    class DeployController {}
+    const run = command('run', { controller: DeployController, arguments: [arg('what', { nargs: '*' })] });
+    const deploy = level('deploy', {
+      controller: DeployController,
+      arguments: [arg('env'), arg('region', { nargs: 2 }), arg(['--force'], { action: 'store_true' })],
+      commands: [run, command('status', { controller: DeployController })],
+    });
+    const checkDefault = command('default', { hide: true });
+    const check = level('check', { arguments: [arg('target')], defaultCommand: checkDefault, commands: [checkDefault] });
+    const root = level('base', { children: [deploy, check] });
+    const parseDeploy = (...argv: string[]): ParsedCommandLine => parseCommandLine(root, argv, GLOBALS, 'myapp');
+
+    it('are read before the command name, in order (argparse: positionals before the sub-parsers action)', () => {
+      const parsed = parseDeploy('deploy', 'prod', 'eu', 'west', 'run', 'web', 'db');
+      expect(where(parsed)).to.equal('base deploy run');
+      expect(parsed.pargs).to.deep.include({ env: 'prod', region: ['eu', 'west'], what: ['web', 'db'] });
+    });
+
+    it('take options between them, and a command name where a value is due', () => {
+      const parsed = parseDeploy('deploy', '--force', 'status', 'eu', 'west', 'run');
+      expect(parsed.pargs).to.deep.include({ env: 'status', region: ['eu', 'west'], force: true });
+      expect(where(parsed)).to.equal('base deploy run');
+    });
+
+    it('leave the command undefined when the words run out, so that help is shown rather than an error', () => {
+      expect(where(parseDeploy('deploy', 'prod'))).to.equal('base deploy (none)');
+      expect(where(parseDeploy('deploy'))).to.equal('base deploy (none)');
+    });
+
+    it('are required when the level runs its default command', () => {
+      expect(() => parseDeploy('check')).to.throw(UsageError, "missing required argument 'target'");
+      expect(parseDeploy('check', 'x').pargs.target).to.equal('x');
+      expect(parseDeploy('check', '--', '-x').pargs.target).to.equal('-x');
+    });
+
+    it('are written into the usage of the commands below', () => {
+      expect(formatUsage('myapp', [root, deploy], run, GLOBALS)).to.equal(
+        'usage: myapp deploy env region region run [-h] [--debug] [--quiet] [--version] [--daemon] [--force] [what ...]',
+      );
+      expect(formatUsage('myapp', [root, deploy], undefined, GLOBALS)).to.equal(
+        'usage: myapp deploy [-h] [--debug] [--quiet] [--version] [--daemon] [--force] env region region {run,status} ...',
+      );
+    });
+  });
+
   describe('unknown commands', () => {
     it('names the command and suggests a close visible one', () => {
       const error = failure('dbb');
@@ -294,6 +340,36 @@ describe('parseCommandLine', () => {
       expect(parsed.pargs).to.include({ debug: true, foo: 'x', url: 'u', daemon: true, dryRun: true });
       expect(parse('rf', '--daemon').pargs.daemon).to.equal(true);
       expect(parse('--daemon', 'rf').pargs.daemon).to.equal(true);
+    });
+
+    it('accepts an option of a later level or of the command before their names, value included', () => {
+      // argparse wants each sub-parser's options after its name; mortar reads ahead under the level it stands at.
+      expect(parse('--url', 'u', 'db', 'migrate').pargs.url).to.equal('u');
+      expect(where(parse('--url', 'u', 'db', 'migrate'))).to.equal('base db migrate');
+      expect(parse('--steps', '3', 'db', 'migrate').pargs.steps).to.equal(3);
+      expect(parse('db', '--steps=3', 'migrate').pargs.steps).to.equal(3);
+      expect(parse('db', '-n', 'migrate').pargs.dryRun).to.equal(true);
+      expect(parse('--lag', '2', 'db', 'replica', 'sync').pargs.lag).to.equal(2);
+    });
+
+    it('still refuses an option read ahead that the command reached does not have', () => {
+      expect(failure('--steps', '3').message).to.equal("unknown option '--steps'");
+      expect(failure('--url', 'u', 'status').message).to.equal("unknown option '--url'");
+      expect(failure('db', '--steps', '3', 'create', 't', '--name', 'n').message).to.equal("unknown option '--steps'");
+    });
+
+    it('refuses an option written early whose meaning depends on the command', () => {
+      const root = level('base', {
+        commands: [
+          command('a', { arguments: [arg(['-d'], { action: 'store_true' })] }),
+          command('b', { arguments: [arg(['-d'])] }),
+        ],
+      });
+      expect(() => parseCommandLine(root, ['-d', 'x', 'b'], GLOBALS, 'myapp')).to.throw(
+        UsageError,
+        "option '-d' means different things under 'base': write it after the command it belongs to",
+      );
+      expect(parseCommandLine(root, ['b', '-d', 'x'], GLOBALS, 'myapp').pargs.d).to.equal('x');
     });
 
     it('skips the value of an option known so far while looking for the command', () => {

@@ -132,16 +132,22 @@ function screenOf(
 }
 
 function usageParts(screen: Screen): string[] {
-  const parts = screen.options.map((spec) => {
+  const { options, positionals } = usageGroups(screen);
+  return [...options, ...positionals];
+}
+
+/** The usage parts of the options, and of the positional arguments with the command list. */
+function usageGroups(screen: Screen): { options: string[]; positionals: string[] } {
+  const options = screen.options.map((spec) => {
     const text = takesValue(spec) ? `${spec.flags[0]} ${valuesUsage(spec)}` : spec.flags[0];
     return spec.required ? text : `[${text}]`;
   });
-  for (const spec of screen.positionals) parts.push(positionalUsage(spec));
+  const positionals = screen.positionals.map(positionalUsage);
   if (screen.level) {
     const names = visibleNames(screen.level);
-    if (names.length > 0) parts.push(`{${names.join(',')}} ...`);
+    if (names.length > 0) positionals.push(`{${names.join(',')}} ...`);
   }
-  return parts;
+  return { options, positionals };
 }
 
 /** A positional argument in a usage line: `FILE`, `[FILE]`, `[FILE ...]`, `FILE [FILE ...]`, `FILE FILE`. */
@@ -169,27 +175,36 @@ function valuesUsage(spec: ArgumentSpec): string {
 
 /**
  * The usage, wrapped argparse-style: continuation lines line up after the
- * program name, or after `usage: ` when the name leaves too little room.
+ * program name, or after `usage: ` when the name leaves too little room; once
+ * wrapped, the positional arguments start a line of their own.
  */
 function usageLines(screen: Screen, width: number): string[] {
   const head = `usage: ${screen.words.join(' ')}`;
-  const parts = usageParts(screen);
+  const { options, positionals } = usageGroups(screen);
+  const parts = [...options, ...positionals];
   if ([head, ...parts].join(' ').length <= width) return [[head, ...parts].join(' ')];
   const widest = Math.max(0, ...parts.map((part) => part.length));
   const isHeadShort = head.length + 1 <= width * 0.75 && head.length + 1 + widest <= width;
   const indent = ' '.repeat(isHeadShort ? head.length + 1 : 'usage: '.length);
-  const lines = isHeadShort ? [] : [head];
-  let line = isHeadShort ? head : '';
-  for (const part of parts) {
-    if (line === '') line = indent + part;
-    else if (line.length + 1 + part.length <= width) line += ` ${part}`;
-    else {
-      lines.push(line);
-      line = indent + part;
+  const fill = (group: readonly string[], first: string): string[] => {
+    const lines: string[] = [];
+    let line = first;
+    for (const part of group) {
+      if (line === '') line = indent + part;
+      else if (line.length + 1 + part.length <= width) line += ` ${part}`;
+      else {
+        lines.push(line);
+        line = indent + part;
+      }
     }
+    if (line !== '') lines.push(line);
+    return lines;
+  };
+  if (isHeadShort) {
+    if (options.length === 0) return fill(positionals, head);
+    return [...fill(options, head), ...fill(positionals, '')];
   }
-  if (line !== '') lines.push(line);
-  return lines;
+  return [head, ...fill(options, ''), ...fill(positionals, '')];
 }
 
 function argumentEntry(spec: ArgumentSpec, defaults: ReadonlyMap<string, unknown> | undefined): Entry {
