@@ -105,13 +105,16 @@ type PositionalValue<Options> = Options extends { nargs: '*' }
       ? Item<Options> | Absent<Options, false>
       : Item<Options> | Absent<Options, Options extends { required: false } ? false : true>;
 
-type OptionValue<Options> = Options extends { action: 'store_true' | 'store_false' }
+/** The declared action, `store` when there is none. */
+type ActionOf<Options> = 'action' extends keyof Options ? (Options extends { readonly action?: infer Action } ? Action : never) : 'store';
+
+type OptionValue<Options> = [ActionOf<Options>] extends ['store_true' | 'store_false']
   ? boolean | DefaultOf<Options>
-  : Options extends { action: 'count' }
+  : [ActionOf<Options>] extends ['count']
     ? number | DefaultOf<Options>
-    : Options extends { action: 'append' }
+    : [ActionOf<Options>] extends ['append']
       ? Occurrence<Options>[] | DefaultOf<Options>
-      : Options extends { action: 'store' } | { action?: undefined }
+      : [ActionOf<Options>] extends ['store']
         ? Occurrence<Options> | Absent<Options, Options extends { required: true } ? true : false>
         : unknown;
 
