@@ -21,6 +21,7 @@ export { Controller } from './controller/controller';
 export { Expose } from './controller/expose';
 export { arg } from './controller/arg';
 export { args } from './controller/args';
+export { CompletionController } from './controller/completion-controller';
 export type { ArgsOf } from './controller/args';
 export type {
   ArgumentAction,

@@ -1,23 +1,36 @@
 /**
  * A multi-command program: typed options, aliases, a hidden command, a
- * nested controller (`tasks tag ...`) and a service injected into controllers.
+ * nested controller (`tasks tag ...`), a service injected into controllers,
+ * handlers typed from their declarations, and shell completion.
  *
  *   node build/samples/tasks/main.js --help
- *   node build/samples/tasks/main.js add "buy milk" --priority 2 --tag home
+ *   node build/samples/tasks/main.js add buy milk --priority 2 --tag home
  *   node build/samples/tasks/main.js ls
- *   node build/samples/tasks/main.js done 1
+ *   node build/samples/tasks/main.js done 1 2
  *   node build/samples/tasks/main.js tag list
+ *   source <(node build/samples/tasks/main.js completion bash)
  *
  * Tasks are kept in the file `[tasks] file` names (default ./tasks.json;
- * TASKS_TASKS_FILE=/path overrides it).
+ * TASKS_TASKS_FILE=/path overrides it). Options not given take their value
+ * from the `[base]` section: TASKS_BASE_PRIORITY=1 makes new tasks urgent.
  */
-import { App, Controller, Expose, FrameworkError, arg } from 'mortar';
+import { App, CompletionController, Controller, Expose, FrameworkError, arg, args, type ArgsOf } from 'mortar';
 import { TaskStore, type Task } from './task-store';
+
+const baseArgs = args(arg(['-v', '--verbose'], { action: 'count', help: 'more output (repeat for even more)' }));
+
+const addArgs = args(
+  arg('title', { nargs: '+', help: 'what to do' }),
+  arg(['-p', '--priority'], { type: 'integer', choices: [1, 2, 3], default: 2, help: 'priority, 1 is highest' }),
+  arg(['-t', '--tag'], { action: 'append', metavar: 'TAG', help: 'a tag (repeatable)' }),
+);
+
+const doneArgs = args(arg('id', { nargs: '+', type: 'integer', help: 'the task numbers' }));
 
 @Controller({
   label: 'base',
   description: 'Keeps a small list of tasks in a file.',
-  arguments: [arg(['-v', '--verbose'], { action: 'count', help: 'more output (repeat for even more)' })],
+  arguments: baseArgs,
 })
 class TasksController {
   constructor(
@@ -25,17 +38,11 @@ class TasksController {
     private readonly store: TaskStore,
   ) {}
 
-  @Expose({
-    help: 'add a task',
-    arguments: [
-      arg('title', { help: 'what to do' }),
-      arg(['-p', '--priority'], { type: 'integer', choices: [1, 2, 3], default: 2, help: 'priority, 1 is highest' }),
-      arg(['-t', '--tag'], { action: 'append', metavar: 'TAG', help: 'a tag (repeatable)' }),
-    ],
-  })
-  add(args: { title: string; priority: number; tag: string[]; verbose: number }): void {
+  @Expose({ help: 'add a task', arguments: addArgs })
+  add(args: ArgsOf<typeof baseArgs> & ArgsOf<typeof addArgs>): void {
     const tasks = this.store.load();
-    const task: Task = { id: Math.max(0, ...tasks.map((t) => t.id)) + 1, title: args.title, priority: args.priority, tags: args.tag, done: false };
+    const title = args.title.join(' ');
+    const task: Task = { id: Math.max(0, ...tasks.map((t) => t.id)) + 1, title, priority: args.priority, tags: args.tag, done: false };
     tasks.push(task);
     this.store.save(tasks);
     this.app.stdout.write(`added #${task.id}: ${task.title}\n`);
@@ -57,14 +64,17 @@ class TasksController {
     if (tasks.length === 0) this.app.stdout.write('nothing to do\n');
   }
 
-  @Expose({ help: 'mark a task as done', arguments: [arg('id', { type: 'integer', help: 'the task number' })] })
-  done(args: { id: number }): number {
+  @Expose({ help: 'mark tasks as done', arguments: doneArgs })
+  done(args: ArgsOf<typeof doneArgs>): number {
     const tasks = this.store.load();
-    const task = tasks.find((t) => t.id === args.id);
-    if (!task) throw new FrameworkError(`There is no task #${args.id}.`);
-    task.done = true;
+    const finished = args.id.map((id) => {
+      const task = tasks.find((t) => t.id === id);
+      if (!task) throw new FrameworkError(`There is no task #${id}.`);
+      return task;
+    });
+    for (const task of finished) task.done = true;
     this.store.save(tasks);
-    this.app.stdout.write(`done #${task.id}: ${task.title}\n`);
+    for (const task of finished) this.app.stdout.write(`done #${task.id}: ${task.title}\n`);
     return 0;
   }
 
@@ -93,7 +103,7 @@ class TagController {
 }
 
 void new App('tasks', {
-  controllers: [TasksController, TagController],
+  controllers: [TasksController, TagController, CompletionController],
   configDefaults: { tasks: { file: 'tasks.json' } },
   configFiles: [],
   version: '1.0.0',

@@ -36,6 +36,30 @@ describe('the tasks sample, run as a user would', () => {
     expect(JSON.parse(readFileSync(join(dir, 'tasks.json'), 'utf8'))).to.have.length(3);
   });
 
+  it('takes several words and several ids where a command wants them (nargs)', async () => {
+    expect((await run('add', 'buy', 'milk', '-p', '1')).stdout).to.equal('added #1: buy milk\n');
+    await run('add', 'call', 'mum');
+    await run('add', 'pay rent');
+    expect((await run('done', '1', '3')).stdout).to.equal('done #1: buy milk\ndone #3: pay rent\n');
+    expect((await run('list')).stdout).to.equal('  #2 (p2) call mum\n');
+    const missing = await run('done', '2', '9');
+    expect(missing).to.deep.include({ code: 1, stderr: 'tasks: error: There is no task #9.\n' });
+    expect((await run('list')).stdout).to.equal('  #2 (p2) call mum\n');
+  });
+
+  it('takes a default priority from the [base] section of its config, here the environment', async () => {
+    const urgent = await children.runNode(TASKS, ['add', 'fix the roof'], { cwd: dir, env: { TASKS_BASE_PRIORITY: '1' } });
+    expect(urgent.code).to.equal(0);
+    expect((await run('ls')).stdout).to.equal('  #1 (p1) fix the roof\n');
+    const help = await children.runNode(TASKS, ['add', '--help'], { cwd: dir, env: { TASKS_BASE_PRIORITY: '1', COLUMNS: '80' } });
+    expect(help.stdout).to.contain('priority, 1 is highest (default: 1)');
+    const wrong = await children.runNode(TASKS, ['add', 'x'], { cwd: dir, env: { TASKS_BASE_PRIORITY: '7' } });
+    expect(wrong).to.deep.include({
+      code: 1,
+      stderr: "tasks: error: invalid value '7' for [base] priority (from environment variable TASKS_BASE_PRIORITY): choose from '1', '2', '3'\n",
+    });
+  });
+
   it('takes the file from the environment', async () => {
     const file = join(dir, 'elsewhere.json');
     const result = await children.runNode(TASKS, ['add', 'x'], { cwd: dir, env: { TASKS_TASKS_FILE: file } });
@@ -48,7 +72,8 @@ describe('the tasks sample, run as a user would', () => {
     expect(code).to.equal(0);
     expect(stdout).to.equal(
       [
-        'usage: tasks [-h] [--debug] [--quiet] [--version] [-v] {add,list,done,tag} ...',
+        'usage: tasks [-h] [--debug] [--quiet] [--version] [-v]',
+        '             {add,list,done,completion,tag} ...',
         '',
         'Keeps a small list of tasks in a file.',
         '',
@@ -62,7 +87,8 @@ describe('the tasks sample, run as a user would', () => {
         'commands:',
         '  add            add a task',
         '  list (ls)      list open tasks',
-        '  done           mark a task as done',
+        '  done           mark tasks as done',
+        '  completion     print a shell completion script (bash, zsh or fish)',
         '  tag (tags)     Work with tags.',
         '',
       ].join('\n'),
