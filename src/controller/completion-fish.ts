@@ -3,7 +3,7 @@
  * script (see `completion-sh.ts`), in fish's syntax, with each command's and
  * option's help shown beside it.
  */
-import type { CompletionNode } from './completion-table';
+import { offersOf, type CompletionNode } from './completion-table';
 
 /** The fish completion script for a program. */
 export function fishScript(prog: string, nodes: readonly CompletionNode[]): string {
@@ -58,33 +58,21 @@ function slotsFunction(fn: string, nodes: readonly CompletionNode[]): string {
   return [`function ${fn}_slots --argument-names node`, '    switch $node', ...cases, '    end', '    echo 0', 'end'].join('\n');
 }
 
-/** `<fn>_offer NODE WHAT` prints the candidates (`word<TAB>help`) for `commands`, `options`, `=FLAG` or `@N`. */
+/** `<fn>_offer NODE WHAT` prints the candidates (`word<TAB>help`) for `commands`, `options`, `=FLAG`, `@N`. */
 function offerFunction(fn: string, nodes: readonly CompletionNode[]): string {
-  const entries: [string[], [string, string][]][] = [];
-  for (const node of nodes) {
-    const commands = node.next.flatMap((entry) => entry.names.map((name): [string, string] => [name, entry.help]));
-    if (commands.length > 0) entries.push([[`${node.id} commands`], commands]);
-    entries.push([[`${node.id} options`], node.options.flatMap((option) => option.flags.map((flag): [string, string] => [flag, option.help]))]);
-    for (const option of node.options) {
-      if (option.choices.length > 0) entries.push([option.flags.map((flag) => `${node.id} =${flag}`), option.choices.map((choice) => [choice, ''])]);
-    }
-    let position = 0;
-    for (const positional of node.positionals) {
-      const choices = positional.choices.map((choice): [string, string] => [choice, '']);
-      if (positional.count === 'many') {
-        if (choices.length > 0) entries.push([[`${node.id} @*`], choices]);
-        break;
-      }
-      if (choices.length > 0) entries.push([Array.from({ length: positional.count }, (_, offset) => `${node.id} @${position + offset}`), choices]);
-      position += positional.count;
-    }
-  }
-  const cases = entries.flatMap(([patterns, words]) => [
-    `        case ${patterns.map((pattern) => (pattern.endsWith('@*') ? `${fishPattern(pattern.slice(0, -1))}'*'` : fishPattern(pattern))).join(' ')}`,
-    `            printf '%s\\t%s\\n' ${words.map(([word, help]) => `${fishQuote(word)} ${fishQuote(help)}`).join(' ')}`,
-    '            return 0',
-  ]);
+  const cases = nodes.flatMap((node) =>
+    offersOf(node).flatMap((offer) => [
+      `        case ${offer.keys.map((key) => casePattern(`${node.id} ${key}`)).join(' ')}`,
+      `            printf '%s\\t%s\\n' ${offer.words.map(([word, help]) => `${fishQuote(word)} ${fishQuote(help)}`).join(' ')}`,
+      '            return 0',
+    ]),
+  );
   return [`function ${fn}_offer --argument-names node what`, '    switch "$node $what"', ...cases, '    end', '    return 1', 'end'].join('\n');
+}
+
+/** A literal `case` pattern, but for a final `@*`, which matches every positional word from there on. */
+function casePattern(text: string): string {
+  return text.endsWith('@*') ? `${fishPattern(text.slice(0, -1))}'*'` : fishPattern(text);
 }
 
 function walkFunction(fn: string): string {

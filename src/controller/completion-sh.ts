@@ -5,7 +5,7 @@
  * levels walked, values they take, `--`, a level's positional words before its
  * command names). A TAB runs that code only: no process is started.
  */
-import type { CompletionNode } from './completion-table';
+import { offersOf, type CompletionNode } from './completion-table';
 
 /** The bash completion script for a program. */
 export function bashScript(prog: string, nodes: readonly CompletionNode[]): string {
@@ -93,33 +93,18 @@ function slotsFunction(fn: string, nodes: readonly CompletionNode[]): string {
  * `options`, `=FLAG` (the values of an option) or `@N` (the Nth positional word).
  */
 function offerFunction(fn: string, nodes: readonly CompletionNode[]): string {
-  const entries: [string[], readonly string[]][] = [];
-  for (const node of nodes) {
-    const commands = node.next.flatMap((entry) => entry.names);
-    if (commands.length > 0) entries.push([[`${node.id} commands`], commands]);
-    entries.push([[`${node.id} options`], node.options.flatMap((option) => option.flags)]);
-    for (const option of node.options) {
-      if (option.choices.length > 0) entries.push([option.flags.map((flag) => `${node.id} =${flag}`), option.choices]);
-    }
-    let position = 0;
-    for (const positional of node.positionals) {
-      if (positional.count === 'many') {
-        if (positional.choices.length > 0) entries.push([[`${node.id} @*`], positional.choices]);
-        break;
-      }
-      const patterns = Array.from({ length: positional.count }, (_, offset) => `${node.id} @${position + offset}`);
-      if (positional.choices.length > 0) entries.push([patterns, positional.choices]);
-      position += positional.count;
-    }
-  }
+  const entries = nodes.flatMap((node) =>
+    offersOf(node).map((offer) => ({ patterns: offer.keys.map((key) => casePattern(`${node.id} ${key}`)), words: offer.words })),
+  );
   // Nodes that offer the same words (the options of sibling commands, often) share one branch.
-  const grouped = groupByText(entries, ([, words]) => words.map(shellQuote).join(' '));
-  const cases = grouped.map(([words, group]) => {
-    const patterns = group.flatMap(([list]) => list);
-    const quoted = patterns.map((pattern) => (pattern.endsWith('@*') ? `${shellQuote(pattern.slice(0, -1))}*` : shellQuote(pattern)));
-    return `    ${quoted.join('|')}) ${fn}_a=(${words}) ;;`;
-  });
+  const grouped = groupByText(entries, (entry) => entry.words.map(([word]) => shellQuote(word)).join(' '));
+  const cases = grouped.map(([words, group]) => `    ${group.flatMap((entry) => entry.patterns).join('|')}) ${fn}_a=(${words}) ;;`);
   return [`${fn}_offer() {`, `  ${fn}_a=()`, '  case "$1 $2" in', ...cases, '  esac', '}'].join('\n');
+}
+
+/** A literal `case` pattern, but for a final `@*`, which matches every positional word from there on. */
+function casePattern(text: string): string {
+  return text.endsWith('@*') ? `${shellQuote(text.slice(0, -1))}*` : shellQuote(text);
 }
 
 /**

@@ -34,6 +34,38 @@ export interface CompletionNode {
   readonly slots: number;
 }
 
+/**
+ * What a node offers, by what is being completed: `commands`, `options`, `=FLAG`
+ * (the values of that option), `@N` (the Nth positional word) and `@*` (every
+ * positional word from there on); each candidate with its help.
+ */
+export interface CompletionOffer {
+  readonly keys: readonly string[];
+  readonly words: readonly (readonly [word: string, help: string])[];
+}
+
+/** The offers of one node (see {@link CompletionOffer}); empty lists are left out. */
+export function offersOf(node: CompletionNode): CompletionOffer[] {
+  const offers: CompletionOffer[] = [];
+  const commands = node.next.flatMap((entry) => entry.names.map((name) => [name, entry.help] as const));
+  if (commands.length > 0) offers.push({ keys: ['commands'], words: commands });
+  offers.push({ keys: ['options'], words: node.options.flatMap((option) => option.flags.map((flag) => [flag, option.help] as const)) });
+  for (const option of node.options) {
+    if (option.choices.length > 0) offers.push({ keys: option.flags.map((flag) => `=${flag}`), words: option.choices.map((choice) => [choice, ''] as const) });
+  }
+  let position = 0;
+  for (const positional of node.positionals) {
+    const words = positional.choices.map((choice) => [choice, ''] as const);
+    if (positional.count === 'many') {
+      if (words.length > 0) offers.push({ keys: ['@*'], words });
+      break;
+    }
+    if (words.length > 0) offers.push({ keys: Array.from({ length: positional.count }, (_, offset) => `@${position + offset}`), words });
+    position += positional.count;
+  }
+  return offers;
+}
+
 /** Builds the completion nodes of the tree under `root`, the root first (id 0). */
 export function completionTable(root: ControllerNode, globals: readonly ArgumentSpec[]): CompletionNode[] {
   const nodes: CompletionNode[] = [];
