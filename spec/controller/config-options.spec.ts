@@ -126,11 +126,23 @@ describe('config values fill options not given on the command line', () => {
     expect(seen).to.deep.include({ priority: 1, dryRun: true, tag: ['a', 'b'], pair: [4, 5] });
   });
 
-  it('reads one value per line for an option with several', async () => {
+  it('reads one value per line for an option with several: continuation lines, or the lines of a variable', async () => {
+    await run(['greet'], { ini: '[base]\ntag: home\n  shop\npair = 1\n  2\n' });
+    expect(seen).to.deep.include({ tag: ['home', 'shop'], pair: [1, 2] });
     await run(['greet'], { env: { CFGOPT_BASE_TAG: 'home\n shop \n', CFGOPT_BASE_PAIR: '1\n2' } });
     expect(seen).to.deep.include({ tag: ['home', 'shop'], pair: [1, 2] });
     await run(['greet', '-t', 'cli'], { env: { CFGOPT_BASE_TAG: 'home' } });
     expect(seen.tag).to.deep.equal(['cli']);
+  });
+
+  it('takes a key of [DEFAULT] in every section that lacks it, as configparser does', async () => {
+    const { code, stderr } = await run(['db', 'migrate'], { ini: '[DEFAULT]\nsteps = 7\nname = Everyone\n[db]\nurl = pg://db\n' });
+    expect(code, stderr).to.equal(0);
+    expect(seen).to.include({ steps: 7, url: 'pg://db' });
+    await run(['greet'], { ini: '[DEFAULT]\nname = Everyone\n[base]\n' });
+    expect(seen.name).to.equal('Everyone');
+    const wrong = await run(['db', 'migrate'], { ini: '[DEFAULT]\nsteps = many\n[db]\n' });
+    expect(wrong.stderr).to.equal(`cfgopt: error: invalid value 'many' for [db] steps (from [DEFAULT] in ${file}, line 2): expected an integer\n`);
   });
 
   it('leaves the arg default in place for an empty value', async () => {
@@ -142,7 +154,7 @@ describe('config values fill options not given on the command line', () => {
     const fromFile = await run(['greet'], { ini: '[base]\npriority = 5\n' });
     expect(fromFile.code).to.equal(1);
     expect(fromFile.stderr).to.equal(
-      `cfgopt: error: invalid value '5' for [base] priority (from ${file}): choose from '1', '2', '3'\n`,
+      `cfgopt: error: invalid value '5' for [base] priority (from ${file}, line 2): choose from '1', '2', '3'\n`,
     );
     const fromEnv = await run(['greet'], { ini: '[base]\npriority = 1\n', env: { CFGOPT_BASE_PRIORITY: 'high' } });
     expect(fromEnv.stderr).to.equal(
@@ -150,8 +162,10 @@ describe('config values fill options not given on the command line', () => {
     );
     const fromCode = await run(['greet'], { configDefaults: { base: { dry_run: 'maybe' } } });
     expect(fromCode.stderr).to.equal(
-      "cfgopt: error: invalid value 'maybe' for [base] dry_run (from the config defaults in code): expected true or false\n",
+      "cfgopt: error: invalid value 'maybe' for [base] dry_run (from the config defaults in code): expected true or false (or yes/no, on/off, 1/0)\n",
     );
+    const multiLine = await run(['greet'], { ini: '[base]\npair = 1\n  x\n' });
+    expect(multiLine.stderr).to.equal(`cfgopt: error: invalid value 'x' for [base] pair (from ${file}, line 2): expected an integer\n`);
     const tooFew = await run(['greet'], { env: { CFGOPT_BASE_PAIR: '1' } });
     expect(tooFew.stderr).to.equal(
       "cfgopt: error: invalid value '1' for [base] pair (from environment variable CFGOPT_BASE_PAIR): expected 2 values, one per line\n",
@@ -163,7 +177,7 @@ describe('config values fill options not given on the command line', () => {
     writeFileSync(second, '[base]\nratio = lots\n');
     const { code, stderr } = await run(['greet'], { ini: '[base]\nratio = 1\n', configFiles: [file, second] });
     expect(code).to.equal(1);
-    expect(stderr).to.equal(`cfgopt: error: invalid value 'lots' for [base] ratio (from ${second}): expected a number\n`);
+    expect(stderr).to.equal(`cfgopt: error: invalid value 'lots' for [base] ratio (from ${second}, line 2): expected a number\n`);
   });
 
   it('ignores a bad value for an option given on the command line, which wins anyway', async () => {

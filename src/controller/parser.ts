@@ -14,6 +14,7 @@
  * positional arguments (shared out greedily, left to right, as argparse does),
  * then what the config gives for options not on the line.
  */
+import { quote } from '../core/config-value';
 import { FrameworkError, UsageError } from '../core/errors';
 import type { ArgumentSpec } from './metadata';
 import { OptionTable } from './option-table';
@@ -380,10 +381,10 @@ function configurableOptions(
 
 /** A config value as the option's value, or undefined when it is empty; a FrameworkError names the key and its origin. */
 function configuredValue(spec: ArgumentSpec, found: ConfigValue): unknown {
-  const { configValue } = require('./config-value') as typeof import('./config-value');
-  const result = configValue(spec, found.value);
+  const { optionFromConfig } = require('./option-from-config') as typeof import('./option-from-config');
+  const result = optionFromConfig(spec, found.value);
   if (!('problem' in result)) return result.value;
-  throw new FrameworkError(`invalid value '${result.text}' for ${found.name} (from ${found.origin()}): ${result.problem}`);
+  throw new FrameworkError(`invalid value ${quote(result.text)} for ${found.name} (from ${found.origin()}): ${result.problem}`);
 }
 
 /** A long option is compared with the long flags, a short one only with a flag that differs in case (`-C` for `-c`). */

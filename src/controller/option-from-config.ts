@@ -4,29 +4,27 @@
  * any type; each is converted by the option's `type` and checked against its
  * `choices` exactly as a value typed on the command line.
  *
- * - a flag (`store_true`/`store_false`) takes `true`/`false` (also `yes`/`no`,
- *   `on`/`off`, `1`/`0`, as configparser's `getboolean()`): the value its dest gets;
+ * - a flag (`store_true`/`store_false`) takes what `Config.getBoolean()` takes
+ *   (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`): the value its dest gets;
  * - a counter (`count`) takes a whole number of at least 0;
  * - an option with several values (`append`, `nargs` `'*'`, `'+'` or a number)
  *   takes one value per line (a multi-line value), or an array from code;
  * - an empty value counts as not set, so the option keeps its own default.
  */
+import { isUnset, toBoolean, toList } from '../core/config-value';
 import type { ArgumentSpec } from './metadata';
 import { readInteger } from './python-numbers';
 import { convertValue, isList, valueCount } from './values';
 
 /** The value an option gets (`undefined`: not set), or what is wrong with the text. */
-export type ConfiguredValue = { readonly value: unknown } | { readonly problem: string; readonly text: string };
-
-const BOOLEANS: Readonly<Record<string, boolean>> = { '1': true, yes: true, true: true, on: true, '0': false, no: false, false: false, off: false };
+export type OptionFromConfig = { readonly value: unknown } | { readonly problem: string; readonly text: string };
 
 /** Converts a config value for an option (see the module's comment for the rules). */
-export function configValue(spec: ArgumentSpec, raw: unknown): ConfiguredValue {
-  if (raw === undefined || raw === null || raw === '') return { value: undefined };
+export function optionFromConfig(spec: ArgumentSpec, raw: unknown): OptionFromConfig {
+  if (isUnset(raw)) return { value: undefined };
   if (spec.action === 'store_true' || spec.action === 'store_false') {
-    if (typeof raw === 'boolean') return { value: raw };
-    const value = typeof raw === 'string' ? BOOLEANS[raw.trim().toLowerCase()] : undefined;
-    return value === undefined ? { problem: 'expected true or false', text: String(raw) } : { value };
+    const value = toBoolean(raw);
+    return value === undefined ? { problem: 'expected true or false (or yes/no, on/off, 1/0)', text: String(raw) } : { value };
   }
   if (spec.action === 'count') {
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? readInteger(raw) : undefined;
@@ -34,18 +32,18 @@ export function configValue(spec: ArgumentSpec, raw: unknown): ConfiguredValue {
     return isValid ? { value } : { problem: 'expected a whole number of at least 0', text: String(raw) };
   }
   if (spec.action === 'append' && isList(spec)) {
-    const groups = Array.isArray(raw) ? raw : lines(raw).map((line) => line.split(/\s+/));
-    return listOf(groups, (group) => (Array.isArray(group) ? several(spec, group) : several(spec, [group])));
+    const groups = Array.isArray(raw) ? raw : (toList(raw) ?? []).map((line) => line.split(/\s+/));
+    return listOf(groups, (group) => several(spec, Array.isArray(group) ? group : [group]));
   }
   if (spec.action === 'append' || isList(spec)) {
-    const items = Array.isArray(raw) ? raw : lines(raw);
+    const items = Array.isArray(raw) ? raw : (toList(raw) ?? []);
     return spec.action === 'append' ? listOf(items, (item) => one(spec, item)) : several(spec, items);
   }
   return one(spec, raw);
 }
 
 /** The values of one occurrence of an option with several, checked against its nargs. */
-function several(spec: ArgumentSpec, items: readonly unknown[]): ConfiguredValue {
+function several(spec: ArgumentSpec, items: readonly unknown[]): OptionFromConfig {
   const { min, max } = valueCount(spec);
   if (items.length < min || items.length > max) {
     const wanted = min === max ? `${min} value${min === 1 ? '' : 's'}` : `at least ${min} value${min === 1 ? '' : 's'}`;
@@ -54,7 +52,7 @@ function several(spec: ArgumentSpec, items: readonly unknown[]): ConfiguredValue
   return listOf(items, (item) => one(spec, item));
 }
 
-function listOf(items: readonly unknown[], convert: (item: unknown) => ConfiguredValue): ConfiguredValue {
+function listOf(items: readonly unknown[], convert: (item: unknown) => OptionFromConfig): OptionFromConfig {
   const values: unknown[] = [];
   for (const item of items) {
     const result = convert(item);
@@ -65,7 +63,7 @@ function listOf(items: readonly unknown[], convert: (item: unknown) => Configure
 }
 
 /** One value: text is read as if typed on the command line; a number from code must already fit. */
-function one(spec: ArgumentSpec, raw: unknown): ConfiguredValue {
+function one(spec: ArgumentSpec, raw: unknown): OptionFromConfig {
   if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
     return { problem: `expected ${spec.type === 'string' ? 'text' : spec.type === 'integer' ? 'an integer' : 'a number'}`, text: String(raw) };
   }
@@ -78,11 +76,4 @@ function one(spec: ArgumentSpec, raw: unknown): ConfiguredValue {
   const result = convertValue(spec, text);
   if ('value' in result) return result;
   return { problem: result.choices === undefined ? `expected ${result.expected}` : `choose from ${result.choices}`, text };
-}
-
-function lines(raw: unknown): string[] {
-  return String(raw)
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '');
 }
