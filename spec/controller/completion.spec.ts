@@ -79,7 +79,7 @@ describe('shell completion', () => {
   }
 
   describe('bash, with the tasks sample', () => {
-    it("completes `tasks `, `tasks ad` and `tasks add --pri` in a real bash, through compgen's COMP_WORDS", async () => {
+    it("completes `tasks `, `tasks ad` and `tasks add --pri` in a real bash, through COMP_WORDS and COMP_CWORD", async () => {
       const script = await tasksScript('bash');
       expect(bashCompletions(script, dir, [['tasks', ''], ['tasks', 'ad'], ['tasks', 'add', '--pri']])).to.deep.equal([
         'add list ls done completion tag tags',
