@@ -13,10 +13,10 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
 }
 
 describe('the public entry point', () => {
-  it('loads no dependency and none of the daemon until a program uses them', () => {
+  it('loads no dependency, none of the daemon and no shell completion until a program uses them', () => {
     const { status, stdout } = node([
       '-e',
-      `require('mortar'); console.log(Object.keys(require.cache).filter((f) => /node_modules|ext[/]daemon/.test(f)).join(','))`,
+      `require('mortar'); console.log(Object.keys(require.cache).filter((f) => /node_modules|ext[/]daemon|completion/.test(f)).join(','))`,
     ]);
     expect(status).to.equal(0);
     expect(stdout.trim()).to.equal('');

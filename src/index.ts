@@ -21,7 +21,6 @@ export { Controller } from './controller/controller';
 export { Expose } from './controller/expose';
 export { arg } from './controller/arg';
 export { args } from './controller/args';
-export { CompletionController } from './controller/completion-controller';
 export type { ArgsOf } from './controller/args';
 export type {
   ArgumentAction,
@@ -70,3 +69,16 @@ Object.defineProperty(exports, 'Daemonize', { enumerable: true, get: function ()
 Object.defineProperty(exports, 'DaemonExtension', { enumerable: true, get: function () { return daemon.DaemonExtension; } });
 
 defineBuiltinExtension('daemon', () => daemon.DaemonExtension);
+
+// CompletionController is loaded on first use too: defining its class costs every start about a millisecond.
+import type * as completionController from './controller/completion-controller';
+
+export declare const CompletionController: typeof completionController.CompletionController;
+export type CompletionController = completionController.CompletionController;
+
+const completion = {
+  get CompletionController() {
+    return (require('./controller/completion-controller') as typeof completionController).CompletionController;
+  },
+};
+Object.defineProperty(exports, 'CompletionController', { enumerable: true, get: function () { return completion.CompletionController; } });
