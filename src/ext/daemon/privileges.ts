@@ -1,75 +1,84 @@
 /**
  * Who the daemon runs as: resolving `[daemon] user` and `group` to ids, and
- * switching to them. Account lookups go through the `posix` addon (the C
- * library, so NSS sources such as LDAP count), which is loaded only when the
- * user or group differs from the invoker's: a daemon that keeps them pays
- * nothing for it. Ids are switched with Node's own `process.initgroups`,
- * `setgid` and `setuid`.
+ * switching to them. Names are looked up in the account database (see
+ * accounts.ts: the optional posix addon, else getent, else /etc/passwd and
+ * /etc/group), only when the user or group differs from the invoker's: a
+ * daemon that keeps them pays nothing for it. Ids are switched with Node's
+ * own `process.initgroups`, `setgroups`, `setgid` and `setuid`, so switching
+ * needs no native code.
  */
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { FrameworkError } from '../../core/errors';
+import {
+  AccountLookupUnavailable,
+  findGroup,
+  findGroupInFile,
+  findUser,
+  isPosixLoaded,
+  type GroupEntry,
+  type UserEntry,
+} from './accounts';
 
 /** The account and group a daemon runs as. */
 export interface Identity {
-  /** The user name. */
+  /** The user name; the uid in decimal for a uid that has no account. */
   readonly user: string;
   readonly uid: number;
   readonly gid: number;
-  /** The group name; the gid in decimal when the group has no name the cheap lookup can find. */
+  /** The group name; the gid in decimal when the group has no name the lookup found. */
   readonly group: string;
-  /** The user's home directory, from the account database. */
+  /** The user's home directory, from the account database; `/` for a uid that has no account. */
   readonly home: string;
+  /** Whether the uid has an account, so its supplementary groups come from `initgroups`. */
+  readonly hasAccount: boolean;
   /** Whether applying this identity changes the process's uid or gid. */
   readonly changes: boolean;
 }
 
-interface Account {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-  readonly home: string;
+interface Account extends UserEntry {
+  readonly hasAccount: boolean;
 }
 
-/** Node has `process.initgroups` on POSIX systems; its type declarations lack it. */
-interface ProcessWithInitgroups {
+/** Node has `process.initgroups` and `setgroups` on POSIX systems; its type declarations mark them optional. */
+interface ProcessWithGroups {
   initgroups(user: string | number, extraGroup: string | number): void;
-}
-
-interface PosixAccounts {
-  getpwnam(user: string | number): { name: string; uid: number; gid: number; dir: string };
-  getgrnam(group: string | number): { name: string; gid: number };
+  setgroups(groups: number[]): void;
 }
 
 /**
  * Resolves the daemon's user and group. `user` defaults to the invoking user,
  * `group` to the primary group of `user` (not of the invoker). Both accept a
- * name or a numeric id; an all-digit value is tried as a name first.
+ * name or a numeric id; an all-digit value is tried as a name first. A
+ * numeric uid with no account is accepted when `group` is given too (it has
+ * no primary group to default to); a numeric gid needs no group entry.
  */
 export function resolveIdentity(user?: string, group?: string): Identity {
   const current = currentAccount();
-  const account = !user || user === current.name || user === String(current.uid) ? current : lookUpUser(user);
-  const target = group ? resolveGroup(group, current, account) : { gid: account.gid, name: groupName(account.gid) };
+  const account = !user || user === current.name || user === String(current.uid) ? current : lookUpUser(user, group);
+  const target = group ? resolveGroup(group, current, account) : { gid: account.gid, name: groupName(account, current) };
   return {
     user: account.name,
     uid: account.uid,
     gid: target.gid,
     group: target.name,
     home: account.home,
+    hasAccount: account.hasAccount,
     changes: account.uid !== process.getuid!() || target.gid !== process.getgid!(),
   };
 }
 
 /**
  * Switches the process to `identity`: the user's supplementary groups
- * (`initgroups`), then the gid, then the uid, so no group of the invoker
- * survives; then points HOME, USER and LOGNAME at the user. Does nothing when
- * the identity changes no id.
+ * (`initgroups`; only the gid for a uid with no account), then the gid, then
+ * the uid, so no group of the invoker survives; then points HOME, USER and
+ * LOGNAME at the user. Does nothing when the identity changes no id.
  */
 export function applyIdentity(identity: Identity, env: NodeJS.ProcessEnv = process.env): void {
   if (!identity.changes) return;
+  const groups = process as unknown as ProcessWithGroups;
   try {
-    (process as unknown as ProcessWithInitgroups).initgroups(identity.user, identity.gid);
+    if (identity.hasAccount) groups.initgroups(identity.user, identity.gid);
+    else groups.setgroups([identity.gid]);
     process.setgid!(identity.gid);
     process.setuid!(identity.uid);
   } catch (error) {
@@ -97,79 +106,71 @@ function switchError(identity: Identity, error: unknown): FrameworkError {
 function currentAccount(): Account {
   try {
     const info = userInfo();
-    return { name: info.username, uid: info.uid, gid: info.gid, home: info.homedir };
+    return { name: info.username, uid: info.uid, gid: info.gid, home: info.homedir, hasAccount: true };
   } catch {
     // The invoking uid has no account entry (e.g. an arbitrary uid in a container).
     const uid = process.getuid!();
-    return { name: String(uid), uid, gid: process.getgid!(), home: process.env.HOME ?? '/' };
+    return { name: String(uid), uid, gid: process.getgid!(), home: process.env.HOME ?? '/', hasAccount: false };
   }
 }
 
-function lookUpUser(user: string): Account {
-  const entry = lookUp(user, (key) => posix().getpwnam(key), `Daemon user '${user}'`);
-  return { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.dir };
+function lookUpUser(user: string, group: string | undefined): Account {
+  const isNumeric = /^\d+$/.test(user);
+  // A uid with no account has no primary group, so it is usable only with an explicit group.
+  const entry = lookUp(() => findUser(user), `daemon user '${user}'`, isNumeric && Boolean(group));
+  if (entry) return { ...entry, hasAccount: true };
+  if (isNumeric && group) return { name: user, uid: Number(user), gid: Number.NaN, home: '/', hasAccount: false };
+  if (isNumeric) {
+    throw new FrameworkError(
+      `Daemon user '${user}' doesn't exist. To run as uid ${user} without an account, set [daemon] group as well.`,
+    );
+  }
+  throw new FrameworkError(`Daemon user '${user}' doesn't exist.`);
 }
 
 function resolveGroup(group: string, current: Account, account: Account): { gid: number; name: string } {
-  // Proving that no switch is needed must not cost loading the addon.
+  // Proving that no switch is needed must not cost loading the addon or starting getent.
   if (account === current) {
-    const listed = groupFile().find((entry) => entry.name === group || String(entry.gid) === group);
-    if (listed?.gid === process.getgid!()) return listed;
-    if (group === String(process.getgid!())) return { gid: process.getgid!(), name: group };
+    const gid = process.getgid!();
+    const listed = findGroupInFile(gid);
+    if (listed && (listed.name === group || String(listed.gid) === group)) return listed;
+    if (group === String(gid)) return { gid, name: group };
   }
-  return lookUp(group, (key) => posix().getgrnam(key), `Daemon group '${group}'`);
+  const isNumeric = /^\d+$/.test(group);
+  const entry = lookUp(() => findGroup(group), `daemon group '${group}'`, isNumeric);
+  if (entry) return entry;
+  if (isNumeric) return { gid: Number(group), name: group };
+  throw new FrameworkError(`Daemon group '${group}' doesn't exist.`);
 }
 
-/** Looks a name up, then, for an all-digit value that is no name, the id. */
-function lookUp<T>(key: string, find: (key: string | number) => T, subject: string): T {
+/**
+ * Runs an account lookup. A database that cannot be read is an error that
+ * says how to fix it, unless `canDoWithout` (a numeric id, usable as it is).
+ */
+function lookUp<T extends UserEntry | GroupEntry>(find: () => T | undefined, subject: string, canDoWithout = false): T | undefined {
   try {
-    return find(key);
+    return find();
   } catch (error) {
-    if (/^\d+$/.test(key)) {
-      try {
-        return find(Number(key));
-      } catch {
-        // fall through to the error about the name
-      }
-    }
-    if (error instanceof Error && /does not exist/.test(error.message)) {
-      throw new FrameworkError(`${subject} doesn't exist.`);
-    }
-    throw new FrameworkError(`${subject} could not be looked up: ${String(error)}`, { cause: error });
+    if (canDoWithout && error instanceof AccountLookupUnavailable) return undefined;
+    const reason = error instanceof AccountLookupUnavailable ? error.message : String(error);
+    throw new FrameworkError(
+      `Cannot look up ${subject}: ${reason}. Install the posix addon (npm install posix) or getent, ` +
+        'or give [daemon] user and group as numeric ids.',
+      { cause: error },
+    );
   }
 }
 
-function groupName(gid: number): string {
-  if (loadedPosix) {
+/** The name of `account`'s primary group, for messages; the gid in decimal when no cheap lookup finds one. */
+function groupName(account: Account, current: Account): string {
+  const gid = account.gid;
+  if (account !== current || isPosixLoaded()) {
     try {
-      return loadedPosix.getgrnam(gid).name;
+      const entry = findGroup(String(gid));
+      if (entry?.gid === gid) return entry.name;
     } catch {
-      return String(gid);
+      // the name is only for messages
     }
   }
-  return groupFile().find((entry) => entry.gid === gid)?.name ?? String(gid);
-}
-
-/** The local group database; a default group's name is not worth loading the addon for. */
-function groupFile(): { name: string; gid: number }[] {
-  let text: string;
-  try {
-    text = readFileSync('/etc/group', 'utf8');
-  } catch {
-    return [];
-  }
-  const groups: { name: string; gid: number }[] = [];
-  for (const line of text.split('\n')) {
-    const [name, , gid] = line.split(':');
-    if (name && gid && /^\d+$/.test(gid)) groups.push({ name, gid: Number(gid) });
-  }
-  return groups;
-}
-
-let loadedPosix: PosixAccounts | undefined;
-
-function posix(): PosixAccounts {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loadedPosix ??= require('posix') as PosixAccounts;
-  return loadedPosix;
+  return findGroupInFile(gid)?.name ?? String(gid);
 }
