@@ -167,6 +167,60 @@ describe('dispatch and dependency injection', () => {
       expect(code).to.equal(1);
       expect(stderr).to.match(/^t: error: Cannot build controller Base: its constructor has parameters but no type metadata\. .*emitDecoratorMetadata/);
     });
+
+    it('injects by explicit @inject(token) alone when there is no type metadata (as under tsx)', async () => {
+      const { container } = await import('tsyringe');
+      const child = container.createChildContainer();
+      child.register('greeting', { useValue: 'from the container' });
+      let seen: unknown[] = [];
+      class Direct {
+        constructor(app: unknown, log: unknown) {
+          seen = [app, log];
+        }
+        go(): void {}
+      }
+      class ThroughContainer {
+        constructor(
+          readonly app: App,
+          readonly greeting: string,
+        ) {}
+        go(): void {
+          this.app.stdout.write(`${this.greeting}\n`);
+        }
+      }
+      // What tsx or esbuild emit: the decorators run, but no design:paramtypes is recorded.
+      for (const [Target, tokens] of [[Direct, [TOKENS.app, TOKENS.log]], [ThroughContainer, [App, 'greeting']]] as const) {
+        tokens.forEach((token, index) => inject(token)(Target, undefined, index));
+        Controller({ label: 'base' })(Target);
+        Expose()(Target.prototype, 'go', Object.getOwnPropertyDescriptor(Target.prototype, 'go')!);
+        expect(Reflect.getMetadata('design:paramtypes', Target), 'no metadata').to.equal(undefined);
+      }
+      const direct = await runApp([Direct], ['go']);
+      expect(direct.code, direct.stderr).to.equal(0);
+      expect(seen).to.deep.equal([direct.app, direct.app.log]);
+      const resolved = await runApp([ThroughContainer], ['go'], { container: child });
+      expect(resolved.code, resolved.stderr).to.equal(0);
+      expect(resolved.stdout).to.equal('from the container\n');
+    });
+
+    it('names the parameter that has no @inject(token) when there is no type metadata', async () => {
+      class Base {
+        constructor(
+          readonly app: App,
+          readonly config: unknown,
+        ) {}
+        go(): void {}
+      }
+      inject(TOKENS.app)(Base, undefined, 0);
+      Controller({ label: 'base' })(Base);
+      Expose()(Base.prototype, 'go', Object.getOwnPropertyDescriptor(Base.prototype, 'go')!);
+      const { code, stderr } = await runApp([Base], ['go']);
+      expect(code).to.equal(1);
+      expect(stderr).to.equal(
+        "t: error: Cannot build controller Base: parameter 'config' (#1) has no @inject(TOKEN), and there is no type " +
+          'metadata to inject it by (tsx and esbuild emit none); give it an explicit @inject(TOKEN).\n',
+      );
+    });
   });
 
   describe('commands', () => {

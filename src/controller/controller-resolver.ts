@@ -14,29 +14,40 @@ interface ReflectWithMetadata {
 }
 
 /**
- * Builds a controller with its constructor dependencies. When every parameter
- * is something the app provides (App, Config, Logger, extension services) the
- * class is constructed directly; anything else goes through the app's tsyringe
- * container, which is only then loaded.
+ * Builds a controller with its constructor dependencies. Each parameter is
+ * injected by its explicit token (`@inject(TOKEN)`) or else by its type from
+ * the decorator metadata tsc emits; explicit tokens need no metadata, so a
+ * controller whose every parameter has one also works under esbuild-based
+ * runners (tsx), which emit none. When every dependency is something the app
+ * provides (App, Config, Logger, extension services) the class is constructed
+ * directly; anything else goes through the app's tsyringe container, which is
+ * only then loaded.
  */
 export function resolveController<T extends object>(app: App, target: Class<T>): T {
   const reflect = Reflect as unknown as ReflectWithMetadata;
   const types = reflect.getMetadata?.('design:paramtypes', target) as unknown[] | undefined;
+  const tokens = (reflect.getOwnMetadata?.('injectionTokens', target) ?? {}) as Record<number, unknown>;
   const names = parameterNames(target);
   const what = `Cannot build controller ${target.name}`;
-  if (!types) {
-    if (target.length > 0) {
+  const count = types?.length ?? Math.max(target.length, ...Object.keys(tokens).map((index) => Number(index) + 1));
+  const dependencies: unknown[] = [];
+  for (let index = 0; index < count; index++) {
+    const parameter = `parameter '${names[index] ?? '?'}' (#${index})`;
+    if (tokens[index] !== undefined) {
+      dependencies.push(tokens[index]);
+      continue;
+    }
+    if (!types) {
       throw new FrameworkError(
-        `${what}: its constructor has parameters but no type metadata. Compile with tsc and emitDecoratorMetadata ` +
-          `(tsx and esbuild emit none) and import 'reflect-metadata' before the controller is defined.`,
+        Object.keys(tokens).length === 0
+          ? `${what}: its constructor has parameters but no type metadata. Compile with tsc and emitDecoratorMetadata ` +
+              `and import 'reflect-metadata' before the controller is defined, or give every parameter an explicit ` +
+              `@inject(TOKEN) (tsx and esbuild emit no metadata).`
+          : `${what}: ${parameter} has no @inject(TOKEN), and there is no type metadata to inject it by ` +
+              `(tsx and esbuild emit none); give it an explicit @inject(TOKEN).`,
       );
     }
-    return own(app, new (target as unknown as new () => T)());
-  }
-  const tokens = reflect.getOwnMetadata?.('injectionTokens', target) as Record<number, unknown> | undefined;
-  types.forEach((type, index) => {
-    if (tokens?.[index] !== undefined) return;
-    const parameter = `parameter '${names[index] ?? '?'}' (#${index})`;
+    const type = types[index];
     if (type === undefined) {
       throw new FrameworkError(
         `${what}: ${parameter} has no runtime type (a circular import, or a class imported with 'import type').`,
@@ -47,9 +58,10 @@ export function resolveController<T extends object>(app: App, target: Class<T>):
         `${what}: ${parameter} is typed as an interface, union or primitive; inject it by token with @inject(TOKEN).`,
       );
     }
-  });
-  const providers = tokens ? undefined : types.map((type) => app.providerFor(type));
-  if (providers?.every((provider) => provider !== undefined)) {
+    dependencies.push(type);
+  }
+  const providers = dependencies.map((token) => app.providerFor(token));
+  if (providers.every((provider) => provider !== undefined)) {
     const Target = target as unknown as new (...args: unknown[]) => T;
     return own(app, new Target(...providers.map((provider) => provider!())));
   }
