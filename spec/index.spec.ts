@@ -6,6 +6,27 @@ import { cleanEnv } from './helpers/process';
 
 const ROOT = resolve(__dirname, '../..');
 
+/** Every name `mortar` exports at run time (types aside), as src/index.ts declares them. */
+const PUBLIC_NAMES = [
+  'App',
+  'BUILTIN_HOOKS',
+  'Config',
+  'Controller',
+  'DaemonController',
+  'DaemonExtension',
+  'DaemonService',
+  'Daemonize',
+  'Expose',
+  'FrameworkError',
+  'HookManager',
+  'Logger',
+  'SignalStop',
+  'TOKENS',
+  'UsageError',
+  'arg',
+  'defaults',
+];
+
 /** Runs a script in a fresh node from the repository root, so `mortar` resolves to this package. */
 function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, args, { cwd: ROOT, env: cleanEnv(), encoding: 'utf8' });
@@ -58,6 +79,30 @@ describe('the public entry point', () => {
       const { status, stdout, stderr } = node([file]);
       expect(status, stderr).to.equal(0);
       expect(stdout).to.equal(`${Array(11).fill('function').join(' ')} daemon\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exports exactly the public names, to require() and to import alike, sharing one instance', () => {
+    const dir = mkdtempSync(join(ROOT, 'build', 'esm-'));
+    try {
+      const file = join(dir, 'names.mjs');
+      writeFileSync(
+        file,
+        `import * as esm from 'mortar';\n` +
+          `import { createRequire } from 'node:module';\n` +
+          `const cjs = createRequire(import.meta.url)('mortar');\n` +
+          `const same = Object.keys(cjs).every((name) => esm[name] === cjs[name]);\n` +
+          `console.log(JSON.stringify({ esm: Object.keys(esm).sort(), cjs: Object.keys(cjs).sort(), same }));\n`,
+      );
+      const { status, stdout, stderr } = node([file]);
+      expect(status, stderr).to.equal(0);
+      const names = JSON.parse(stdout) as { esm: string[]; cjs: string[]; same: boolean };
+      const expected = [...PUBLIC_NAMES].sort();
+      expect(names.cjs, 'require("mortar")').to.deep.equal(expected);
+      expect(names.esm, 'import * from "mortar" (src/bundle/mortar.mjs lists them)').to.deep.equal(expected);
+      expect(names.same, 'the same objects through both').to.equal(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
