@@ -20,21 +20,23 @@ function inspectPidFile(pidFile, invokerPid) {
   return { ready: true, pid };
 }
 
+/** Whether a process's environment carries exactly `name=value`. */
+function hasEnv(pid, name, value) {
+  const needle = Buffer.from(`${name}=${value}\0`);
+  try {
+    const environ = fs.readFileSync(`/proc/${pid}/environ`);
+    return environ.indexOf(needle) === 0 || environ.includes(Buffer.concat([Buffer.from('\0'), needle]));
+  } catch {
+    return false; // gone, or not readable
+  }
+}
+
 /** Live processes whose environment carries exactly `name=value`: the daemons this run started. */
 function processesWithEnv(name, value) {
-  const needle = Buffer.from(`${name}=${value}\0`);
   const found = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const environ = fs.readFileSync(`/proc/${entry}/environ`);
-      if ((environ.indexOf(needle) === 0 || environ.includes(Buffer.concat([Buffer.from('\0'), needle])))
-        && isAlive(Number(entry))) {
-        found.push(Number(entry));
-      }
-    } catch {
-      // gone, or not readable
-    }
+    if (hasEnv(Number(entry), name, value) && isAlive(Number(entry))) found.push(Number(entry));
   }
   return found;
 }
@@ -103,7 +105,7 @@ class DaemonRunner {
     // file names may have been handed to another process, so it is never signalled on its own.
     const pids = new Set(processesWithEnv(daemonCase.pidFileEnv, pidFile));
     const outcomes = [];
-    for (const pid of pids) outcomes.push(await stopPid(pid));
+    for (const pid of pids) outcomes.push(await stopPid(pid, (candidate) => hasEnv(candidate, daemonCase.pidFileEnv, pidFile)));
     const leftPidFile = fs.existsSync(pidFile);
     fs.rmSync(pidFile, { force: true });
     return { outcomes, leftPidFile };

@@ -147,22 +147,24 @@ async function waitUntil(predicate, timeoutMs, stepMs = 5) {
 
 /**
  * Ends a process that is not our child (a daemon) by its pid: SIGTERM, wait until it is gone
- * or a zombie, SIGKILL after `graceMs`. Resolves to 'not running', 'terminated', 'killed' or 'survived'.
+ * or a zombie, SIGKILL after `graceMs`. `isOwn(pid)` must confirm, before each signal, that
+ * the pid still names one of this run's processes (it may have ended and its pid been reused
+ * meanwhile). Resolves to 'not running', 'terminated', 'killed' or 'survived'.
  */
-async function stopPid(pid, graceMs = 3_000) {
+async function stopPid(pid, isOwn, graceMs = 3_000) {
   if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid) throw new Error(`refusing to signal pid ${pid}`);
-  if (!isAlive(pid)) return 'not running';
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return 'not running';
-  }
+  const send = (signal) => {
+    if (!isAlive(pid) || !isOwn(pid)) return false;
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!send('SIGTERM')) return 'not running';
   if (await waitUntil(() => !isAlive(pid), graceMs)) return 'terminated';
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // it ended between the check and the kill
-  }
+  send('SIGKILL');
   return (await waitUntil(() => !isAlive(pid), 2_000)) ? 'killed' : 'survived';
 }
 

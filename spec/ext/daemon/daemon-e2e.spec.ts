@@ -60,7 +60,7 @@ function expectNewSession(pid: number, invokerPid: number): void {
 describe('daemon end to end: myapp run-forever --daemon as root, switching to nobody', function () {
   let sandbox: DaemonSandbox | undefined;
   let result: InvokerResult;
-  let pid: number;
+  let daemonPid: number | undefined;
   let pipeTargets: (string | undefined)[];
   let pipesEnded: boolean[];
   let work: string;
@@ -86,9 +86,17 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
     pipesEnded = invocation.pipes.map((pipe) => pipe.isEnded());
     sandbox.closePipes(invocation);
     result = await sandbox.finish(invocation, 3000);
-    pid = parsePid(result.pidFileAtExit) ?? -1;
-    if (pid > 0) sandbox.daemonPid();
+    daemonPid = parsePid(result.pidFileAtExit);
+    if (daemonPid !== undefined) sandbox.daemonPid();
   });
+
+  /** The daemon's pid. When the start failed, the test fails here: nothing is read or signalled. */
+  function pid(): number {
+    if (daemonPid === undefined) {
+      throw new Error(`the daemon did not start (exit ${result.code}): ${result.stderr || 'no pid file, nothing on stderr'}`);
+    }
+    return daemonPid;
+  }
 
   after(async () => {
     await sandbox?.cleanUp();
@@ -100,11 +108,11 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
   });
 
   it('leads a new session with no controlling terminal, and is not the invoker\'s child', () => {
-    expectNewSession(pid, result.pid);
+    expectNewSession(pid(), result.pid);
   });
 
   it("runs as nobody, in nobody's primary group (group unset) with only nobody's supplementary groups", () => {
-    const status = procStatus(pid);
+    const status = procStatus(pid());
     expect(idList(status.Uid), 'Uid').to.deep.equal([NOBODY.uid, NOBODY.uid, NOBODY.uid, NOBODY.uid]);
     expect(idList(status.Gid), 'Gid').to.deep.equal([NOBODY.gid, NOBODY.gid, NOBODY.gid, NOBODY.gid]);
     expect(idList(status.Groups).sort((a, b) => a - b), 'Groups').to.deep.equal(groupsOf(NOBODY.user));
@@ -113,20 +121,20 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
 
   it('reads `umask: 027` in the [DEFAULT] section of the INI file as octal: Umask 0027', () => {
     expect(readFileSync(MYAPP_CONF, 'utf8'), 'myapp.conf').to.match(/^\[DEFAULT\]\n(#.*\n)*umask: 027$/m);
-    expect(procStatus(pid).Umask).to.equal('0027');
+    expect(procStatus(pid()).Umask).to.equal('0027');
   });
 
   it('works in the configured dir', () => {
-    expect(workingDirectory(pid)).to.equal(work);
+    expect(workingDirectory(pid())).to.equal(work);
   });
 
   it('has stdin on /dev/null and stdout and stderr on the configured files, which receive its output', async () => {
-    const fds = openDescriptors(pid);
+    const fds = openDescriptors(pid());
     expect(fds.get(0), 'fd 0').to.equal('/dev/null');
     expect(fds.get(1), 'fd 1').to.equal(out);
     expect(fds.get(2), 'fd 2').to.equal(err);
     await waitUntil(() => readIfExists(out) === '1\n', `'1' in ${out} (it holds ${JSON.stringify(readIfExists(out))})`, 3000);
-    expect(readIfExists(err)).to.contain(`running as pid ${pid}`);
+    expect(readIfExists(err)).to.contain(`running as pid ${pid()}`);
     // [myapp] motd in myapp.conf: a value continued over indented lines.
     expect(readIfExists(err)).to.contain(
       'INFO: Welcome to myapp.\nIndented lines continue a value; this one has three lines,\nand keeps its # and ; as written.\n',
@@ -134,19 +142,19 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
   });
 
   it("holds none of its caller's descriptors: the caller's pipes at fd 3 and fd 40 read end-of-file when the invoker exits", () => {
-    const fds = openDescriptors(pid);
+    const fds = openDescriptors(pid());
     const held = [...fds.values()].filter((target) => pipeTargets.includes(target));
     expect(held, `descriptors of the daemon: ${JSON.stringify([...fds])}`).to.deep.equal([]);
     expect(pipesEnded, `end-of-file on the caller's pipes (${pipeTargets.join(', ')})`).to.deep.equal([true, true]);
   });
 
   it('writes its pid and a newline to the pid file, owned by nobody', () => {
-    expect(readFileSync(sandbox!.pidFile, 'utf8')).to.equal(`${pid}\n`);
+    expect(readFileSync(sandbox!.pidFile, 'utf8')).to.equal(`${pid()}\n`);
     expect(statSync(sandbox!.pidFile).uid, 'owner').to.equal(NOBODY.uid);
   });
 
   it('removes its pid file when SIGTERM stops it', async () => {
-    await sandbox!.signalAndWait(pid, 'SIGTERM');
+    await sandbox!.signalAndWait(pid(), 'SIGTERM');
     expect(exists(sandbox!.pidFile), `${sandbox!.pidFile} exists`).to.equal(false);
     expect(readIfExists(err)).to.contain('stopping after 1 iterations');
   });
