@@ -8,8 +8,12 @@
  *   node build/samples/myapp/main.js daemon stop          # stop it
  *   kill -HUP $(cat /tmp/myapp.pid)                        # reopen the log file, reload the config
  *
- * Settings come from samples/myapp/myapp.conf (see its [daemon] section);
- * MYAPP_DAEMON_PID_FILE and friends override them.
+ * Settings come from samples/myapp/myapp.conf (see its [daemon] section), then
+ * from the system-wide /etc/myapp/myapp.conf when there is one;
+ * MYAPP_DAEMON_PID_FILE and friends override them. MYAPP_CONFIG=/path names
+ * another system-wide file instead (the specs point it into a temporary
+ * directory, so that whatever is in /etc/myapp on the machine never changes
+ * what they see).
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,7 +60,7 @@ const app = new App('myapp', {
   extensions: ['daemon'],
   controllers: [BaseController, DaemonController],
   configDefaults: config,
-  configFiles: [join(__dirname, '../../../samples/myapp/myapp.conf'), '/etc/myapp/myapp.conf'],
+  configFiles: [join(__dirname, '../../../samples/myapp/myapp.conf'), process.env.MYAPP_CONFIG ?? '/etc/myapp/myapp.conf'],
   hooks: [
     // SIGHUP (e.g. from logrotate): the log file is reopened, then this runs; the daemon goes on.
     ['reload', (self: App) => {

@@ -228,9 +228,18 @@ export class DaemonSandbox {
     chownSync(this.runDir, uid, gid);
   }
 
-  /** The clean environment of a start: the pid file, then `extra` (undefined values remove a variable). */
+  /**
+   * The clean environment of a start: the pid file, the myapp sample's system
+   * config file moved into the sandbox (where there is none) so that no
+   * /etc/myapp/myapp.conf on the machine is read, then `extra` (undefined
+   * values remove a variable).
+   */
   environment(extra: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
-    const env: Record<string, string | undefined> = { MYAPP_DAEMON_PID_FILE: this.pidFile, ...extra };
+    const env: Record<string, string | undefined> = {
+      MYAPP_DAEMON_PID_FILE: this.pidFile,
+      MYAPP_CONFIG: this.path('etc', 'myapp.conf'),
+      ...extra,
+    };
     const defined: Record<string, string> = {};
     for (const [name, value] of Object.entries(env)) if (value !== undefined) defined[name] = value;
     return defined;

@@ -11,7 +11,9 @@
  * ```
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** How a child ended. */
 export interface ChildResult {
@@ -37,9 +39,29 @@ export interface StartOptions {
  * A minimal environment: `PATH`, `HOME` and `LANG=C`, plus `extra`. Nothing
  * else leaks in from the test runner's environment (NODE_OPTIONS,
  * NODE_EXTRA_CA_CERTS, which makes node start much slower, app variables).
+ * `HOME` is {@link isolatedHome}, so no child reads the machine user's
+ * `~/.<label>.conf` or `~/.config/<label>/`.
  */
 export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C', ...extra };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: isolatedHome(), LANG: 'C', ...extra };
+}
+
+let home: string | undefined;
+
+/**
+ * An empty home directory of this test run's own (created on first use,
+ * removed when the run ends), the HOME of every child the specs start: what
+ * is in the real user's home never changes what a spec sees, and runs on the
+ * same machine never share one.
+ */
+export function isolatedHome(): string {
+  if (home === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'mortar-spec-home-'));
+    chmodSync(dir, 0o755);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    home = dir;
+  }
+  return home;
 }
 
 /**
