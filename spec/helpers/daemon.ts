@@ -153,6 +153,8 @@ export interface InvokeOptions {
   readonly cwd?: string;
   /** Extra descriptors (3 or higher) handed to the invoker as pipes, as a caller's pipes would be. */
   readonly pipes?: readonly number[];
+  /** Options given to node itself (a re-executed daemon inherits them), e.g. `['--require', preload]`. */
+  readonly execArgv?: readonly string[];
 }
 
 /** A caller's pipe handed to the invoker. */
@@ -251,7 +253,7 @@ export class DaemonSandbox {
     const size = Math.max(3, ...pipes.map((fd) => fd + 1));
     const stdio: StdioOptions = Array.from({ length: size }, (_, fd) => (fd === 0 ? 'ignore' : fd <= 2 || pipes.includes(fd) ? 'pipe' : 'ignore'));
     const startedAt = Date.now();
-    const process_ = spawn(process.execPath, [`--diagnostic-dir=${this.dir}`, script, ...args], {
+    const process_ = spawn(process.execPath, [`--diagnostic-dir=${this.dir}`, ...(options.execArgv ?? []), script, ...args], {
       cwd: options.cwd ?? this.dir,
       env: cleanEnv(this.environment(options.env)),
       stdio,
