@@ -3,29 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cleanEnv } from './helpers/process';
+import { PUBLIC_NAMES } from './helpers/public-names';
 
 const ROOT = resolve(__dirname, '../..');
-
-/** Every name `mortar` exports at run time (types aside), as src/index.ts declares them. */
-const PUBLIC_NAMES = [
-  'App',
-  'BUILTIN_HOOKS',
-  'Config',
-  'Controller',
-  'DaemonController',
-  'DaemonExtension',
-  'DaemonService',
-  'Daemonize',
-  'Expose',
-  'FrameworkError',
-  'HookManager',
-  'Logger',
-  'SignalStop',
-  'TOKENS',
-  'UsageError',
-  'arg',
-  'defaults',
-];
 
 /** Runs a script in a fresh node from the repository root, so `mortar` resolves to this package. */
 function node(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -214,11 +214,15 @@ export class ChildProcesses {
 
   /** Starts `node <script> ...args` with a clean environment and piped stdio. */
   startNode(script: string, args: readonly string[] = [], options: StartOptions = {}): RunningChild {
-    const child = spawn(process.execPath, [...(options.execArgv ?? []), script, ...args], {
+    return this.startCommand(process.execPath, [...(options.execArgv ?? []), script, ...args], {
       cwd: options.cwd,
       env: cleanEnv(options.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
+  }
+
+  /** Starts any command with exactly the environment `env` (e.g. npm, which needs the runner's settings) and piped stdio. */
+  startCommand(command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): RunningChild {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const running = new RunningChild(child);
     this.children.push(running);
     return running;

@@ -1,0 +1,20 @@
+/** Every name `mortar` exports at run time (types aside), as src/index.ts declares them, sorted. */
+export const PUBLIC_NAMES: readonly string[] = [
+  'App',
+  'BUILTIN_HOOKS',
+  'Config',
+  'Controller',
+  'DaemonController',
+  'DaemonExtension',
+  'DaemonService',
+  'Daemonize',
+  'Expose',
+  'FrameworkError',
+  'HookManager',
+  'Logger',
+  'SignalStop',
+  'TOKENS',
+  'UsageError',
+  'arg',
+  'defaults',
+];
