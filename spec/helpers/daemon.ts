@@ -231,17 +231,12 @@ export class DaemonSandbox {
   }
 
   /**
-   * The clean environment of a start: the pid file, the myapp sample's system
-   * config file moved into the sandbox (where there is none) so that no
-   * /etc/myapp/myapp.conf on the machine is read, then `extra` (undefined
+   * What a start adds to the clean environment ({@link cleanEnv}, which keeps
+   * the machine's config files out): the pid file, then `extra` (undefined
    * values remove a variable).
    */
   environment(extra: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
-    const env: Record<string, string | undefined> = {
-      MYAPP_DAEMON_PID_FILE: this.pidFile,
-      MYAPP_CONFIG: this.path('etc', 'myapp.conf'),
-      ...extra,
-    };
+    const env: Record<string, string | undefined> = { MYAPP_DAEMON_PID_FILE: this.pidFile, ...extra };
     const defined: Record<string, string> = {};
     for (const [name, value] of Object.entries(env)) if (value !== undefined) defined[name] = value;
     return defined;

@@ -39,11 +39,14 @@ export interface StartOptions {
  * A minimal environment: `PATH`, `HOME` and `LANG=C`, plus `extra`. Nothing
  * else leaks in from the test runner's environment (NODE_OPTIONS,
  * NODE_EXTRA_CA_CERTS, which makes node start much slower, app variables).
- * `HOME` is {@link isolatedHome}, so no child reads the machine user's
- * `~/.<label>.conf` or `~/.config/<label>/`.
+ * Nothing is read from the machine's configuration either: `HOME` is
+ * {@link isolatedHome}, so no child reads the user's `~/.<label>.conf` or
+ * `~/.config/<label>/`, and `MYAPP_CONFIG` moves the myapp sample's system
+ * file from /etc/myapp/myapp.conf to a path in that home where there is none.
  */
 export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: isolatedHome(), LANG: 'C', ...extra };
+  const home = isolatedHome();
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C', MYAPP_CONFIG: join(home, 'etc/myapp/myapp.conf'), ...extra };
 }
 
 let home: string | undefined;
