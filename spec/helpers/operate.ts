@@ -37,6 +37,20 @@ function unixDgram(): UnixDgram {
 }
 
 /**
+ * Why a {@link NotifyListener} cannot be made here, or undefined when it can:
+ * it needs the optional `unix-dgram` addon in the test runner itself, which an
+ * install with `--omit=optional` (or without a compiler) does not have.
+ */
+export function notifyListenerUnavailable(): string | undefined {
+  try {
+    unixDgram();
+    return undefined;
+  } catch (error) {
+    return `the optional unix-dgram addon, which these specs listen with, is not installed (${(error as Error).message.split('\n')[0]})`;
+  }
+}
+
+/**
  * A bound AF_UNIX datagram socket that keeps every message it receives, as
  * systemd's `NOTIFY_SOCKET` would. `name` is a path, or `\0name` for an
  * abstract socket (whose `NOTIFY_SOCKET` spelling is `@name`).

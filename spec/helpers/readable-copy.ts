@@ -9,7 +9,9 @@
  * spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, 'dist/ext/daemon/pid-file'))})`], { uid: 65534, gid: 65534 });
  * ```
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** The repository root (this file runs from build/spec/helpers). */
@@ -55,4 +57,25 @@ function makeWorldReadable(path: string): void {
     }
   }
   chmodSync(path, 0o755);
+}
+
+let nodeOutOfReach: string | null | undefined;
+
+/**
+ * Why a child running as `nobody` cannot start this very node
+ * (`process.execPath`), or undefined when it can. A node unpacked under a
+ * directory only its owner can enter (root's home, a private CI directory)
+ * is out of reach, whatever is copied; specs that start nobody's own node
+ * then skip, saying so.
+ */
+export function whyNobodyCannotRunNode(): string | undefined {
+  if (nodeOutOfReach === undefined) {
+    const probe = spawnSync(process.execPath, ['-e', '0'], { uid: 65534, gid: 65534, cwd: tmpdir(), stdio: 'ignore', timeout: 10_000 });
+    nodeOutOfReach =
+      probe.status === 0
+        ? null
+        : `nobody cannot run ${process.execPath} (${probe.error?.message ?? `exit ${probe.status ?? probe.signal}`}): ` +
+          'a directory on its path is closed to others';
+  }
+  return nodeOutOfReach ?? undefined;
 }

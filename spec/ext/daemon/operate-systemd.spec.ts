@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync } from 'node:fs';
 import { DaemonSandbox, MYAPP, isAlive, procStat, readIfExists, waitUntil } from '../../helpers/daemon';
-import { NotifyListener, abstractSocketSupport, operateFixture, waitForText } from '../../helpers/operate';
+import { NotifyListener, abstractSocketSupport, notifyListenerUnavailable, operateFixture, waitForText } from '../../helpers/operate';
 
 const CHILD_ENV = operateFixture('child-env');
 
@@ -31,6 +31,14 @@ describe('operating a daemon: systemd notifications and init systems', function 
     }
   });
 
+  /** Skips the tests of a describe block, saying why, when no listener can be made. */
+  function skipWithoutListener(this: Mocha.Context): void {
+    const reason = notifyListenerUnavailable();
+    if (reason === undefined) return;
+    process.stdout.write(`      (skipped: ${reason})\n`);
+    this.skip();
+  }
+
   function listen(name = sandbox.path('notify.sock')): NotifyListener {
     systemd = new NotifyListener(name);
     return systemd;
@@ -44,6 +52,8 @@ describe('operating a daemon: systemd notifications and init systems', function 
   }
 
   describe('in the foreground (Type=notify)', () => {
+    before(skipWithoutListener);
+
     it('sends READY=1 with MAINPID= its own pid', async () => {
       const socket = listen();
       const invocation = sandbox.start(MYAPP, ['run-forever'], { env: { NOTIFY_SOCKET: socket.address } });
@@ -76,6 +86,8 @@ describe('operating a daemon: systemd notifications and init systems', function 
   });
 
   describe('with --daemon', () => {
+    before(skipWithoutListener);
+
     it("sends READY=1 with MAINPID= the daemon's pid, and STOPPING=1 when the daemon is stopped", async () => {
       const socket = listen();
       const { invoker, daemon } = await startDaemon({ NOTIFY_SOCKET: socket.address });

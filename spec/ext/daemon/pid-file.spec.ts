@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type * as PidFileModule from '../../../dist/ext/daemon/pid-file';
 import type { Program } from '../../../dist/ext/daemon/process-identity';
-import { copyBuiltPackage } from '../../helpers/readable-copy';
+import { copyBuiltPackage, whyNobodyCannotRunNode } from '../../helpers/readable-copy';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/pid-file');
@@ -18,6 +18,14 @@ const { PidFile } = require(MODULE) as typeof PidFileModule;
  * as nobody (the checkout may lie under a directory nobody cannot enter).
  */
 let readableModule = MODULE;
+
+/** Skips a test, saying why, when a child running as nobody could not start this node at all. */
+function skipUnlessNobodyCanRunNode(context: Mocha.Context): void {
+  const reason = whyNobodyCannotRunNode();
+  if (reason === undefined) return;
+  process.stdout.write(`      (skipped: ${reason})\n`);
+  context.skip();
+}
 
 const isRoot = process.getuid!() === 0;
 
@@ -131,6 +139,7 @@ describe('PidFile', () => {
         process.stdout.write('      (skipped: needs root to start a process of another user)\n');
         this.skip();
       }
+      skipUnlessNobodyCanRunNode(this);
       const script = `
         const pid = Number(process.argv[1]);
         let signal = 'delivered';
@@ -141,6 +150,8 @@ describe('PidFile', () => {
       const child = spawnSync(process.execPath, ['-e', script, String(process.pid)], {
         uid: 65534,
         gid: 65534,
+        // A directory nobody can enter: node looks for a package.json above the working directory.
+        cwd: copyDir,
         encoding: 'utf8',
         timeout: 10_000,
       });
@@ -340,12 +351,15 @@ describe('PidFile', () => {
         process.stdout.write('      (skipped: needs root to run the attempt as nobody)\n');
         this.skip();
       }
+      skipUnlessNobodyCanRunNode(this);
       fs.chmodSync(dir, 0o755);
       const script = `try { new (require(${JSON.stringify(readableModule)}).PidFile)(process.argv[1]).acquire(); }
         catch (error) { process.stdout.write(error.message); }`;
       const child = spawnSync(process.execPath, ['-e', script, path], {
         uid: 65534,
         gid: 65534,
+        // A directory nobody can enter: node looks for a package.json above the working directory.
+        cwd: copyDir,
         encoding: 'utf8',
         timeout: 10_000,
       });
@@ -497,11 +511,12 @@ describe('PidFile', () => {
         process.stdout.write('      (skipped: needs root to run the attempt as nobody)\n');
         this.skip();
       }
+      skipUnlessNobodyCanRunNode(this);
       fs.chmodSync(dir, 0o755);
       fs.writeFileSync(path, '4242\n');
       const script = `try { process.stdout.write(String(new (require(${JSON.stringify(readableModule)}).PidFile)(process.argv[1]).release(4242))); }
         catch (error) { process.stdout.write(error.name + ': ' + error.message); }`;
-      const child = spawnSync(process.execPath, ['-e', script, path], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 10_000 });
+      const child = spawnSync(process.execPath, ['-e', script, path], { uid: 65534, gid: 65534, cwd: copyDir, encoding: 'utf8', timeout: 10_000 });
       expect(child.stdout).to.equal(`FrameworkError: Cannot remove pid file ${path}: permission denied.`);
       expect(fs.readFileSync(path, 'utf8')).to.equal('4242\n');
     });
