@@ -2,7 +2,7 @@
  * The daemon without the optional native addons, as after
  * `npm install --omit=optional` or on a machine with no compiler: the myapp
  * sample run with a preload that makes `require('posix')` and
- * `require('unix-dgram')` fail, as root, switching to nobody for real.
+ * `require('unix-dgram')` fail; as root, it switches to nobody for real.
  */
 import { expect } from 'chai';
 import { readFileSync, statSync } from 'node:fs';
@@ -23,13 +23,15 @@ function mappedAddons(pid: number): string[] {
 describe('daemon end to end without the optional addons', function () {
   let sandbox: DaemonSandbox;
 
-  beforeEach(function () {
-    if (!isRoot()) {
-      process.stdout.write(`      (skipped: switching to nobody needs root; this runs as uid ${process.getuid?.()})\n`);
-      this.skip();
-    }
+  beforeEach(() => {
     sandbox = new DaemonSandbox();
   });
+
+  function skipUnlessRoot(context: Mocha.Context): void {
+    if (isRoot()) return;
+    process.stdout.write(`      (skipped: switching to nobody needs root; this runs as uid ${process.getuid?.()})\n`);
+    context.skip();
+  }
 
   afterEach(async () => {
     await sandbox?.cleanUp();
@@ -44,7 +46,8 @@ describe('daemon end to end without the optional addons', function () {
     return sandbox.daemonPid();
   }
 
-  it('detaches and runs as nobody, looking the account up without the posix addon', async () => {
+  it('detaches and runs as nobody, looking the account up without the posix addon', async function () {
+    skipUnlessRoot(this);
     sandbox.giveRunDirTo(NOBODY.uid, NOBODY.gid);
     const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
       env: { MYAPP_DAEMON_USER: NOBODY.user },
@@ -62,7 +65,8 @@ describe('daemon end to end without the optional addons', function () {
     expect(exists(sandbox.pidFile), `${sandbox.pidFile} exists`).to.equal(false);
   });
 
-  it('runs as a numeric uid and gid', async () => {
+  it('runs as a numeric uid and gid', async function () {
+    skipUnlessRoot(this);
     sandbox.giveRunDirTo(NOBODY.uid, NOBODY.gid);
     const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
       env: { MYAPP_DAEMON_USER: String(NOBODY.uid), MYAPP_DAEMON_GROUP: String(NOBODY.gid) },
@@ -82,5 +86,17 @@ describe('daemon end to end without the optional addons', function () {
     expect(result.stderrLines).to.deep.equal(["myapp: error: Daemon user 'no-such-user-mortar' doesn't exist."]);
     expect(exists(sandbox.pidFile), `${sandbox.pidFile} exists`).to.equal(false);
     expect(sandbox.livingProcesses()).to.deep.equal([]);
+  });
+
+  it('runs under NOTIFY_SOCKET (systemd Type=notify), skipping the notifications with a debug line', async () => {
+    const invocation = sandbox.start(MYAPP, ['run-forever', '--debug'], {
+      env: { NOTIFY_SOCKET: sandbox.path('notify.sock') },
+      execArgv: ['--require', HIDE_ADDONS],
+    });
+    await invocation.child.waitForOutput(/^1$/m);
+    expect(invocation.child.stderr).to.contain("the optional 'unix-dgram' addon is not installed: not telling systemd READY=1");
+    invocation.child.kill('SIGTERM');
+    const result = await sandbox.finish(invocation);
+    expect([result.code, result.signal], result.stderr).to.deep.equal([null, 'SIGTERM']);
   });
 });
