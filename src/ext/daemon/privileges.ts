@@ -161,9 +161,15 @@ function lookUp<T extends UserEntry | GroupEntry>(find: () => T | undefined, sub
   }
 }
 
-/** The name of `account`'s primary group, for messages; the gid in decimal when no cheap lookup finds one. */
+/**
+ * The name of `account`'s primary group, for messages: from /etc/group when
+ * it lists the gid, else from the account database (only for an account that
+ * was looked up anyway), else the gid in decimal.
+ */
 function groupName(account: Account, current: Account): string {
   const gid = account.gid;
+  const listed = findGroupInFile(gid);
+  if (listed) return listed.name;
   if (account !== current || isPosixLoaded()) {
     try {
       const entry = findGroup(String(gid));
@@ -172,5 +178,5 @@ function groupName(account: Account, current: Account): string {
       // the name is only for messages
     }
   }
-  return findGroupInFile(gid)?.name ?? String(gid);
+  return String(gid);
 }
