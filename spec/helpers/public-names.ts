@@ -2,6 +2,7 @@
 export const PUBLIC_NAMES: readonly string[] = [
   'App',
   'BUILTIN_HOOKS',
+  'CompletionController',
   'Config',
   'Controller',
   'DaemonController',
@@ -16,5 +17,6 @@ export const PUBLIC_NAMES: readonly string[] = [
   'TOKENS',
   'UsageError',
   'arg',
+  'args',
   'defaults',
 ];

@@ -29,8 +29,10 @@ export const {
   Controller,
   Expose,
   arg,
+  args,
   DaemonService,
   DaemonController,
   Daemonize,
   DaemonExtension,
+  CompletionController,
 } = mortar;
