@@ -4,12 +4,14 @@
  * constructor parameter names what it wants with an explicit
  * `@inject(token)`. Compiled with tsc, the same file works unchanged.
  *
- *   npx tsx samples/tsx/main.ts greet --name Ada
+ *   TSX_TSCONFIG_PATH=tsconfig.test.json npx tsx samples/tsx/main.ts greet --name Ada
  *   node build/samples/tsx/main.js greet --name Ada
  *
- * tsx needs `"experimentalDecorators": true` in the tsconfig.json it finds
- * (this repository's has it). Import mortar before tsyringe: mortar installs
- * the Reflect metadata API that tsyringe checks for when it loads.
+ * tsx needs `"experimentalDecorators": true` from a tsconfig that includes the
+ * file it runs: in this repository that is tsconfig.test.json (tsconfig.json
+ * covers src/ only), hence TSX_TSCONFIG_PATH; in a project of your own, its
+ * tsconfig.json. Import mortar before tsyringe: mortar installs the Reflect
+ * metadata API that tsyringe checks for when it loads.
  */
 import { App, Config, Controller, Expose, TOKENS, arg } from 'mortar';
 import { inject, injectable } from 'tsyringe';
