@@ -37,6 +37,29 @@ describe('the public entry point', () => {
     expect(stdout).to.equal('true true true 1 function\n');
   });
 
+  it('never loads mortar/testing itself, which shares every module instance with mortar whichever is loaded first', () => {
+    const { status, stdout, stderr } = node([
+      '-e',
+      `require('mortar'); console.log(Object.keys(require.cache).some((f) => f.endsWith('testing.js')));`,
+    ]);
+    expect(status, stderr).to.equal(0);
+    expect(stdout).to.equal('false\n');
+    for (const order of [['mortar', 'mortar/testing'], ['mortar/testing', 'mortar']]) {
+      const result = node([
+        '-e',
+        `require('${order[0]}'); require('${order[1]}');
+         const m = require('mortar'); const t = require('mortar/testing');
+         class Base { hello() { return 7; } }
+         m.Expose()(Base.prototype, 'hello'); m.Controller({ label: 'base' })(Base);
+         t.runApp('x', { controllers: [Base] }, ['hello']).then((r) => console.log(r.app instanceof m.App, r.code,
+           require.resolve('mortar').endsWith('dist/mortar.js'), require.resolve('mortar/testing').endsWith('dist/testing.js'),
+           Object.keys(require.cache).filter((f) => f.endsWith('/app.js')).length));`,
+      ]);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stdout, order.join(' then ')).to.equal('true 7 true true 1\n');
+    }
+  });
+
   it('loads the daemon on first use of one of its exports', () => {
     const { status, stdout } = node([
       '-e',

@@ -59,9 +59,17 @@ export interface AppOptions {
   /**
    * Whether SIGTERM, SIGINT and SIGHUP are handled, and an exception nothing
    * caught closes the app (one error line, exit 1) instead of crashing it
-   * (see README, "Signals and shutdown"). Default: true.
+   * (see README, "Signals and shutdown"). Default: true, false when `embedded`.
    */
   handleSignals?: boolean;
+  /**
+   * Whether the app runs inside a program it does not own (a test runner, a
+   * server that runs commands): `main()` leaves `process.exitCode` alone,
+   * signals are not handled unless `handleSignals` says so, and daemonizing,
+   * which would change the whole process, is refused. Default: false
+   * (`runApp()` of `mortar/testing` sets it).
+   */
+  embedded?: boolean;
 }
 
 const LABEL = /^[a-z][a-z0-9_-]*$/i;
@@ -100,6 +108,8 @@ export class App {
   exitCode = 0;
   /** The last error `main()` reported, if any. */
   lastError: unknown;
+  /** Whether the app runs inside a program it does not own (see {@link AppOptions.embedded}). */
+  readonly embedded: boolean;
 
   private readonly options: AppOptions;
   private readonly extensions = new Map<string, Extension>();
@@ -124,6 +134,7 @@ export class App {
     this.options = options;
     this.argv = [...(options.argv ?? process.argv.slice(2))];
     this.version = options.version;
+    this.embedded = options.embedded ?? false;
     this.log = new Logger(label, () => this.stderr);
     if (this.hasRawFlag('--debug')) this.log.configure({ level: 'debug' });
     if (this.hasRawFlag('--quiet')) this.log.configure({ toConsole: false });
@@ -233,7 +244,7 @@ export class App {
     if (this.state !== 'new') throw new FrameworkError('setup() was already called.');
     this.state = 'setting-up';
     for (const [name, fn, weight] of this.options.hooks ?? []) this.hooks.register(name, fn, { weight });
-    if (this.options.handleSignals ?? true) {
+    if (this.options.handleSignals ?? !this.embedded) {
       this.signals.install();
       this.crashes.install();
     }
@@ -280,7 +291,7 @@ export class App {
   /**
    * setup → run → close (close always runs), with every error turned into one
    * line on stderr and an exit code (see README, "Exit codes"). Sets
-   * `process.exitCode`; never throws.
+   * `process.exitCode` (unless `embedded`); never throws.
    */
   async main(): Promise<number> {
     let code: number;
@@ -302,7 +313,7 @@ export class App {
       if (code === 0) code = closeCode;
     }
     this.exitCode = code;
-    process.exitCode = code;
+    if (!this.embedded) process.exitCode = code;
     return code;
   }
 

@@ -157,8 +157,14 @@ export class DaemonService {
     };
   }
 
-  /** See the class description. Calling it again is harmless. */
+  /** See the class description. Calling it again is harmless; an embedded app (`AppOptions.embedded`) is refused. */
   async daemonize(options: DaemonizeOptions = {}): Promise<void> {
+    if (this.app.embedded) {
+      throw new FrameworkError(
+        'Cannot daemonize an embedded app (such as one run by mortar/testing): it would change the user, ' +
+          'directory and umask of the whole process, or detach it. Start the program as a child process instead.',
+      );
+    }
     if (this.started) return;
     this.started = true;
     const settings = this.settings();
