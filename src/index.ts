@@ -11,6 +11,7 @@ export { Config, defaults } from './core/config';
 export type { ConfigData, MergeOptions } from './core/config';
 export { FrameworkError, UsageError } from './core/errors';
 export type { Extension } from './core/extension';
+export type { OutputHandler, RenderContext, RenderOptions, Template } from './core/output-handler';
 export { HookManager, BUILTIN_HOOKS } from './core/hooks';
 export type { HookFunction, RegisterHookOptions } from './core/hooks';
 export { Logger } from './core/logger';

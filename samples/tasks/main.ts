@@ -6,6 +6,7 @@
  *   node build/samples/tasks/main.js --help
  *   node build/samples/tasks/main.js add buy milk --priority 2 --tag home
  *   node build/samples/tasks/main.js ls
+ *   node build/samples/tasks/main.js ls -o json     # the same tasks, as JSON
  *   node build/samples/tasks/main.js done 1 2
  *   node build/samples/tasks/main.js tag list
  *   source <(node build/samples/tasks/main.js completion bash)
@@ -49,19 +50,16 @@ class TasksController {
     if (args.verbose > 0) this.app.stdout.write(`saved to ${this.store.path}\n`);
   }
 
+  // Returns the tasks: `--output json` prints them as they are, `text` (the default) through the template.
   @Expose({
     help: 'list open tasks',
     aliases: ['ls'],
     arguments: [arg(['-a', '--all'], { action: 'store_true', help: 'include finished tasks' })],
+    template: formatTasks,
   })
-  list(args: { all: boolean }): void {
+  list(args: { all: boolean }): Task[] {
     const tasks = this.store.load().filter((task) => args.all || !task.done);
-    tasks.sort((a, b) => a.priority - b.priority || a.id - b.id);
-    for (const task of tasks) {
-      const tags = task.tags.length ? ` [${task.tags.join(', ')}]` : '';
-      this.app.stdout.write(`${task.done ? 'x' : ' '} #${task.id} (p${task.priority}) ${task.title}${tags}\n`);
-    }
-    if (tasks.length === 0) this.app.stdout.write('nothing to do\n');
+    return tasks.sort((a, b) => a.priority - b.priority || a.id - b.id);
   }
 
   @Expose({ help: 'mark tasks as done', arguments: doneArgs })
@@ -82,6 +80,14 @@ class TasksController {
   purge(): void {
     this.store.save([]);
   }
+}
+
+/** The text layout of `list`: one task a line, `x` for the finished ones. */
+function formatTasks(tasks: Task[]): string {
+  if (tasks.length === 0) return 'nothing to do\n';
+  return tasks
+    .map((task) => `${task.done ? 'x' : ' '} #${task.id} (p${task.priority}) ${task.title}${task.tags.length ? ` [${task.tags.join(', ')}]` : ''}\n`)
+    .join('');
 }
 
 @Controller({ label: 'tag', stackedOn: 'base', stackedType: 'nested', description: 'Work with tags.', aliases: ['tags'] })
@@ -106,5 +112,6 @@ void new App('tasks', {
   controllers: [TasksController, TagController, CompletionController],
   configDefaults: { tasks: { file: 'tasks.json' } },
   configFiles: [],
+  output: 'text',
   version: '1.0.0',
 }).main();

@@ -105,21 +105,23 @@ describe('shell completion', () => {
           ['tasks', 'purge', '-'],
           ['tasks', 'add', '--', '-'],
           ['tasks', 'add', '--tag', 'x', ''],
+          ['tasks', 'ls', '-o', ''],
         ]),
       ).to.deep.equal([
         '1 2 3',
         '1 2 3',
-        '--help --debug --quiet --version --verbose --priority --tag',
+        '--help --debug --quiet --version --output --verbose --priority --tag',
         '--priority=1 --priority=2 --priority=3',
         '1 2 3',
         'list',
         'list',
         'bash zsh fish',
-        '-h --help --debug --quiet --version -v --verbose -a --all',
+        '-h --help --debug --quiet --version -o --output -v --verbose -a --all',
         '',
-        '-h --help --debug --quiet --version -v --verbose',
+        '-h --help --debug --quiet --version -o --output -v --verbose',
         '',
         '',
+        'json text',
       ]);
     });
 

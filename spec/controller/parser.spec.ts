@@ -432,6 +432,19 @@ describe('parseCommandLine', () => {
       );
     });
 
+    it('suggests the closest of string choices for a mistyped word, and never a number for a number', () => {
+      const root = level('base', { arguments: [arg(['--format'], { choices: ['json', 'text', '10'] })] });
+      expect(() => parseCommandLine(root, ['--format', 'jsno'], [], 'x')).to.throw(
+        "invalid value 'jsno' for option '--format' (choose from 'json', 'text', '10'; did you mean 'json'?)",
+      );
+      expect(() => parseCommandLine(root, ['--format', 'xml'], [], 'x')).to.throw(
+        "invalid value 'xml' for option '--format' (choose from 'json', 'text', '10')",
+      );
+      expect(() => parseCommandLine(root, ['--format', '11'], [], 'x')).to.throw(
+        "invalid value '11' for option '--format' (choose from 'json', 'text', '10')",
+      );
+    });
+
     it('converts every append value', () => {
       const include = arg(['--port'], { action: 'append', type: 'integer' });
       const root = level('base', { arguments: [include] });

@@ -36,9 +36,30 @@ describe('HookManager', () => {
       'post_close',
       'signal',
       'reload',
+      'pre_render',
+      'post_render',
     ]);
     for (const name of BUILTIN_HOOKS) expect(hooks.defined(name), name).to.equal(true);
     expect(hooks.defined('pre_stup')).to.equal(false);
+  });
+
+  describe('pipe()', () => {
+    it('hands each function the value the previous one returned, in weight order; undefined keeps the value', async () => {
+      hooks.register('pre_render', (value: number) => value * 10, { weight: 2 });
+      hooks.register('pre_render', (value: number) => void order.push(`saw ${value}`), { weight: 1 });
+      hooks.register('pre_render', (value: number) => value + 1);
+      expect(await hooks.pipe('pre_render', 4, (value) => [value])).to.equal(50);
+      expect(order).to.deep.equal(['saw 5']);
+    });
+
+    it('lets accept refuse a result, and fails on an unknown hook', async () => {
+      hooks.register('post_render', () => 42);
+      const refuse = (result: unknown): string => {
+        throw new FrameworkError(`refused ${String(result)}`);
+      };
+      expect(await thrownBy(() => hooks.pipe('post_render', 'text', (value) => [value], refuse))).to.have.property('message', 'refused 42');
+      expect(await thrownBy(() => hooks.pipe('pre_rendr', 1, () => []))).to.be.instanceOf(FrameworkError);
+    });
   });
 
   describe('weights', () => {

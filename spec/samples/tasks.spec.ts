@@ -20,6 +20,7 @@ describe('the tasks sample, run as a user would', () => {
   });
 
   it('adds, lists, finishes and tags tasks in ./tasks.json', async () => {
+    expect((await run('list')).stdout).to.equal('nothing to do\n');
     expect(await run('add', 'buy milk', '--priority', '1', '-t', 'home', '-t', 'shop')).to.deep.include({
       code: 0,
       stdout: 'added #1: buy milk\n',
@@ -31,6 +32,9 @@ describe('the tasks sample, run as a user would', () => {
     expect((await run('list')).stdout).to.equal('  #2 (p2) write report\n');
     expect((await run('list', '--all')).stdout).to.equal('x #1 (p1) buy milk [home, shop]\n  #2 (p2) write report\n');
     expect((await run('tags', 'list')).stdout).to.equal('');
+    const json = (await run('list', '--all', '-o', 'json')).stdout;
+    expect(json).to.match(/^\[\n {2}\{\n {4}"id": 1,\n {4}"title": "buy milk",\n/);
+    expect(JSON.parse(json)).to.deep.equal(JSON.parse(readFileSync(join(dir, 'tasks.json'), 'utf8')));
     await run('add', 'call mum', '--tag=home');
     expect((await run('tag', 'list')).stdout).to.equal('home\t1\n');
     expect(JSON.parse(readFileSync(join(dir, 'tasks.json'), 'utf8'))).to.have.length(3);
@@ -72,24 +76,26 @@ describe('the tasks sample, run as a user would', () => {
     expect(code).to.equal(0);
     expect(stdout).to.equal(
       [
-        'usage: tasks [-h] [--debug] [--quiet] [--version] [-v]',
+        'usage: tasks [-h] [--debug] [--quiet] [--version] [-o FORMAT] [-v]',
         '             {add,list,done,completion,tag} ...',
         '',
         'Keeps a small list of tasks in a file.',
         '',
         'options:',
-        '  -h, --help     show this help message and exit',
-        '  --debug        toggle debug output',
-        '  --quiet        suppress all console log output',
-        "  --version      show the program's version and exit",
-        '  -v, --verbose  more output (repeat for even more)',
+        '  -h, --help            show this help message and exit',
+        '  --debug               toggle debug output',
+        '  --quiet               suppress all console log output',
+        "  --version             show the program's version and exit",
+        '  -o FORMAT, --output FORMAT',
+        '                        output format: json or text (default: text)',
+        '  -v, --verbose         more output (repeat for even more)',
         '',
         'commands:',
-        '  add            add a task',
-        '  list (ls)      list open tasks',
-        '  done           mark tasks as done',
-        '  completion     print a shell completion script (bash, zsh or fish)',
-        '  tag (tags)     Work with tags.',
+        '  add                   add a task',
+        '  list (ls)             list open tasks',
+        '  done                  mark tasks as done',
+        '  completion            print a shell completion script (bash, zsh or fish)',
+        '  tag (tags)            Work with tags.',
         '',
       ].join('\n'),
     );
@@ -106,6 +112,8 @@ describe('the tasks sample, run as a user would', () => {
       [['lst'], "tasks: error: unknown command 'lst' (did you mean 'list'?)"],
       [['add', 'x', '--prority', '1'], "tasks: error: unknown option '--prority' (did you mean '--priority'?)"],
       [['done', 'one'], "tasks: error: argument 'id' expects an integer, got 'one'"],
+      [['ls', '-o', 'yml'], "tasks: error: invalid value 'yml' for option '--output' (choose from 'json', 'text')"],
+      [['ls', '--output=jsn'], "tasks: error: invalid value 'jsn' for option '--output' (choose from 'json', 'text'; did you mean 'json'?)"],
     ];
     for (const [args, message] of cases) {
       const result = await run(...args);

@@ -1,10 +1,12 @@
 import type { App } from '../core/app';
+import type { Template } from '../core/output-handler';
 import { FrameworkError } from '../core/errors';
-import { snakeCase } from './arg';
+import { arg, snakeCase } from './arg';
 import { configLookup } from './config-lookup';
 import { resolveController } from './controller-resolver';
 import { parseCommandLine } from './parser';
-import { buildCommandTree, controllerLabel, controllerOptions } from './registry';
+import type { ArgumentSpec } from './metadata';
+import { buildCommandTree, controllerLabel, controllerOptions, declaredFlags } from './registry';
 import type { ControllerNode, ParsedCommandLine } from './tree';
 
 /**
@@ -14,7 +16,8 @@ import type { ControllerNode, ParsedCommandLine } from './tree';
 export async function dispatch(app: App): Promise<number> {
   const tree = buildCommandTree(app.controllers);
   await app.hooks.run('pre_argument_parsing', app);
-  const parsed = parseCommandLine(tree, app.argv, app.globalArguments, app.label, { configValue: configLookup(app) });
+  const globals = globalArguments(app);
+  const parsed = parseCommandLine(tree, app.argv, globals, app.label, { configValue: configLookup(app) });
   app.pargs = parsed.pargs;
   applyToConfig(app, parsed);
   await app.hooks.run('post_argument_parsing', app);
@@ -25,7 +28,7 @@ export async function dispatch(app: App): Promise<number> {
   if (parsed.pargs.help === true || (!parsed.command && app.controllers.length > 0)) {
     const { formatHelp } = require('./help') as typeof import('./help');
     const options = { width: terminalWidth(app), version: app.version, defaults: parsed.configured };
-    app.stdout.write(formatHelp(app.label, parsed.path, parsed.command, app.globalArguments, options));
+    app.stdout.write(formatHelp(app.label, parsed.path, parsed.command, globals, options));
     return 0;
   }
   const command = parsed.command;
@@ -33,12 +36,29 @@ export async function dispatch(app: App): Promise<number> {
   const instance = resolveController(app, command.controller as never) as Record<string, (args: unknown) => unknown>;
   app.log.debug(`running command '${command.label}' (${command.controller.name}.${command.method})`, 'controller');
   const result = await instance[command.method](parsed.pargs);
-  if (result === undefined || result === null) return 0;
-  if (typeof result === 'number' && Number.isInteger(result) && result >= 0 && result <= 255) return result;
   if (typeof result === 'number') {
+    if (Number.isInteger(result) && result >= 0 && result <= 255) return result;
     throw new FrameworkError(`Command '${command.label}' returned ${result}, which is not an exit code (0 to 255).`);
   }
+  if (result !== undefined) await app.render<unknown>(result, { template: command.template as Template | undefined });
   return 0;
+}
+
+/**
+ * The app's global options, where `-o` of `--output` yields to an option of
+ * the app's own that uses it; the app's own `--output` is a clash.
+ */
+function globalArguments(app: App): readonly ArgumentSpec[] {
+  const globals = app.globalArguments;
+  const output = globals.find((spec) => spec.dest === 'output' && spec.flags.includes('--output'));
+  if (!output) return globals;
+  const owned = declaredFlags(app.controllers);
+  if (owned.has('--output')) {
+    throw new FrameworkError(`${owned.get('--output')} declares '--output', which the app's output option uses: rename it, or leave out AppOptions.output.`);
+  }
+  if (!owned.has('-o')) return globals;
+  const longOnly = arg(['--output'], { choices: output.choices, default: output.default, metavar: output.metavar, help: output.help });
+  return globals.map((spec) => (spec === output ? longOnly : spec));
 }
 
 /**

@@ -4,6 +4,8 @@
  * command tree, so there is exactly one place that knows both sides.
  */
 
+import type { Template } from '../core/output-handler';
+
 /** How a command-line argument consumes its value. */
 export type ArgumentAction = 'store' | 'store_true' | 'store_false' | 'append' | 'count';
 
@@ -136,6 +138,12 @@ export interface ExposeOptions {
    * when not given. Default: none.
    */
   arguments?: readonly ArgumentSpec[];
+  /**
+   * The template the method's returned data is rendered with (see
+   * `app.render()`): for the `text` handler, a function from the data to the
+   * text, e.g. a custom layout, while `--output json` still prints the data. Default: none.
+   */
+  template?: Template<never>;
 }
 
 /** What `@Expose` records for one method. */

@@ -360,7 +360,11 @@ function convertArgument(spec: ArgumentSpec, text: string, fail: Fail): string |
   const result = convertValue(spec, text);
   if ('value' in result) return result.value;
   const what = spec.positional ? `argument '${spec.flags[0]}'` : `option '${optionName(spec)}'`;
-  if (result.choices !== undefined) throw fail(`invalid value '${text}' for ${what} (choose from ${result.choices})`);
+  if (result.choices !== undefined) {
+    // A number is never a typo of another: '5' does not mean '3'.
+    const guess = spec.type === 'string' && Number.isNaN(Number(text)) ? suggest(text, (spec.choices ?? []).map(String)) : undefined;
+    throw fail(`invalid value '${text}' for ${what} (choose from ${result.choices}${guess ? `; did you mean '${guess}'?` : ''})`);
+  }
   throw fail(`${what} expects ${result.expected}, got '${text}'`);
 }
 

@@ -82,6 +82,22 @@ export function exposedMethods(target: AnyClass): ExposeRecord[] {
 }
 
 /**
+ * Every flag the controllers declare, at any level or command, with the
+ * controller that declares it (first one wins). Reads metadata only.
+ */
+export function declaredFlags(controllers: readonly AnyClass[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const target of controllers) {
+    const specs = [
+      ...(controllerOptions(target)?.arguments ?? []),
+      ...exposedMethods(target).flatMap((record) => record.arguments ?? []),
+    ];
+    for (const spec of specs) for (const flag of spec.positional ? [] : spec.flags) if (!flags.has(flag)) flags.set(flag, target.name);
+  }
+  return flags;
+}
+
+/**
  * Builds the command tree from controller classes, reading metadata only
  * (nothing is instantiated). Mistakes in the declarations (unknown
  * `stackedOn`, duplicate names, cycles) are {@link FrameworkError}s naming
@@ -147,6 +163,7 @@ function commandOf(target: AnyClass, record: ExposeRecord): CommandNode {
     help: record.help,
     hide: record.hide ?? false,
     arguments: record.arguments ?? [],
+    template: record.template,
     method: record.method,
     controller: target,
     section: controllerLabel(target),

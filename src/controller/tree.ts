@@ -3,6 +3,7 @@
  * parser, the help formatter and the dispatcher read. Plain data: no classes
  * are instantiated to build it, so help needs nothing but metadata.
  */
+import type { Template } from '../core/output-handler';
 import type { ArgumentSpec } from './metadata';
 
 /** A runnable command: one `@Expose`d method. */
@@ -14,6 +15,8 @@ export interface CommandNode {
   readonly hide: boolean;
   /** The command's own arguments (options and positionals). */
   readonly arguments: readonly ArgumentSpec[];
+  /** The template its returned data is rendered with, if any. */
+  readonly template?: Template<never>;
   /** The method to call. */
   readonly method: string;
   /** The config section that fills its options when they are not given: its controller's label. Default: its level's. */

@@ -11,8 +11,10 @@ import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
 import { Logger, isLogLevel } from './logger';
+import type { OutputHandler, RenderOptions } from './output-handler';
 import { OutputStream } from './output-stream';
 import { processExit } from './process-exit';
+import type { Renderer } from './renderer';
 import { SignalHandler, isStopAbort } from './signals';
 
 /** A hook given in {@link AppOptions.hooks}: `[name, fn]` or `[name, fn, weight]`. */
@@ -62,6 +64,14 @@ export interface AppOptions {
    * (see README, "Signals and shutdown"). Default: true, false when `embedded`.
    */
   handleSignals?: boolean;
+  /**
+   * The output handler `app.render()` uses (`'json'`, `'text'`, or one an
+   * extension registers); `[<label>] output` in config overrides it. Giving it
+   * also gives the app the global option `--output NAME` (and `-o NAME`, unless
+   * the app's own options use `-o`), which overrides both. Default: `'text'`,
+   * without the option.
+   */
+  output?: string;
   /**
    * Whether the app runs inside a program it does not own (a test runner, a
    * server that runs commands): `main()` leaves `process.exitCode` alone,
@@ -115,6 +125,9 @@ export class App {
   private readonly extensions = new Map<string, Extension>();
   private readonly globals: ArgumentSpec[] = [];
   private readonly providers = new Map<unknown, Provider>();
+  /** How many of `globals` are the app's own; extensions' options follow them. */
+  private readonly coreGlobalCount: number;
+  private renderer?: Renderer;
   private readonly signals: SignalHandler;
   private readonly crashes: CrashHandler;
   private tsyringeContainer?: DependencyContainer;
@@ -149,6 +162,7 @@ export class App {
     if (this.version !== undefined) {
       this.globals.push(arg(['--version'], { action: 'store_true', help: "show the program's version and exit" }));
     }
+    this.coreGlobalCount = this.globals.length;
     for (const token of [App, TOKENS.app]) this.provide(token, () => this);
     for (const token of [Config, TOKENS.config]) this.provide(token, () => this.config);
     for (const token of [Logger, TOKENS.log]) this.provide(token, () => this.log);
@@ -174,9 +188,21 @@ export class App {
     return this.options.controllers ?? [];
   }
 
-  /** The options every level of the command line accepts (`--help`, `--debug`, and those extensions add). */
+  /**
+   * The options every level of the command line accepts: `--help`, `--debug`,
+   * `--quiet`, `--version`, `--output` (see {@link AppOptions.output}), then those extensions add.
+   */
   get globalArguments(): readonly ArgumentSpec[] {
-    return this.globals;
+    if (this.options.output === undefined) return this.globals;
+    const renderer = this.outputRenderer;
+    let fallback: string;
+    try {
+      fallback = renderer.defaultName();
+    } catch {
+      fallback = this.options.output;
+    }
+    const output = arg(['-o', '--output'], { choices: renderer.names, default: fallback, metavar: 'FORMAT', help: `output format: ${renderer.choices}` });
+    return [...this.globals.slice(0, this.coreGlobalCount), output, ...this.globals.slice(this.coreGlobalCount)];
   }
 
   /**
@@ -214,6 +240,20 @@ export class App {
       throw new FrameworkError(`Global option '${spec.flags.join(', ')}' is already defined.`);
     }
     this.globals.push(spec);
+  }
+
+  /**
+   * Renders data with the chosen output handler (see {@link AppOptions.output}),
+   * through the `pre_render` and `post_render` hooks, writes the text to
+   * `stdout` (unless `write: false`) and resolves to it.
+   */
+  render<T>(data: T, options?: RenderOptions<T>): Promise<string> {
+    return this.outputRenderer.render(data, options as RenderOptions);
+  }
+
+  /** Registers an output handler, for `app.render()`, `--output` and `[<label>] output`. Its name must be new. */
+  addOutputHandler(handler: OutputHandler): void {
+    this.outputRenderer.register(handler);
   }
 
   /** Whether a flag appears on the raw command line, before any `--`. Works before arguments are parsed. */
@@ -273,6 +313,8 @@ export class App {
   async run(): Promise<number> {
     if (this.state !== 'ready') throw new FrameworkError('run() needs setup() first.');
     await this.hooks.run('pre_run', this);
+    // A misnamed output handler in the config fails before the command runs, not after.
+    if (this.options.output !== undefined || this.config.has(this.label, 'output')) this.outputRenderer.defaultName();
     const { dispatch } = require('../controller/dispatcher') as typeof import('../controller/dispatcher');
     const code = await dispatch(this);
     await this.hooks.run('post_run', this);
@@ -356,6 +398,15 @@ export class App {
   /** Config directories searched when neither `configFiles` nor `configDirs` is given. */
   defaultConfigDirs(): string[] {
     return defaultConfigDirs(this.label, (require('node:os') as typeof import('node:os')).homedir());
+  }
+
+  /** The renderer behind `render()`, created (and loaded) on first use. */
+  private get outputRenderer(): Renderer {
+    if (!this.renderer) {
+      const { Renderer } = require('./renderer') as typeof import('./renderer');
+      this.renderer = new Renderer(this, this.options.output);
+    }
+    return this.renderer;
   }
 
   private setupConfig(): void {

@@ -23,6 +23,8 @@ export const BUILTIN_HOOKS = [
   'post_close',
   'signal',
   'reload',
+  'pre_render',
+  'post_render',
 ] as const;
 
 interface Registration {
@@ -83,6 +85,24 @@ export class HookManager {
       results.push(await fn(...args));
     }
     return results;
+  }
+
+  /**
+   * Runs a hook as a pipeline over a value: each function, in weight order,
+   * receives `args(value)`; a result other than `undefined` goes through
+   * `accept` (which may refuse it by throwing) and replaces the value for the
+   * next one. Resolves to the last value.
+   */
+  async pipe<T>(name: string, value: T, args: (value: T) => unknown[], accept: (result: unknown) => T = (result) => result as T): Promise<T> {
+    const list = this.hooks.get(name);
+    if (!list) throw new FrameworkError(`Cannot run unknown hook '${name}'.`);
+    let current = value;
+    for (const { fn } of [...list]) {
+      this.log?.debug(`running hook '${name}' (${describe(fn)})`, 'core.hook');
+      const result: unknown = await fn(...args(current));
+      if (result !== undefined) current = accept(result);
+    }
+    return current;
   }
 }
 

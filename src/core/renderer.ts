@@ -1,0 +1,101 @@
+import type { App } from './app';
+import { FrameworkError } from './errors';
+import type { OutputHandler, RenderOptions } from './output-handler';
+
+const NAME = /^[a-z][a-z0-9_-]*$/i;
+
+/** The built-in handlers, loaded when first used. */
+const BUILTINS: Readonly<Record<string, () => OutputHandler>> = {
+  json: () => (require('./json-output') as typeof import('./json-output')).JsonOutput,
+  text: () => (require('./text-output') as typeof import('./text-output')).TextOutput,
+};
+
+/**
+ * `app.render()` behind the scenes: the registry of output handlers, which
+ * one is chosen, and the `pre_render` → handler → `post_render` → stdout path.
+ * Created on first use, so an app that never renders loads none of it.
+ */
+export class Renderer {
+  private readonly handlers = new Map<string, OutputHandler | (() => OutputHandler)>(Object.entries(BUILTINS));
+
+  /**
+   * @param app The app that renders.
+   * @param configured `AppOptions.output`; when given, the app also has the `--output` option.
+   */
+  constructor(
+    private readonly app: App,
+    private readonly configured: string | undefined,
+  ) {}
+
+  /** The names of every registered handler, sorted. */
+  get names(): string[] {
+    return [...this.handlers.keys()].sort();
+  }
+
+  /** Adds a handler; its name must be new. */
+  register(handler: OutputHandler): void {
+    if (!handler || typeof handler.name !== 'string' || typeof handler.render !== 'function') {
+      throw new FrameworkError('An output handler must be an object with a name and a render(data, context) function.');
+    }
+    if (!NAME.test(handler.name)) {
+      throw new FrameworkError(`Invalid output handler name '${handler.name}': use letters, digits, '_' and '-', starting with a letter.`);
+    }
+    if (this.handlers.has(handler.name)) throw new FrameworkError(`An output handler named '${handler.name}' is already registered.`);
+    this.handlers.set(handler.name, handler);
+  }
+
+  /**
+   * The handler used when a call names none, without `--output`: `[<label>] output`,
+   * else `AppOptions.output`, else `text`. A name no handler has is an error
+   * saying where it came from.
+   */
+  defaultName(): string {
+    const { label, config } = this.app;
+    if (config.has(label, 'output')) {
+      const value = config.get(label, 'output');
+      if (typeof value !== 'string' || !this.handlers.has(value)) throw config.invalid(label, 'output', `use ${this.choices}`);
+      return value;
+    }
+    if (this.configured !== undefined && !this.handlers.has(this.configured)) {
+      throw new FrameworkError(`Invalid AppOptions.output '${this.configured}': use ${this.choices}.`);
+    }
+    return this.configured ?? 'text';
+  }
+
+  /** Renders `data` with the chosen handler, through the `pre_render` and `post_render` hooks. */
+  async render(data: unknown, options: RenderOptions = {}): Promise<string> {
+    const name = options.handler ?? this.chosenName();
+    const handler = this.handler(name);
+    const { app } = this;
+    const input = await app.hooks.pipe('pre_render', data, (value) => [app, value, name]);
+    const text = await handler.render(input, { app, template: options.template as RenderOptions<never>['template'] });
+    if (typeof text !== 'string') throw new FrameworkError(`Output handler '${name}' returned ${typeof text} instead of text.`);
+    const output = await app.hooks.pipe('post_render', text, (value) => [app, value, name], (result) => {
+      if (typeof result !== 'string') throw new FrameworkError(`A post_render hook returned ${typeof result}: return the text (a string), or nothing to keep it.`);
+      return result;
+    });
+    if (options.write !== false && output !== '') app.stdout.write(output);
+    return output;
+  }
+
+  /** `--output` when the app has that option and it was given, else {@link defaultName}. */
+  private chosenName(): string {
+    const given = this.configured !== undefined ? this.app.pargs.output : undefined;
+    return typeof given === 'string' ? given : this.defaultName();
+  }
+
+  private handler(name: string): OutputHandler {
+    const entry = this.handlers.get(name);
+    if (!entry) throw new FrameworkError(`Unknown output handler '${name}': use ${this.choices}.`);
+    if (typeof entry !== 'function') return entry;
+    const handler = entry();
+    this.handlers.set(name, handler);
+    return handler;
+  }
+
+  /** The names as a sentence: `json or text`, `json, text or yaml`. */
+  get choices(): string {
+    const names = this.names;
+    return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
+  }
+}
