@@ -32,8 +32,9 @@ export interface RunResult {
  * `embedded`: its output is captured (and help is 80 columns wide), no signal
  * handler is installed, `process.exitCode` is left alone, and daemonizing is
  * refused. Each run has a container of its own. Unless the options say
- * otherwise, no config file or `conf.d` directory is read, so the machine's
- * `/etc/<label>` never leaks into a test; the environment
+ * otherwise, no config file or `conf.d` directory is read and no plugin
+ * directory is searched, so the machine's `/etc/<label>` never leaks into a
+ * test; the environment
  * (`<LABEL>_SECTION_KEY`) still applies.
  *
  * @param argv The command line. Default: `options.argv`, else none.
@@ -44,7 +45,7 @@ export async function runApp(label: string, options: AppOptions = {}, argv: read
   }
   const stdout = new CapturedOutput();
   const stderr = new CapturedOutput();
-  const app = new App(label, { configFiles: [], ...options, argv, stdout, stderr, embedded: true });
+  const app = new App(label, { configFiles: [], pluginDirs: [], ...options, argv, stdout, stderr, embedded: true });
   const code = await app.main();
   return { code, stdout: stdout.text, stderr: stderr.text, app };
 }

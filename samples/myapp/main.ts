@@ -7,6 +7,7 @@
  *   node build/samples/myapp/main.js daemon status        # is it running?
  *   node build/samples/myapp/main.js daemon stop          # stop it
  *   kill -HUP $(cat /tmp/myapp.pid)                        # reopen the log file, reload the config
+ *   node build/samples/myapp/main.js greet Ada             # with [plugin.greet] enabled in myapp.conf
  *
  * Settings come from samples/myapp/myapp.conf (see its [daemon] section), then
  * from the system-wide /etc/myapp/myapp.conf when there is one;
@@ -61,6 +62,8 @@ const app = new App('myapp', {
   controllers: [BaseController, DaemonController],
   configDefaults: config,
   configFiles: [join(__dirname, '../../../samples/myapp/myapp.conf'), process.env.MYAPP_CONFIG ?? '/etc/myapp/myapp.conf'],
+  // Plugins enabled in config ([plugin.NAME] enabled = true) are found here; /etc wins over the sample's own.
+  pluginDirs: [join(__dirname, 'plugins'), '/etc/myapp/plugins.d'],
   hooks: [
     // SIGHUP (e.g. from logrotate): the log file is reopened, then this runs; the daemon goes on.
     ['reload', (self: App) => {

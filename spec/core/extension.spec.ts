@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 // The public entry registers the built-in extensions ('daemon'); import it before anything else of the library.
-import { App, FrameworkError, type AppOptions, type Extension } from 'mortar';
+import { App, Controller, Expose, FrameworkError, type AppOptions, type Extension } from 'mortar';
 import type * as ExtensionModule from '../../dist/core/extension';
 import { requireDist } from '../helpers/dist';
 import { TextSink } from '../helpers/streams';
@@ -88,6 +88,24 @@ describe('extensions', () => {
     await app.setup();
     expect((app as unknown as { greet(): string }).greet()).to.equal('hello');
     expect(stderr.text).to.equal('INFO: greeter ready\n');
+  });
+
+  it('lets an extension add a controller, whose config defaults stay under the config files', async () => {
+    @Controller({ label: 'extra', configDefaults: { colour: 'blue', size: 'L' } })
+    class Extra {
+      @Expose()
+      show(): string {
+        return 'shown';
+      }
+    }
+    const adder: Extension = { name: 'adder', load: (app) => app.addController(Extra) };
+    const stdout = new TextSink();
+    const app = makeApp({ extensions: [adder], argv: ['extra', 'show'], stdout, configDefaults: { extra: { size: 'S' } } });
+    expect(await app.main()).to.equal(0);
+    expect(stdout.text).to.equal('shown\n');
+    expect(app.controllers).to.deep.equal([Extra]);
+    expect(app.config.getSection('extra')).to.deep.equal({ colour: 'blue', size: 'S' });
+    expect(() => app.addController(class Late {})).to.throw(FrameworkError, 'Cannot add controller Late: the app is already running.');
   });
 
   it("loads the built-in 'daemon' extension by name", async () => {

@@ -73,6 +73,12 @@ export interface AppOptions {
    */
   output?: string;
   /**
+   * Directories searched for plugin files (`NAME.js`) when a `[plugin.NAME]`
+   * section says `enabled = true`; when several hold the file, the last one
+   * listed wins. Default: `/etc/<label>/plugins.d`, `~/.config/<label>/plugins.d`.
+   */
+  pluginDirs?: readonly string[];
+  /**
    * Whether the app runs inside a program it does not own (a test runner, a
    * server that runs commands): `main()` leaves `process.exitCode` alone,
    * signals are not handled unless `handleSignals` says so, and daemonizing,
@@ -125,6 +131,7 @@ export class App {
   private readonly extensions = new Map<string, Extension>();
   private readonly globals: ArgumentSpec[] = [];
   private readonly providers = new Map<unknown, Provider>();
+  private readonly controllerClasses: Class[];
   /** How many of `globals` are the app's own; extensions' options follow them. */
   private readonly coreGlobalCount: number;
   private renderer?: Renderer;
@@ -132,10 +139,13 @@ export class App {
   private readonly crashes: CrashHandler;
   private tsyringeContainer?: DependencyContainer;
   private state: 'new' | 'setting-up' | 'ready' = 'new';
+  private hasStartedRun = false;
   private closing?: Promise<void>;
   private readonly outputs: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {};
   /** What extensions put into the config before the app's own defaults, kept for `reloadConfig()`. */
   private extensionDefaults: ConfigData = {};
+  /** The config keys plugins added, kept for `reloadConfig()`. */
+  private pluginDefaults: ConfigData = {};
 
   constructor(label: string, options: AppOptions = {}) {
     if (typeof label !== 'string' || !LABEL.test(label)) {
@@ -148,6 +158,7 @@ export class App {
     this.argv = [...(options.argv ?? process.argv.slice(2))];
     this.version = options.version;
     this.embedded = options.embedded ?? false;
+    this.controllerClasses = [...(options.controllers ?? [])];
     this.log = new Logger(label, () => this.stderr);
     if (this.hasRawFlag('--debug')) this.log.configure({ level: 'debug' });
     if (this.hasRawFlag('--quiet')) this.log.configure({ toConsole: false });
@@ -183,9 +194,9 @@ export class App {
     return this.signals.signal;
   }
 
-  /** The controller classes given in the options. */
+  /** The controller classes: those given in the options, then those extensions and plugins added. */
   get controllers(): readonly Class[] {
-    return this.options.controllers ?? [];
+    return this.controllerClasses;
   }
 
   /**
@@ -243,6 +254,17 @@ export class App {
   }
 
   /**
+   * Adds a controller class, as the `controllers` option does; extensions and
+   * plugins use it during setup. Its `configDefaults` go under the config files.
+   */
+  addController(controller: Class): void {
+    if (this.hasStartedRun) throw new FrameworkError(`Cannot add controller ${controller.name}: the app is already running.`);
+    if (this.controllerClasses.includes(controller)) return;
+    this.controllerClasses.push(controller);
+    if (this.state !== 'new') this.config.merge(controllerDefaults([controller]), { override: false });
+  }
+
+  /**
    * Renders data with the chosen output handler (see {@link AppOptions.output}),
    * through the `pre_render` and `post_render` hooks, writes the text to
    * `stdout` (unless `write: false`) and resolves to it.
@@ -291,7 +313,8 @@ export class App {
     await this.hooks.run('pre_setup', this);
     for (const spec of this.options.extensions ?? []) await this.loadExtension(spec);
     this.extensionDefaults = this.config.toObject();
-    this.setupConfig();
+    const fromEnvironment = this.setupConfig();
+    await this.setupPlugins(fromEnvironment);
     this.setupLog();
     await this.hooks.run('post_setup', this);
     this.state = 'ready';
@@ -312,6 +335,7 @@ export class App {
   /** pre_run → parse the command line → dispatch → post_run. Resolves to the exit code. */
   async run(): Promise<number> {
     if (this.state !== 'ready') throw new FrameworkError('run() needs setup() first.');
+    this.hasStartedRun = true;
     await this.hooks.run('pre_run', this);
     // A misnamed output handler in the config fails before the command runs, not after.
     if (this.options.output !== undefined || this.config.has(this.label, 'output')) this.outputRenderer.defaultName();
@@ -382,6 +406,8 @@ export class App {
     this.config.merge(this.extensionDefaults);
     try {
       this.setupConfig();
+      this.config.merge(this.pluginDefaults, { override: false });
+      this.config.applyEnvironment(this.label, process.env);
       this.setupLog();
     } catch (error) {
       this.config.clear();
@@ -400,6 +426,12 @@ export class App {
     return defaultConfigDirs(this.label, (require('node:os') as typeof import('node:os')).homedir());
   }
 
+  /** Plugin directories searched when `pluginDirs` is not given. */
+  defaultPluginDirs(): string[] {
+    const home = (require('node:os') as typeof import('node:os')).homedir();
+    return [`/etc/${this.label}/plugins.d`, `${home}/.config/${this.label}/plugins.d`];
+  }
+
   /** The renderer behind `render()`, created (and loaded) on first use. */
   private get outputRenderer(): Renderer {
     if (!this.renderer) {
@@ -409,16 +441,14 @@ export class App {
     return this.renderer;
   }
 
-  private setupConfig(): void {
+  /** Code defaults, config files, the environment. Returns the `section.key` names the environment set. */
+  private setupConfig(): string[] {
     // Code defaults, lowest first: what extensions put in, the app's, each controller's, mortar's [log].
     const code = new Config();
     code.merge(this.config.toObject());
     code.addSection(this.label);
     if (this.options.configDefaults) code.merge(this.options.configDefaults);
-    for (const controller of this.controllers) {
-      const defaults = controllerOptions(controller)?.configDefaults;
-      if (defaults) code.merge({ [controllerLabel(controller)]: defaults }, { override: false });
-    }
+    code.merge(controllerDefaults(this.controllers), { override: false });
     code.merge({ log: { level: 'info', file: '', to_console: true } }, { override: false });
     // Files come before code defaults are filled in, so that a file's [DEFAULT] reaches every key
     // no file sets, as in Cement, whose extensions add their defaults after the files are read.
@@ -427,8 +457,25 @@ export class App {
     const home = (): string => (require('node:os') as typeof import('node:os')).homedir();
     readConfigSources(this.config, configSearch(this.label, home, this.options.configFiles, this.options.configDirs), this.log);
     this.config.merge(code.toObject(), { override: false });
+    const names = this.config.applyEnvironment(this.label, process.env);
+    for (const name of names) this.log.debug(`config ${name} set from the environment`, 'core.config');
+    return names;
+  }
+
+  /**
+   * Loads the plugins the config enables (the directories are searched only
+   * then), keeps the config keys they add for `reloadConfig()`, and applies the
+   * environment again to the sections they brought.
+   */
+  private async setupPlugins(fromEnvironment: readonly string[]): Promise<void> {
+    if (!this.config.getSections().some((section) => section.startsWith('plugin.'))) return;
+    const { loadPlugins } = require('./plugin-loader') as typeof import('./plugin-loader');
+    const before = this.config.toObject();
+    const loaded = await loadPlugins(this, this.options.pluginDirs ?? this.defaultPluginDirs());
+    if (loaded === 0) return;
+    this.pluginDefaults = addedKeys(before, this.config.toObject());
     for (const name of this.config.applyEnvironment(this.label, process.env)) {
-      this.log.debug(`config ${name} set from the environment`, 'core.config');
+      if (!fromEnvironment.includes(name)) this.log.debug(`config ${name} set from the environment`, 'core.config');
     }
   }
 
@@ -469,6 +516,27 @@ export class App {
       if (signal) processExit.raise(signal);
     }
   }
+}
+
+/** The `configDefaults` of controllers, by section; the first controller of a label gives its defaults. */
+function controllerDefaults(controllers: readonly Class[]): ConfigData {
+  const data: ConfigData = {};
+  for (const controller of controllers) {
+    const defaults = controllerOptions(controller)?.configDefaults;
+    if (defaults) data[controllerLabel(controller)] = { ...defaults, ...data[controllerLabel(controller)] };
+  }
+  return data;
+}
+
+/** The keys `after` has that `before` lacks, by section. */
+function addedKeys(before: ConfigData, after: ConfigData): ConfigData {
+  const added: ConfigData = {};
+  for (const [section, values] of Object.entries(after)) {
+    for (const [key, value] of Object.entries(values)) {
+      if (!Object.hasOwn(before[section] ?? {}, key)) (added[section] ??= {})[key] = value;
+    }
+  }
+  return added;
 }
 
 function register(container: DependencyContainer, token: unknown, provider: Provider): void {

@@ -1,0 +1,144 @@
+/**
+ * Plugins: modules an operator drops into a plugin directory and enables in
+ * config (`[plugin.NAME] enabled = true`), loaded as extensions during setup,
+ * so an installed app can be extended without editing it.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { App } from './app';
+import { isUnset } from './config-value';
+import { FrameworkError } from './errors';
+import type { Extension } from './extension';
+import { describeSystemError } from './system-error';
+
+const PLUGIN_NAME = /^[a-z0-9_][a-z0-9_-]*$/i;
+
+interface LoadableModule extends NodeModule {
+  load(filename: string): void;
+}
+
+// Node's own require: inside the single-file build, `require` is the bundle's, which has no cache, resolve or main.
+const nodeRequire = createRequire(__filename);
+
+/**
+ * Loads every plugin the config enables, in name order, and resolves to how
+ * many were loaded. A plugin is `NAME.js` in the last of `dirs` that has it,
+ * or what `[plugin.NAME] module` names (a package, or an absolute path).
+ * Any failure is a {@link FrameworkError} naming the plugin and its file.
+ */
+export async function loadPlugins(app: App, dirs: readonly string[]): Promise<number> {
+  const names = enabledPlugins(app);
+  for (const name of names) {
+    const module = app.config.get(`plugin.${name}`, 'module');
+    const file = isUnset(module) ? findInDirs(name, dirs) : resolveModule(app, name, module);
+    app.log.debug(`loading plugin '${name}' from ${file}`, 'core.plugin');
+    const failed = (reason: unknown): FrameworkError =>
+      new FrameworkError(`Plugin '${name}' (${file}) failed to load: ${describe(reason)}`, { cause: reason });
+    let extension: Extension;
+    try {
+      extension = asExtension(name, file, loadModule(file));
+    } catch (error) {
+      throw failed(error);
+    }
+    try {
+      await app.loadExtension(extension);
+    } catch (error) {
+      throw failed(error);
+    }
+  }
+  return names.length;
+}
+
+/** The names of the `[plugin.NAME]` sections whose `enabled` is true, sorted. */
+function enabledPlugins(app: App): string[] {
+  const names: string[] = [];
+  for (const section of app.config.getSections()) {
+    if (!section.startsWith('plugin.')) continue;
+    const name = section.slice('plugin.'.length);
+    // As Cement reads it: configparser's booleans (yes/no, on/off, 1/0 too); no value, not enabled.
+    if (!app.config.getBoolean(section, 'enabled', false)) continue;
+    if (!PLUGIN_NAME.test(name)) {
+      throw new FrameworkError(`Invalid plugin name '${name}' in [${section}]: use letters, digits, '_' and '-'.`);
+    }
+    names.push(name);
+  }
+  return names.sort();
+}
+
+function findInDirs(name: string, dirs: readonly string[]): string {
+  for (const dir of [...dirs].reverse()) {
+    const file = join(dir, `${name}.js`);
+    if (statSync(file, { throwIfNoEntry: false })?.isFile()) return checked(name, file);
+  }
+  const where = dirs.length > 0 ? dirs.join(', ') : 'no plugin directory (pluginDirs is empty)';
+  throw new FrameworkError(`Plugin '${name}' is enabled in [plugin.${name}] but there is no ${name}.js in ${where}.`);
+}
+
+function resolveModule(app: App, name: string, module: unknown): string {
+  if (typeof module !== 'string' || module.startsWith('.')) throw app.config.invalid(`plugin.${name}`, 'module', 'use a package name or an absolute path');
+  if (isAbsolute(module)) return checked(name, module);
+  const starts = [...new Set([nodeRequire.main ? dirname(nodeRequire.main.filename) : app.invocationDir, app.invocationDir])];
+  let file: string;
+  try {
+    file = nodeRequire.resolve(module, { paths: starts });
+  } catch {
+    throw new FrameworkError(`Plugin '${name}': cannot find module '${module}' (from [plugin.${name}] module) from ${starts.join(' or ')}.`);
+  }
+  return checked(name, file);
+}
+
+/** The real path of a plugin file, refused when it or its directory is writable by every user. */
+function checked(name: string, file: string): string {
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch (error) {
+    throw new FrameworkError(`Plugin '${name}' (${file}) cannot be read: ${describeSystemError(error)}.`);
+  }
+  for (const path of [real, dirname(real)]) {
+    if ((statSync(path).mode & 0o002) !== 0) {
+      throw new FrameworkError(`Plugin '${name}' (${real}) is not loaded: ${path} is writable by every user (chmod o-w ${path}).`);
+    }
+  }
+  return real;
+}
+
+/**
+ * Loads a CommonJS plugin file. `require('mortar')` inside it gives this
+ * very mortar, wherever the file lies, so a plugin in /etc needs no
+ * node_modules of its own and shares the app's classes and decorators.
+ */
+function loadModule(file: string): unknown {
+  const cached = nodeRequire.cache[file];
+  if (cached) return cached.exports;
+  const Module = require('node:module') as unknown as new (id: string, parent?: NodeModule) => LoadableModule;
+  const plugin = new Module(file, module);
+  const ownRequire = plugin.require.bind(plugin);
+  plugin.require = ((id: string): unknown =>
+    id === 'mortar' || id.startsWith('mortar/') ? nodeRequire(id) : ownRequire(id)) as typeof plugin.require;
+  nodeRequire.cache[file] = plugin;
+  try {
+    plugin.load(file);
+  } catch (error) {
+    delete nodeRequire.cache[file];
+    throw error;
+  }
+  return plugin.exports;
+}
+
+/** The plugin's extension: the module itself, or its default export, with a `load(app)` function. */
+function asExtension(name: string, file: string, exports: unknown): Extension {
+  const candidates = [exports, (exports as { default?: unknown } | null)?.default];
+  const plugin = candidates.find((candidate): candidate is Partial<Extension> =>
+    typeof (candidate as Partial<Extension> | null)?.load === 'function');
+  if (!plugin) throw new FrameworkError(`it exports no load(app) function`);
+  const ownName = typeof plugin.name === 'string' && plugin.name !== '' ? plugin.name : name;
+  return { name: ownName, load: (app) => plugin.load!(app) };
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message.split('\n')[0];
+  return error instanceof FrameworkError ? message : `${error.name}: ${message}`;
+}
