@@ -1,29 +1,11 @@
 import { expect } from 'chai';
 import { injectable, inject } from 'tsyringe';
-import { App, Config, Controller, Expose, FrameworkError, Logger, TOKENS, arg } from 'mortar';
-import { TextSink } from '../helpers/streams';
+import { App, Config, Controller, Expose, FrameworkError, Logger, TOKENS, arg, type AppOptions } from 'mortar';
+import { runApp, type RunResult } from 'mortar/testing';
 
-/** Runs an app's main() in this process and returns what a user would see. */
-async function runApp(
-  controllers: Function[],
-  argv: string[],
-  extra: Partial<ConstructorParameters<typeof App>[1]> = {},
-): Promise<{ code: number; stdout: string; stderr: string; app: App }> {
-  const stdout = new TextSink();
-  const stderr = new TextSink();
-  const app = new App('t', {
-    controllers: controllers as never,
-    argv,
-    stdout,
-    stderr,
-    configFiles: [],
-    handleSignals: false,
-    ...extra,
-  });
-  const saved = process.exitCode;
-  const code = await app.main();
-  process.exitCode = saved;
-  return { code, stdout: stdout.text, stderr: stderr.text, app };
+/** Runs an app labelled `t` with these controllers in this process, as mortar/testing does. */
+function run(controllers: NonNullable<AppOptions['controllers']>, argv: string[], extra: AppOptions = {}): Promise<RunResult> {
+  return runApp('t', { controllers, ...extra }, argv);
 }
 
 class Greeter {
@@ -52,7 +34,7 @@ describe('dispatch and dependency injection', () => {
         @Expose()
         show(): void {}
       }
-      const { code, app } = await runApp([Base], ['show']);
+      const { code, app } = await run([Base], ['show']);
       expect(code).to.equal(0);
       expect(seen).to.have.length(3);
       expect(seen[0]).to.equal(app);
@@ -70,7 +52,7 @@ describe('dispatch and dependency injection', () => {
         @Expose()
         show(): void {}
       }
-      const { code, app } = await runApp([Base], ['show']);
+      const { code, app } = await run([Base], ['show']);
       expect(code).to.equal(0);
       expect(seen).to.have.length(3);
       expect(seen[0]).to.equal(app);
@@ -90,7 +72,7 @@ describe('dispatch and dependency injection', () => {
           this.app.stdout.write(`${this.counter.count()}\n`);
         }
       }
-      const { code, stdout } = await runApp([Base], ['go']);
+      const { code, stdout } = await run([Base], ['go']);
       expect(code).to.equal(0);
       expect(stdout).to.equal('Hello, counter!\n');
     });
@@ -110,7 +92,7 @@ describe('dispatch and dependency injection', () => {
           this.app.stdout.write(`${this.greeting}\n`);
         }
       }
-      const { code, stdout } = await runApp([Base], ['go'], { container: child });
+      const { code, stdout } = await run([Base], ['go'], { container: child });
       expect(code).to.equal(0);
       expect(stdout).to.equal('from the container\n');
     });
@@ -129,7 +111,7 @@ describe('dispatch and dependency injection', () => {
         @Expose()
         go(): void {}
       }
-      const { code, stderr } = await runApp([Base], ['go']);
+      const { code, stderr } = await run([Base], ['go']);
       expect(code).to.equal(1);
       expect(stderr.split('\n').filter(Boolean)).to.have.length(1);
       expect(stderr).to.match(/^t: error: Cannot build controller Base: .*"broken".*#0/);
@@ -148,7 +130,7 @@ describe('dispatch and dependency injection', () => {
         @Expose()
         go(): void {}
       }
-      const { code, stderr } = await runApp([Base], ['go']);
+      const { code, stderr } = await run([Base], ['go']);
       expect(code).to.equal(1);
       expect(stderr).to.equal(
         "t: error: Cannot build controller Base: parameter 'clock' (#1) is typed as an interface, union or primitive; inject it by token with @inject(TOKEN).\n",
@@ -163,7 +145,7 @@ describe('dispatch and dependency injection', () => {
       // What a class compiled without emitDecoratorMetadata looks like: decorated, but no design:paramtypes.
       Controller({ label: 'base' })(Base);
       Expose()(Base.prototype, 'go', Object.getOwnPropertyDescriptor(Base.prototype, 'go')!);
-      const { code, stderr } = await runApp([Base], ['go']);
+      const { code, stderr } = await run([Base], ['go']);
       expect(code).to.equal(1);
       expect(stderr).to.match(/^t: error: Cannot build controller Base: its constructor has parameters but no type metadata\. .*emitDecoratorMetadata/);
     });
@@ -195,10 +177,10 @@ describe('dispatch and dependency injection', () => {
         Expose()(Target.prototype, 'go', Object.getOwnPropertyDescriptor(Target.prototype, 'go')!);
         expect(Reflect.getMetadata('design:paramtypes', Target), 'no metadata').to.equal(undefined);
       }
-      const direct = await runApp([Direct], ['go']);
+      const direct = await run([Direct], ['go']);
       expect(direct.code, direct.stderr).to.equal(0);
       expect(seen).to.deep.equal([direct.app, direct.app.log]);
-      const resolved = await runApp([ThroughContainer], ['go'], { container: child });
+      const resolved = await run([ThroughContainer], ['go'], { container: child });
       expect(resolved.code, resolved.stderr).to.equal(0);
       expect(resolved.stdout).to.equal('from the container\n');
     });
@@ -214,7 +196,7 @@ describe('dispatch and dependency injection', () => {
       inject(TOKENS.app)(Base, undefined, 0);
       Controller({ label: 'base' })(Base);
       Expose()(Base.prototype, 'go', Object.getOwnPropertyDescriptor(Base.prototype, 'go')!);
-      const { code, stderr } = await runApp([Base], ['go']);
+      const { code, stderr } = await run([Base], ['go']);
       expect(code).to.equal(1);
       expect(stderr).to.equal(
         "t: error: Cannot build controller Base: parameter 'config' (#1) has no @inject(TOKEN), and there is no type " +
@@ -256,52 +238,52 @@ describe('dispatch and dependency injection', () => {
     }
 
     it('runs the method named default when no command is given, and by its alias', async () => {
-      expect((await runApp([Base], [])).stdout).to.equal('default foo=from-defaults config=from-defaults\n');
-      expect((await runApp([Base], ['run', '--foo', 'x'])).stdout).to.equal('default foo=x config=x\n');
+      expect((await run([Base], [])).stdout).to.equal('default foo=from-defaults config=from-defaults\n');
+      expect((await run([Base], ['run', '--foo', 'x'])).stdout).to.equal('default foo=x config=x\n');
     });
 
     it('lets command-line options override config values of the same name', async () => {
-      const { stdout, app } = await runApp([Base], ['--foo=cli']);
+      const { stdout, app } = await run([Base], ['--foo=cli']);
       expect(stdout).to.equal('default foo=cli config=cli\n');
       expect(app.pargs.foo).to.equal('cli');
     });
 
     it('uses a returned number as the exit code', async () => {
-      expect((await runApp([Base], ['exit-with', '7'])).code).to.equal(7);
-      expect((await runApp([Base], ['exit-with', '0'])).code).to.equal(0);
+      expect((await run([Base], ['exit-with', '7'])).code).to.equal(7);
+      expect((await run([Base], ['exit-with', '0'])).code).to.equal(0);
     });
 
     it('refuses a returned number that is no exit code', async () => {
-      const { code, stderr } = await runApp([Base], ['exit-with', '300']);
+      const { code, stderr } = await run([Base], ['exit-with', '300']);
       expect(code).to.equal(1);
       expect(stderr).to.equal("t: error: Command 'exit-with' returned 300, which is not an exit code (0 to 255).\n");
     });
 
     it('awaits async commands before closing', async () => {
-      const { code, stdout } = await runApp([Base], ['slow']);
+      const { code, stdout } = await run([Base], ['slow']);
       expect(code).to.equal(0);
       expect(stdout).to.equal('slow done\n');
     });
 
     it('turns an exception into exit 1 and one line, with the stack only under --debug', async () => {
-      const plain = await runApp([Base], ['fail']);
+      const plain = await run([Base], ['fail']);
       expect(plain.code).to.equal(1);
       expect(plain.stderr).to.equal('t: error: something broke\n');
-      const debug = await runApp([Base], ['fail', '--debug']);
+      const debug = await run([Base], ['fail', '--debug']);
       expect(debug.code).to.equal(1);
       expect(debug.stderr).to.contain('t: error: something broke\n');
       expect(debug.stderr).to.match(/\n\s+at /);
     });
 
     it('never lists the hidden default command in help', async () => {
-      const { code, stdout } = await runApp([Base], ['--help']);
+      const { code, stdout } = await run([Base], ['--help']);
       expect(code).to.equal(0);
       expect(stdout).to.contain('exit-with');
       expect(stdout.replace(/\(default: [^)]*\)/g, '')).not.to.match(/\bdefault\b|\brun\b/);
     });
 
     it('exits 2 on an unknown command, suggesting a visible one', async () => {
-      const { code, stderr } = await runApp([Base], ['slwo']);
+      const { code, stderr } = await run([Base], ['slwo']);
       expect(code).to.equal(2);
       expect(stderr.split('\n')[0]).to.equal("t: error: unknown command 'slwo' (did you mean 'slow'?)");
       expect(stderr.split('\n')[1]).to.match(/^usage: t /);
@@ -313,7 +295,7 @@ describe('dispatch and dependency injection', () => {
         @Expose({ help: 'say hi' })
         hi(): void {}
       }
-      const { code, stdout } = await runApp([Plain], []);
+      const { code, stdout } = await run([Plain], []);
       expect(code).to.equal(0);
       expect(stdout).to.match(/^usage: t /);
       expect(stdout).to.contain('say hi');
@@ -369,26 +351,26 @@ describe('dispatch and dependency injection', () => {
     });
 
     it('runs nested commands at any depth, with the options of every level on the way', async () => {
-      expect((await runApp(all, ['db', 'migrate', '--url', 'pg:', '--top'])).code).to.equal(0);
-      expect((await runApp(all, ['--top', 'db', 'up'])).code).to.equal(0);
-      expect((await runApp(all, ['db', 'replica', 'sync', '--url=x'])).code).to.equal(0);
+      expect((await run(all, ['db', 'migrate', '--url', 'pg:', '--top'])).code).to.equal(0);
+      expect((await run(all, ['--top', 'db', 'up'])).code).to.equal(0);
+      expect((await run(all, ['db', 'replica', 'sync', '--url=x'])).code).to.equal(0);
       expect(calls).to.deep.equal(['db.migrate url=pg: top=true', 'db.migrate url=sqlite: top=true', 'db.replica.sync url=x']);
     });
 
     it('adds the commands and options of an embedded controller to its parent level', async () => {
-      expect((await runApp(all, ['db', 'vacuum', '--dry-run'])).code).to.equal(0);
+      expect((await run(all, ['db', 'vacuum', '--dry-run'])).code).to.equal(0);
       expect(calls).to.deep.equal(['db.vacuum dry=true']);
-      const help = (await runApp(all, ['db', '--help'])).stdout;
+      const help = (await run(all, ['db', '--help'])).stdout;
       expect(help).to.contain('vacuum');
       expect(help).to.contain('--dry-run');
       expect(help).to.contain('replica');
     });
 
     it('runs a hidden controller when named, but never shows or suggests it', async () => {
-      expect((await runApp(all, ['secret', 'open'])).code).to.equal(0);
+      expect((await run(all, ['secret', 'open'])).code).to.equal(0);
       expect(calls).to.deep.equal(['secret.open']);
-      expect((await runApp(all, ['--help'])).stdout).not.to.contain('secret');
-      const typo = await runApp(all, ['secre']);
+      expect((await run(all, ['--help'])).stdout).not.to.contain('secret');
+      const typo = await run(all, ['secre']);
       expect(typo.code).to.equal(2);
       expect(typo.stderr.split('\n')[0]).to.equal("t: error: unknown command 'secre'");
     });
@@ -396,24 +378,24 @@ describe('dispatch and dependency injection', () => {
     it('reports mistakes in the declarations, naming the controllers', async () => {
       @Controller({ label: 'lost', stackedOn: 'nowhere' })
       class Lost {}
-      const lost = await runApp([Base, Lost], ['ping']);
+      const lost = await run([Base, Lost], ['ping']);
       expect(lost.code).to.equal(1);
       expect(lost.stderr).to.equal("t: error: Controller Lost is stacked on unknown controller 'nowhere'.\n");
 
       @Controller({ label: 'db' })
       class Twin {}
-      const twin = await runApp([Base, Db, Twin], ['ping']);
+      const twin = await run([Base, Db, Twin], ['ping']);
       expect(twin.stderr).to.equal("t: error: Controllers Db and Twin both use the label 'db'.\n");
 
       @Controller({ label: 'a', stackedOn: 'b' })
       class A {}
       @Controller({ label: 'b', stackedOn: 'a' })
       class B {}
-      const cycle = await runApp([Base, A, B], ['ping']);
+      const cycle = await run([Base, A, B], ['ping']);
       expect(cycle.stderr).to.equal('t: error: Controllers stack on each other in a cycle: A, B.\n');
 
       class NotAController {}
-      const plain = await runApp([Base, NotAController], ['ping']);
+      const plain = await run([Base, NotAController], ['ping']);
       expect(plain.stderr).to.equal('t: error: NotAController is not a controller: decorate it with @Controller().\n');
     });
 
@@ -423,7 +405,7 @@ describe('dispatch and dependency injection', () => {
         @Expose({ label: 'ping' })
         other(): void {}
       }
-      const { code, stderr } = await runApp([Base, Dup], ['ping']);
+      const { code, stderr } = await run([Base, Dup], ['ping']);
       expect(code).to.equal(1);
       expect(stderr).to.equal("t: error: 'ping' names both command Base.ping and command Dup.other under 'base'.\n");
     });
@@ -437,7 +419,7 @@ describe('dispatch and dependency injection', () => {
         throw new FrameworkError('There is no task #3.');
       }
     }
-    const { code, stderr } = await runApp([Base], ['go']);
+    const { code, stderr } = await run([Base], ['go']);
     expect(code).to.equal(1);
     expect(stderr).to.equal('t: error: There is no task #3.\n');
   });

@@ -331,6 +331,22 @@ describe('App', () => {
       expect(stderr.lines[2]).to.equal('t: error: cannot close');
     });
 
+    it('leaves process.exitCode and the signal handlers alone in an embedded app, unless told to handle signals', async () => {
+      const before = process.listenerCount('SIGTERM');
+      process.exitCode = 9;
+      const app = new App('t', { argv: ['exit-seven'], controllers: [BaseController], stdout, stderr, configFiles: [], embedded: true });
+      expect(await app.main()).to.equal(7);
+      expect([app.exitCode, process.exitCode]).to.deep.equal([7, 9]);
+      const handling = new App('t', { argv: [], stdout, stderr, configFiles: [], embedded: true, handleSignals: true });
+      await handling.setup();
+      try {
+        expect(process.listenerCount('SIGTERM')).to.equal(before + 1);
+      } finally {
+        await handling.close();
+      }
+      expect(process.listenerCount('SIGTERM')).to.equal(before);
+    });
+
     it('never rejects when an extension fails to load', async () => {
       const broken: Extension = { name: 'broken', load: () => Promise.reject(new Error('no luck')) };
       const app = makeApp([], { extensions: [broken], hooks: recordingHooks('post_setup', 'pre_close') });
