@@ -3,7 +3,9 @@
  * programs and daemons. This is the only public entry point.
  */
 import './core/metadata-polyfill';
+import { defineCommandRunner } from './core/command-runner';
 import { defineBuiltinExtension } from './core/extension';
+import { ControllerRunner } from './controller/controller-runner';
 
 export { App, TOKENS } from './core/app';
 export type { AppOptions, HookTuple, Class, Provider } from './core/app';
@@ -70,6 +72,7 @@ Object.defineProperty(exports, 'Daemonize', { enumerable: true, get: function ()
 Object.defineProperty(exports, 'DaemonExtension', { enumerable: true, get: function () { return daemon.DaemonExtension; } });
 
 defineBuiltinExtension('daemon', () => daemon.DaemonExtension);
+defineCommandRunner(() => ControllerRunner);
 
 // CompletionController is loaded on first use too: defining its class costs every start about a millisecond.
 import type * as completionController from './controller/completion-controller';

@@ -57,7 +57,7 @@ function globalArguments(app: App): readonly ArgumentSpec[] {
     throw new FrameworkError(`${owned.get('--output')} declares '--output', which the app's output option uses: rename it, or leave out AppOptions.output.`);
   }
   if (!owned.has('-o')) return globals;
-  const longOnly = arg(['--output'], { choices: output.choices, default: output.default, metavar: output.metavar, help: output.help });
+  const longOnly: ArgumentSpec = { ...output, flags: ['--output'] };
   return globals.map((spec) => (spec === output ? longOnly : spec));
 }
 

@@ -4,13 +4,10 @@
  * command tree, so there is exactly one place that knows both sides.
  */
 
+import type { ArgumentAction, ArgumentType, OptionSpec } from '../core/option-spec';
 import type { Template } from '../core/output-handler';
 
-/** How a command-line argument consumes its value. */
-export type ArgumentAction = 'store' | 'store_true' | 'store_false' | 'append' | 'count';
-
-/** How a stored value is converted. */
-export type ArgumentType = 'string' | 'number' | 'integer';
+export type { ArgumentAction, ArgumentType };
 
 /**
  * How many values an argument takes, as in argparse: `'?'` zero or one,
@@ -74,25 +71,17 @@ export interface ArgumentOptions {
 declare const ARGUMENT_VALUE: unique symbol;
 
 /**
- * An argument as declared by {@link arg}, with its defaults filled in. `Dest` and
+ * An argument as declared by {@link arg}, with its defaults filled in: the
+ * option shape core knows (`OptionSpec`: flags, action, type, dest, metavar,
+ * choices, default, required, help), plus `nargs` and `const`. `Dest` and
  * `Value` are the property it fills and its type, inferred from the declaration.
  */
-export interface ArgumentSpec<Dest extends string = string, Value = unknown> {
-  /** Flags as written (`['-f', '--foo']`), or the name of a positional argument (`['name']`). */
-  readonly flags: readonly string[];
-  /** Whether it is a positional argument (its only flag does not start with `-`). */
-  readonly positional: boolean;
-  readonly action: ArgumentAction;
-  readonly type: ArgumentType;
+export interface ArgumentSpec<Dest extends string = string, Value = unknown> extends OptionSpec {
   /** As declared; `undefined` means one value, kept as it is. */
   readonly nargs?: Nargs;
+  /** The value of an option with `nargs: '?'` given without a value. */
   readonly const?: unknown;
   readonly dest: Dest;
-  readonly metavar: string;
-  readonly choices?: readonly (string | number)[];
-  readonly default?: unknown;
-  readonly required: boolean;
-  readonly help?: string;
   readonly [ARGUMENT_VALUE]?: () => Value;
 }
 

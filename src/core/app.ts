@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
-import { arg } from '../controller/arg';
-import { controllerLabel, controllerOptions } from '../controller/registry';
-import type { ArgumentSpec } from '../controller/metadata';
+import { commandRunner } from './command-runner';
 import { Config, type ConfigData } from './config';
 import { configSearch, defaultConfigDirs, defaultConfigFiles, readConfigSources } from './config-search';
 import { isUnset } from './config-value';
@@ -11,6 +9,7 @@ import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
 import { Logger, isLogLevel } from './logger';
+import { globalOption, type OptionSpec } from './option-spec';
 import type { OutputHandler, RenderOptions } from './output-handler';
 import { OutputStream } from './output-stream';
 import { processExit } from './process-exit';
@@ -129,7 +128,7 @@ export class App {
 
   private readonly options: AppOptions;
   private readonly extensions = new Map<string, Extension>();
-  private readonly globals: ArgumentSpec[] = [];
+  private readonly globals: OptionSpec[] = [];
   private readonly providers = new Map<unknown, Provider>();
   private readonly controllerClasses: Class[];
   /** How many of `globals` are the app's own; extensions' options follow them. */
@@ -166,13 +165,11 @@ export class App {
     this.signals = new SignalHandler(this, options.shutdownTimeout ?? 10_000);
     this.crashes = new CrashHandler(this, options.shutdownTimeout ?? 10_000);
     this.globals.push(
-      arg(['-h', '--help'], { action: 'store_true', help: 'show this help message and exit' }),
-      arg(['--debug'], { action: 'store_true', help: 'toggle debug output' }),
-      arg(['--quiet'], { action: 'store_true', help: 'suppress all console log output' }),
+      globalOption(['-h', '--help'], 'show this help message and exit'),
+      globalOption(['--debug'], 'toggle debug output'),
+      globalOption(['--quiet'], 'suppress all console log output'),
     );
-    if (this.version !== undefined) {
-      this.globals.push(arg(['--version'], { action: 'store_true', help: "show the program's version and exit" }));
-    }
+    if (this.version !== undefined) this.globals.push(globalOption(['--version'], "show the program's version and exit"));
     this.coreGlobalCount = this.globals.length;
     for (const token of [App, TOKENS.app]) this.provide(token, () => this);
     for (const token of [Config, TOKENS.config]) this.provide(token, () => this.config);
@@ -203,17 +200,9 @@ export class App {
    * The options every level of the command line accepts: `--help`, `--debug`,
    * `--quiet`, `--version`, `--output` (see {@link AppOptions.output}), then those extensions add.
    */
-  get globalArguments(): readonly ArgumentSpec[] {
+  get globalArguments(): readonly OptionSpec[] {
     if (this.options.output === undefined) return this.globals;
-    const renderer = this.outputRenderer;
-    let fallback: string;
-    try {
-      fallback = renderer.defaultName();
-    } catch {
-      fallback = this.options.output;
-    }
-    const output = arg(['-o', '--output'], { choices: renderer.names, default: fallback, metavar: 'FORMAT', help: `output format: ${renderer.choices}` });
-    return [...this.globals.slice(0, this.coreGlobalCount), output, ...this.globals.slice(this.coreGlobalCount)];
+    return [...this.globals.slice(0, this.coreGlobalCount), this.outputRenderer.option(), ...this.globals.slice(this.coreGlobalCount)];
   }
 
   /**
@@ -246,7 +235,7 @@ export class App {
   }
 
   /** Adds an option every level of the command line accepts (e.g. the daemon's `--daemon`). */
-  addGlobalArgument(spec: ArgumentSpec): void {
+  addGlobalArgument(spec: OptionSpec): void {
     if (this.globals.some((known) => known.dest === spec.dest)) {
       throw new FrameworkError(`Global option '${spec.flags.join(', ')}' is already defined.`);
     }
@@ -261,7 +250,7 @@ export class App {
     if (this.hasStartedRun) throw new FrameworkError(`Cannot add controller ${controller.name}: the app is already running.`);
     if (this.controllerClasses.includes(controller)) return;
     this.controllerClasses.push(controller);
-    if (this.state !== 'new') this.config.merge(controllerDefaults([controller]), { override: false });
+    if (this.state !== 'new') this.config.merge(this.controllerDefaults([controller]), { override: false });
   }
 
   /**
@@ -339,8 +328,7 @@ export class App {
     await this.hooks.run('pre_run', this);
     // A misnamed output handler in the config fails before the command runs, not after.
     if (this.options.output !== undefined || this.config.has(this.label, 'output')) this.outputRenderer.defaultName();
-    const { dispatch } = require('../controller/dispatcher') as typeof import('../controller/dispatcher');
-    const code = await dispatch(this);
+    const code = await commandRunner().run(this);
     await this.hooks.run('post_run', this);
     return code;
   }
@@ -448,7 +436,7 @@ export class App {
     code.merge(this.config.toObject());
     code.addSection(this.label);
     if (this.options.configDefaults) code.merge(this.options.configDefaults);
-    code.merge(controllerDefaults(this.controllers), { override: false });
+    code.merge(this.controllerDefaults(this.controllers), { override: false });
     code.merge({ log: { level: 'info', file: '', to_console: true } }, { override: false });
     // Files come before code defaults are filled in, so that a file's [DEFAULT] reaches every key
     // no file sets, as in Cement, whose extensions add their defaults after the files are read.
@@ -462,21 +450,17 @@ export class App {
     return names;
   }
 
-  /**
-   * Loads the plugins the config enables (the directories are searched only
-   * then), keeps the config keys they add for `reloadConfig()`, and applies the
-   * environment again to the sections they brought.
-   */
+  /** The `configDefaults` the controllers declare, by section, as the command runner reads them. */
+  private controllerDefaults(controllers: readonly Class[]): ConfigData {
+    return controllers.length > 0 ? commandRunner().configDefaults(controllers) : {};
+  }
+
+  /** Loads the plugins the config enables, keeping the config keys they add for `reloadConfig()`. */
   private async setupPlugins(fromEnvironment: readonly string[]): Promise<void> {
+    // The plugin loader, and the directories, only for a config that names plugins.
     if (!this.config.getSections().some((section) => section.startsWith('plugin.'))) return;
     const { loadPlugins } = require('./plugin-loader') as typeof import('./plugin-loader');
-    const before = this.config.toObject();
-    const loaded = await loadPlugins(this, this.options.pluginDirs ?? this.defaultPluginDirs());
-    if (loaded === 0) return;
-    this.pluginDefaults = addedKeys(before, this.config.toObject());
-    for (const name of this.config.applyEnvironment(this.label, process.env)) {
-      if (!fromEnvironment.includes(name)) this.log.debug(`config ${name} set from the environment`, 'core.config');
-    }
+    this.pluginDefaults = await loadPlugins(this, this.options.pluginDirs ?? this.defaultPluginDirs(), fromEnvironment);
   }
 
   private setupLog(): void {
@@ -516,27 +500,6 @@ export class App {
       if (signal) processExit.raise(signal);
     }
   }
-}
-
-/** The `configDefaults` of controllers, by section; the first controller of a label gives its defaults. */
-function controllerDefaults(controllers: readonly Class[]): ConfigData {
-  const data: ConfigData = {};
-  for (const controller of controllers) {
-    const defaults = controllerOptions(controller)?.configDefaults;
-    if (defaults) data[controllerLabel(controller)] = { ...defaults, ...data[controllerLabel(controller)] };
-  }
-  return data;
-}
-
-/** The keys `after` has that `before` lacks, by section. */
-function addedKeys(before: ConfigData, after: ConfigData): ConfigData {
-  const added: ConfigData = {};
-  for (const [section, values] of Object.entries(after)) {
-    for (const [key, value] of Object.entries(values)) {
-      if (!Object.hasOwn(before[section] ?? {}, key)) (added[section] ??= {})[key] = value;
-    }
-  }
-  return added;
 }
 
 function register(container: DependencyContainer, token: unknown, provider: Provider): void {

@@ -7,6 +7,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { App } from './app';
+import type { ConfigData } from './config';
 import { isUnset } from './config-value';
 import { FrameworkError } from './errors';
 import type { Extension } from './extension';
@@ -22,32 +23,44 @@ interface LoadableModule extends NodeModule {
 const nodeRequire = createRequire(__filename);
 
 /**
- * Loads every plugin the config enables, in name order, and resolves to how
- * many were loaded. A plugin is `NAME.js` in the last of `dirs` that has it,
- * or what `[plugin.NAME] module` names (a package, or an absolute path).
- * Any failure is a {@link FrameworkError} naming the plugin and its file.
+ * Loads every plugin the config enables, in name order: `NAME.js` from the
+ * last of `dirs` that has it, or what `[plugin.NAME] module` names (a
+ * package, or an absolute path). Any failure is a {@link FrameworkError}
+ * naming the plugin and its file. Then applies the environment again, for the
+ * sections plugins brought, and resolves to the config keys they added.
+ *
+ * @param fromEnvironment The `section.key` names the environment already set (not logged again).
  */
-export async function loadPlugins(app: App, dirs: readonly string[]): Promise<number> {
+export async function loadPlugins(app: App, dirs: readonly string[], fromEnvironment: readonly string[]): Promise<ConfigData> {
   const names = enabledPlugins(app);
+  if (names.length === 0) return {};
+  const before = app.config.toObject();
   for (const name of names) {
     const module = app.config.get(`plugin.${name}`, 'module');
     const file = isUnset(module) ? findInDirs(name, dirs) : resolveModule(app, name, module);
     app.log.debug(`loading plugin '${name}' from ${file}`, 'core.plugin');
-    const failed = (reason: unknown): FrameworkError =>
-      new FrameworkError(`Plugin '${name}' (${file}) failed to load: ${describe(reason)}`, { cause: reason });
-    let extension: Extension;
     try {
-      extension = asExtension(name, file, loadModule(file));
+      await app.loadExtension(asExtension(name, loadModule(file)));
     } catch (error) {
-      throw failed(error);
-    }
-    try {
-      await app.loadExtension(extension);
-    } catch (error) {
-      throw failed(error);
+      throw new FrameworkError(`Plugin '${name}' (${file}) failed to load: ${describe(error)}`, { cause: error });
     }
   }
-  return names.length;
+  const added = addedKeys(before, app.config.toObject());
+  for (const name of app.config.applyEnvironment(app.label, process.env)) {
+    if (!fromEnvironment.includes(name)) app.log.debug(`config ${name} set from the environment`, 'core.config');
+  }
+  return added;
+}
+
+/** The keys `after` has that `before` lacks, by section. */
+function addedKeys(before: ConfigData, after: ConfigData): ConfigData {
+  const added: ConfigData = {};
+  for (const [section, values] of Object.entries(after)) {
+    for (const [key, value] of Object.entries(values)) {
+      if (!Object.hasOwn(before[section] ?? {}, key)) (added[section] ??= {})[key] = value;
+    }
+  }
+  return added;
 }
 
 /** The names of the `[plugin.NAME]` sections whose `enabled` is true, sorted. */
@@ -128,7 +141,7 @@ function loadModule(file: string): unknown {
 }
 
 /** The plugin's extension: the module itself, or its default export, with a `load(app)` function. */
-function asExtension(name: string, file: string, exports: unknown): Extension {
+function asExtension(name: string, exports: unknown): Extension {
   const candidates = [exports, (exports as { default?: unknown } | null)?.default];
   const plugin = candidates.find((candidate): candidate is Partial<Extension> =>
     typeof (candidate as Partial<Extension> | null)?.load === 'function');

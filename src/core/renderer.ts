@@ -1,5 +1,6 @@
 import type { App } from './app';
 import { FrameworkError } from './errors';
+import { globalOption, type OptionSpec } from './option-spec';
 import type { OutputHandler, RenderOptions } from './output-handler';
 
 const NAME = /^[a-z][a-z0-9_-]*$/i;
@@ -42,6 +43,18 @@ export class Renderer {
     }
     if (this.handlers.has(handler.name)) throw new FrameworkError(`An output handler named '${handler.name}' is already registered.`);
     this.handlers.set(handler.name, handler);
+  }
+
+  /** The `--output FORMAT` option (`-o` too): every handler a choice, the default handler the default. */
+  option(): OptionSpec {
+    let fallback: string;
+    try {
+      fallback = this.defaultName();
+    } catch {
+      // A bad config value fails the run before any parsing; help may still be asked for first.
+      fallback = this.configured ?? 'text';
+    }
+    return globalOption(['-o', '--output'], `output format: ${this.choices}`, { metavar: 'FORMAT', choices: this.names, default: fallback });
   }
 
   /**
