@@ -17,13 +17,21 @@ export interface OptionSpec {
   readonly flags: readonly string[];
   /** Whether it is a positional argument (its only flag does not start with `-`). */
   readonly positional: boolean;
+  /** What it does with its value: `store` keeps it, `store_true`/`store_false` are flags, `append` collects, `count` counts. */
   readonly action: ArgumentAction;
+  /** How a value is converted: `string`, `number` or `integer`. */
   readonly type: ArgumentType;
+  /** The property of the parsed arguments (`app.pargs`) it fills. */
   readonly dest: string;
+  /** The placeholder for its value in help (`FOO`). */
   readonly metavar: string;
+  /** The accepted values, if only some are. */
   readonly choices?: readonly (string | number)[];
+  /** Its value when it is not given. */
   readonly default?: unknown;
+  /** Whether it must be given. */
   readonly required: boolean;
+  /** One line of help text. */
   readonly help?: string;
 }
 
