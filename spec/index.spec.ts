@@ -111,6 +111,24 @@ describe('the public entry point', () => {
     }
   });
 
+  it('gives ESM tests mortar/testing, sharing the App class with mortar', () => {
+    const dir = mkdtempSync(join(ROOT, 'build', 'esm-'));
+    try {
+      const file = join(dir, 'check.mjs');
+      writeFileSync(
+        file,
+        `import { runApp, withConfig } from 'mortar/testing';\nimport { App } from 'mortar';\n` +
+          `const result = await runApp('x', withConfig('[x]\\nkey = value\\n'), []);\n` +
+          `console.log(typeof runApp, result.code, result.app instanceof App, result.app.config.get('x', 'key'));\n`,
+      );
+      const { status, stdout, stderr } = node([file]);
+      expect(status, stderr).to.equal(0);
+      expect(stdout).to.equal('function 0 true value\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('installs a Reflect metadata API compatible with reflect-metadata loaded afterwards', () => {
     const { status, stdout, stderr } = node([
       '-e',
