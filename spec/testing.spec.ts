@@ -8,6 +8,9 @@ import { runApp, withConfig } from 'mortar/testing';
 
 let instances = 0;
 
+/** The process events an app that owns its process listens to. */
+const EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'uncaughtException', 'unhandledRejection'] as const;
+
 @scoped(Lifecycle.ContainerScoped)
 class Counter {
   readonly number = ++instances;
@@ -33,7 +36,7 @@ class Subject {
 
   @Expose({ help: 'how many handlers are there' })
   listeners(): void {
-    this.app.stdout.write(`${process.listenerCount('SIGTERM')} ${process.listenerCount('SIGINT')} ${process.listenerCount('SIGHUP')}\n`);
+    this.app.stdout.write(`${EVENTS.map((event) => process.listenerCount(event)).join(' ')}\n`);
   }
 
   @Expose()
@@ -77,8 +80,8 @@ describe('mortar/testing', () => {
       }
     });
 
-    it('installs no signal handler', async () => {
-      const before = ['SIGTERM', 'SIGINT', 'SIGHUP'].map((signal) => process.listenerCount(signal)).join(' ');
+    it('installs no signal handler, and leaves the test runner\'s uncaught exceptions to it', async () => {
+      const before = EVENTS.map((event) => process.listenerCount(event)).join(' ');
       const { stdout } = await runApp('subject', { controllers: [Subject] }, ['listeners']);
       expect(stdout).to.equal(`${before}\n`);
     });

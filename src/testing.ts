@@ -29,13 +29,12 @@ export interface RunResult {
 /**
  * Runs `new App(label, options).main()` with `argv` as its command line, in
  * this process, and resolves to its exit code and output. The app is
- * `embedded`: its output is captured (and help is 80 columns wide), no signal
- * handler is installed, `process.exitCode` is left alone, and daemonizing is
- * refused. Each run has a container of its own. Unless the options say
- * otherwise, no config file or `conf.d` directory is read and no plugin
- * directory is searched, so the machine's `/etc/<label>` never leaks into a
- * test; the environment
- * (`<LABEL>_SECTION_KEY`) still applies.
+ * `embedded`: its output is captured (and help is 80 columns wide), no handler
+ * of signals or uncaught exceptions is installed, `process.exitCode` is left
+ * alone, and daemonizing is refused. Each run has a container of its own.
+ * Unless the options say otherwise, no config file or `conf.d` directory is
+ * read and no plugin directory is searched, so the machine's `/etc/<label>`
+ * never leaks into a test; the environment (`<LABEL>_SECTION_KEY`) still applies.
  *
  * @param argv The command line. Default: `options.argv`, else none.
  */

@@ -80,7 +80,8 @@ export interface AppOptions {
   /**
    * Whether the app runs inside a program it does not own (a test runner, a
    * server that runs commands): `main()` leaves `process.exitCode` alone,
-   * signals are not handled unless `handleSignals` says so, and daemonizing,
+   * signals and uncaught exceptions are left to the host unless
+   * `handleSignals` says otherwise, and daemonizing,
    * which would change the whole process, is refused. Default: false
    * (`runApp()` of `mortar/testing` sets it).
    */
