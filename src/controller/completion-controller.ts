@@ -27,7 +27,8 @@ export class CompletionController {
     // Only this command needs the generators: load them here.
     const { buildCommandTree } = require('./registry') as typeof import('./registry');
     const { completionTable } = require('./completion-table') as typeof import('./completion-table');
-    const nodes = completionTable(buildCommandTree(this.app.controllers), this.app.globalArguments);
+    const { globalArguments } = require('./global-arguments') as typeof import('./global-arguments');
+    const nodes = completionTable(buildCommandTree(this.app.controllers), globalArguments(this.app));
     const prog = this.app.label;
     if (args.shell === 'fish') {
       this.app.stdout.write((require('./completion-fish') as typeof import('./completion-fish')).fishScript(prog, nodes));

@@ -1,12 +1,12 @@
 import type { App } from '../core/app';
-import type { Template } from '../core/output-handler';
 import { FrameworkError } from '../core/errors';
-import { arg, snakeCase } from './arg';
+import type { Template } from '../core/output-handler';
+import { snakeCase } from './arg';
 import { configLookup } from './config-lookup';
 import { resolveController } from './controller-resolver';
+import { globalArguments } from './global-arguments';
 import { parseCommandLine } from './parser';
-import type { ArgumentSpec } from './metadata';
-import { buildCommandTree, controllerLabel, controllerOptions, declaredFlags } from './registry';
+import { buildCommandTree, controllerLabel, controllerOptions } from './registry';
 import type { ControllerNode, ParsedCommandLine } from './tree';
 
 /**
@@ -42,23 +42,6 @@ export async function dispatch(app: App): Promise<number> {
   }
   if (result !== undefined) await app.render<unknown>(result, { template: command.template as Template | undefined });
   return 0;
-}
-
-/**
- * The app's global options, where `-o` of `--output` yields to an option of
- * the app's own that uses it; the app's own `--output` is a clash.
- */
-function globalArguments(app: App): readonly ArgumentSpec[] {
-  const globals = app.globalArguments;
-  const output = globals.find((spec) => spec.dest === 'output' && spec.flags.includes('--output'));
-  if (!output) return globals;
-  const owned = declaredFlags(app.controllers);
-  if (owned.has('--output')) {
-    throw new FrameworkError(`${owned.get('--output')} declares '--output', which the app's output option uses: rename it, or leave out AppOptions.output.`);
-  }
-  if (!owned.has('-o')) return globals;
-  const longOnly: ArgumentSpec = { ...output, flags: ['--output'] };
-  return globals.map((spec) => (spec === output ? longOnly : spec));
 }
 
 /**
