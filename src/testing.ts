@@ -12,7 +12,11 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type AppOptions } from './index';
+import type { App as AppClass, AppOptions } from './index';
+
+// The package's single file, which `mortar` is too, so the app, its decorators and its errors are the
+// very ones the test imports, whichever of the two entries is loaded first; it is all a package ships.
+const { App } = require('./mortar') as typeof import('./index');
 
 /** What {@link runApp} resolves to. */
 export interface RunResult {
@@ -23,7 +27,7 @@ export interface RunResult {
   /** Everything the app wrote to its stderr: log lines and error messages. */
   readonly stderr: string;
   /** The app, closed, for a look at `app.config`, `app.pargs` or `app.lastError`. */
-  readonly app: App;
+  readonly app: AppClass;
 }
 
 /**
