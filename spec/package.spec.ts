@@ -60,6 +60,26 @@ class Base {
 await new App('consumer', { controllers: [Base], configFiles: [] }).main();
 `;
 
+/** A test of the program through mortar/testing, compiled as CommonJS. */
+const HARNESS_PROGRAM = `
+import { App, Controller, Expose } from 'mortar';
+import { runApp, withConfig, type RunResult } from 'mortar/testing';
+
+@Controller({ label: 'base' })
+class Base {
+  constructor(private readonly app: App) {}
+
+  @Expose()
+  show(): object {
+    return { greeting: this.app.config.get('base', 'greeting') };
+  }
+}
+
+void runApp('consumer', { controllers: [Base], output: 'text', ...withConfig('[base]\\ngreeting = hi\\n') }, ['show', '-o', 'json']).then(
+  (result: RunResult) => console.log(JSON.stringify({ code: result.code, stdout: result.stdout, isApp: result.app instanceof App, exitCode: process.exitCode ?? null })),
+);
+`;
+
 describe('the packed package, installed into a new project without a compiler', function () {
   this.timeout(240_000);
   const children = new ChildProcesses();
@@ -110,10 +130,10 @@ describe('the packed package, installed into a new project without a compiler', 
     }
   });
 
-  it('ships the single-file build, the ES module entry, typings and docs, and nothing a program cannot reach', () => {
+  it('ships the single-file build, the ES module entry, mortar/testing, typings and docs, and nothing a program cannot reach', () => {
     const code = packed.filter((file) => !file.endsWith('.d.ts'));
-    expect(code).to.deep.equal(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/mortar.d.mts', 'dist/mortar.js', 'dist/mortar.mjs', 'package.json']);
-    expect(packed).to.include.members(['dist/index.d.ts', 'dist/core/app.d.ts', 'dist/ext/daemon/daemon-service.d.ts']);
+    expect(code).to.deep.equal(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/mortar.d.mts', 'dist/mortar.js', 'dist/mortar.mjs', 'dist/testing.js', 'package.json']);
+    expect(packed).to.include.members(['dist/index.d.ts', 'dist/core/app.d.ts', 'dist/ext/daemon/daemon-service.d.ts', 'dist/testing.d.ts']);
     expect(readFileSync(join(project, 'node_modules/mortar/LICENSE'), 'utf8')).to.match(/^MIT License/);
   });
 
@@ -144,6 +164,7 @@ describe('the packed package, installed into a new project without a compiler', 
     before(async () => {
       writeFileSync(join(project, 'main.ts'), COMMONJS_PROGRAM);
       writeFileSync(join(project, 'esm.mts'), ESM_PROGRAM);
+      writeFileSync(join(project, 'harness.ts'), HARNESS_PROGRAM);
       // Compiled with the rest and never run: if the typings allowed the import, the directive would be an error itself.
       writeFileSync(
         join(project, 'no-default.mts'),
@@ -160,7 +181,7 @@ describe('the packed package, installed into a new project without a compiler', 
         types: ['node'],
         outDir: 'out',
       };
-      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['main.ts', 'esm.mts', 'no-default.mts'] }, null, 2));
+      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['main.ts', 'esm.mts', 'no-default.mts', 'harness.ts'] }, null, 2));
     });
 
     it('type-checks the typings and a CommonJS and an ES module program, and refuses a default import, which the ES module entry does not have', async () => {
@@ -172,6 +193,12 @@ describe('the packed package, installed into a new project without a compiler', 
       const result = await run(process.execPath, ['out/main.js', 'hello', '--name', 'Ada'], project);
       expectSuccess(result, 'the compiled program');
       expect(result.stdout).to.equal('hello Ada from consumer; DaemonService is a function\n');
+    });
+
+    it('runs a compiled test through mortar/testing, with the same App and process.exitCode untouched', async () => {
+      const result = await run(process.execPath, ['out/harness.js'], project);
+      expectSuccess(result, 'the compiled test');
+      expect(JSON.parse(result.stdout)).to.deep.equal({ code: 0, stdout: '{\n  "greeting": "hi"\n}\n', isApp: true, exitCode: null });
     });
 
     it('runs the compiled ES module program', async () => {
