@@ -81,9 +81,8 @@ export interface AppOptions {
    * Whether the app runs inside a program it does not own (a test runner, a
    * server that runs commands): `main()` leaves `process.exitCode` alone,
    * signals and uncaught exceptions are left to the host unless
-   * `handleSignals` says otherwise, and daemonizing,
-   * which would change the whole process, is refused. Default: false
-   * (`runApp()` of `mortar/testing` sets it).
+   * `handleSignals` says otherwise, and daemonizing, which would change the
+   * whole process, is refused. Default: false (`runApp()` of `mortar/testing` sets it).
    */
   embedded?: boolean;
 }
