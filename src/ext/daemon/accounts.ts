@@ -12,7 +12,6 @@
  * A source that answers "no such entry" is believed; the next one is asked
  * only when a source cannot answer at all.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** A user database entry. */
@@ -152,6 +151,8 @@ function askGetent<T>(
 ): T | undefined | typeof NO_GETENT {
   let output: string;
   try {
+    // child_process (with net and streams) is loaded only when a lookup needs getent.
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
     output = execFileSync('getent', [database, key], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,23 +8,28 @@ import type { PidFile, PidFileVerdict } from './pid-file';
 import type { ReadinessChannel } from './readiness';
 import type { SystemdNotifier } from './systemd-notify';
 
-type Parts = typeof import('./pid-file') &
-  typeof import('./privileges') &
-  typeof import('./umask') &
-  typeof import('./inherited-fds') &
-  typeof import('./process-identity');
-let loaded: Parts | undefined;
-
-/** The daemon's working parts, loaded on first use: most runs of a daemon app never daemonize. */
-function parts(): Parts {
-  return (loaded ??= {
-    ...(require('./pid-file') as typeof import('./pid-file')),
-    ...(require('./privileges') as typeof import('./privileges')),
-    ...(require('./umask') as typeof import('./umask')),
-    ...(require('./inherited-fds') as typeof import('./inherited-fds')),
-    ...(require('./process-identity') as typeof import('./process-identity')),
-  });
-}
+/**
+ * The daemon's working parts, each loaded on first use: most runs of a daemon
+ * app never daemonize, a daemon that keeps its user never looks one up, and
+ * only a detached child has inherited descriptors to close.
+ */
+const part = {
+  get pidFile() {
+    return require('./pid-file') as typeof import('./pid-file');
+  },
+  get privileges() {
+    return require('./privileges') as typeof import('./privileges');
+  },
+  get umask() {
+    return require('./umask') as typeof import('./umask');
+  },
+  get inheritedFds() {
+    return require('./inherited-fds') as typeof import('./inherited-fds');
+  },
+  get processIdentity() {
+    return require('./process-identity') as typeof import('./process-identity');
+  },
+};
 
 /** Options of `daemonize()` and `@Daemonize()`. */
 export interface DaemonizeOptions {
@@ -143,8 +148,8 @@ export class DaemonService {
     const readyTimeout = config.getNumber('daemon', 'ready_timeout', 30);
     if (readyTimeout <= 0) throw config.invalid('daemon', 'ready_timeout', 'expected seconds, more than 0');
     const written = config.get('daemon', 'umask');
-    const umask = isUnset(written) ? DEFAULT_UMASK : parts().toUmask(written);
-    if (umask === undefined) throw config.invalid('daemon', 'umask', parts().UMASK_EXPECTED);
+    const umask = isUnset(written) ? DEFAULT_UMASK : part.umask.toUmask(written);
+    if (umask === undefined) throw config.invalid('daemon', 'umask', part.umask.UMASK_EXPECTED);
     return {
       user: text('user'),
       group: text('group'),
@@ -272,7 +277,7 @@ export class DaemonService {
   private configuredPidFile(): PidFile {
     const path = this.settings().pidFile;
     if (!path) throw new FrameworkError('No [daemon] pid_file is configured, so the daemon cannot be found.');
-    return new (parts().PidFile)(path);
+    return new (part.pidFile.PidFile)(path);
   }
 
   /** Signals the daemon if it still is the daemon; returns whether the signal was sent. */
@@ -293,13 +298,13 @@ export class DaemonService {
   private becomeDaemon(settings: DaemonSettings): void {
     const log = this.app.log;
     // Without a user or group to switch to there is nothing to look up.
-    const identity = settings.user || settings.group ? parts().resolveIdentity(settings.user, settings.group) : undefined;
+    const identity = settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
     checkDirectory(settings.dir);
-    const pidFile = settings.pidFile ? new (parts().PidFile)(settings.pidFile) : undefined;
+    const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile) : undefined;
     pidFile?.check();
     if (identity?.changes) {
       log.debug(`setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`, NAMESPACE);
-      parts().applyIdentity(identity);
+      part.privileges.applyIdentity(identity);
     }
     try {
       process.chdir(settings.dir);
@@ -323,7 +328,7 @@ export class DaemonService {
     const channel = this.channel!;
     this.app.log.setMirror((line) => channel.send({ type: 'log', line }));
     try {
-      const closed = parts().closeInheritedFds([channel.descriptor!]);
+      const closed = part.inheritedFds.closeInheritedFds([channel.descriptor!]);
       this.app.log.debug(
         `detached: pid ${process.pid} leads a new session${closed.length ? `; closed inherited descriptors ${closed.join(', ')}` : ''}`,
         NAMESPACE,
@@ -339,9 +344,9 @@ export class DaemonService {
   private async detach(settings: DaemonSettings): Promise<void> {
     const log = this.app.log;
     // Refuse what would fail anyway before anything detaches.
-    if (settings.user || settings.group) parts().resolveIdentity(settings.user, settings.group);
+    if (settings.user || settings.group) part.privileges.resolveIdentity(settings.user, settings.group);
     checkDirectory(settings.dir);
-    const pidFile = settings.pidFile ? new (parts().PidFile)(settings.pidFile) : undefined;
+    const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile) : undefined;
     pidFile?.check();
     log.debug('attempting to daemonize the current process', NAMESPACE);
     const { startDaemon } = require('./detach') as typeof import('./detach');
@@ -370,8 +375,8 @@ export class DaemonService {
 
 /** Whether `pid` is still the live process the verdict found (same start time, when known). */
 function sameProcess(pid: number, verdict: Extract<PidFileVerdict, { state: 'held' }>): boolean {
-  if (!parts().PidFile.isAlive(pid)) return false;
-  return verdict.startTicks === undefined || parts().startTicksOf(pid) === verdict.startTicks;
+  if (!part.pidFile.PidFile.isAlive(pid)) return false;
+  return verdict.startTicks === undefined || part.processIdentity.startTicksOf(pid) === verdict.startTicks;
 }
 
 async function waitFor(condition: () => boolean, timeout: number): Promise<boolean> {
