@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cleanEnv } from './helpers/process';
 import { PUBLIC_NAMES } from './helpers/public-names';
@@ -35,6 +35,14 @@ describe('the public entry point', () => {
     ]);
     expect(status, stderr).to.equal(0);
     expect(stdout).to.equal('true true true 1 function\n');
+  });
+
+  it('is ASCII throughout, so that Node reads and compiles it as one-byte text', () => {
+    // One character outside ASCII makes V8 hold the whole source as two-byte text: slower to
+    // read and to compile on every start. Messages spell such characters as \u escapes.
+    const lines = readFileSync(join(ROOT, 'dist', 'mortar.js'), 'utf8').split('\n');
+    const offending = lines.flatMap((line, i) => (/[^\x00-\x7f]/.test(line) ? [`line ${i + 1}: ${line.trim().slice(0, 100)}`] : []));
+    expect(offending, 'dist/mortar.js').to.deep.equal([]);
   });
 
   it('never loads mortar/testing itself, which shares every module instance with mortar whichever is loaded first', () => {

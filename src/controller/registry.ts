@@ -118,7 +118,7 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
   const levelOf = (label: string, seen: string[] = []): Level => {
     const entry = nodes.get(label);
     if (!entry || label === 'base') return base;
-    if (seen.includes(label)) throw new FrameworkError(`Controllers stack on each other in a cycle: ${[...seen, label].join(' → ')}.`);
+    if (seen.includes(label)) throw new FrameworkError(`Controllers stack on each other in a cycle: ${[...seen, label].join(' \u2192 ')}.`);
     if ((entry.options.stackedType ?? 'nested') === 'nested') return entry.node;
     return levelOf(parentLabel(entry.node, entry.options, nodes), [...seen, label]);
   };
