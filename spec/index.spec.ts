@@ -23,7 +23,7 @@ describe('the public entry point', () => {
     expect(stdout.trim()).to.equal('');
   });
 
-  it('is one file, sharing every module instance with the per-file build whichever is loaded first', () => {
+  it('runs one bundle, sharing every module instance with the per-file build whichever is loaded first', () => {
     const { status, stdout, stderr } = node([
       '-e',
       `const before = require('./dist/core/config.js');
@@ -40,9 +40,9 @@ describe('the public entry point', () => {
   it('is ASCII throughout, so that Node reads and compiles it as one-byte text', () => {
     // One character outside ASCII makes V8 hold the whole source as two-byte text: slower to
     // read and to compile on every start. Messages spell such characters as \u escapes.
-    const lines = readFileSync(join(ROOT, 'dist', 'mortar.js'), 'utf8').split('\n');
+    const lines = readFileSync(join(ROOT, 'dist', 'mortar-bundle.js'), 'utf8').split('\n');
     const offending = lines.flatMap((line, i) => (/[^\x00-\x7f]/.test(line) ? [`line ${i + 1}: ${line.trim().slice(0, 100)}`] : []));
-    expect(offending, 'dist/mortar.js').to.deep.equal([]);
+    expect(offending, 'dist/mortar-bundle.js').to.deep.equal([]);
   });
 
   it('never loads mortar/testing itself, which shares every module instance with mortar whichever is loaded first', () => {

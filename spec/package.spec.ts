@@ -132,7 +132,7 @@ describe('the packed package, installed into a new project without a compiler', 
 
   it('ships the single-file build, the ES module entry, mortar/testing, typings and docs, and nothing a program cannot reach', () => {
     const code = packed.filter((file) => !file.endsWith('.d.ts'));
-    expect(code).to.deep.equal(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/mortar.d.mts', 'dist/mortar.js', 'dist/mortar.mjs', 'dist/testing.js', 'package.json']);
+    expect(code).to.deep.equal(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/mortar-bundle.js', 'dist/mortar.d.mts', 'dist/mortar.js', 'dist/mortar.mjs', 'dist/testing.js', 'package.json']);
     expect(packed).to.include.members(['dist/index.d.ts', 'dist/core/app.d.ts', 'dist/ext/daemon/daemon-service.d.ts', 'dist/testing.d.ts']);
     expect(readFileSync(join(project, 'node_modules/mortar/LICENSE'), 'utf8')).to.match(/^MIT License/);
   });

@@ -43,7 +43,7 @@ describe('the layers', () => {
   });
 
   it('the single-file build gives no core module a dependency on the controller layer or an extension', () => {
-    const bundle = readFileSync(join(ROOT, 'dist/mortar.js'), 'utf8');
+    const bundle = readFileSync(join(ROOT, 'dist/mortar-bundle.js'), 'utf8');
     const modules = [...bundle.matchAll(/define\("(core\/[^"]+)", \[([^\]]*)\]/g)];
     expect(modules.length).to.be.greaterThan(10);
     for (const [, id, dependencies] of modules) {

@@ -1,7 +1,9 @@
 /*
- * The single-file build (dist/mortar.js, made by `tsc -p tsconfig.bundle.json`)
- * puts every module of the library in one file as an AMD `define()`, between
- * this prologue and the epilogue. Node spends about half a millisecond on
+ * The single-file build (dist/mortar-bundle.js, made by `tsc -p
+ * tsconfig.bundle.json`, and run by the package's entry dist/mortar.js, from
+ * V8's code cache when it can: see src/bundle/mortar.js) puts every module of
+ * the library in one file as an AMD `define()`, between this prologue and the
+ * epilogue. Node spends about half a millisecond on
  * each file it loads (resolving, reading, wrapping), so one file instead of
  * twenty saves a command-line program that much on every start.
  *

@@ -1,0 +1,154 @@
+'use strict';
+/*
+ * The entry of `require('mortar')` (package.json "main"; copied to dist/ by
+ * the build). It runs the single-file build, dist/mortar-bundle.js, from
+ * V8's code cache when it can: compiling the library and the functions a
+ * command calls is the largest part of what mortar costs a program at start.
+ *
+ * The cache is a file in the user's own cache directory
+ * ($XDG_CACHE_HOME/mortar, else ~/.cache/mortar), written by a run that
+ * finds none, with the functions it compiled until it first waited. It is
+ * used only when it is certain to be this very build, and the user's own:
+ *
+ * - it names the bundle's path, device, inode, size, mtime and ctime, and the
+ *   Node version and architecture: any change to the bundle (even one that
+ *   keeps its length, which is all V8 checks) changes its ctime;
+ * - the file and every directory from $XDG_CACHE_HOME or $HOME down to it
+ *   belong to the effective user, are writable by nobody else, and are not
+ *   symbolic links, so no other user can plant one (root run with another
+ *   user's HOME uses none);
+ * - nothing is written once the process has switched user (a daemon that
+ *   became `nobody`), or with NODE_DISABLE_COMPILE_CACHE set.
+ *
+ * Any failure means no cache, never an error: the bundle then compiles as
+ * any module does.
+ */
+const fs = require('node:fs');
+const vm = require('node:vm');
+
+const BUNDLE = `${__dirname}/mortar-bundle.js`;
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_WRONLY } = fs.constants;
+
+/** The user's cache of V8's compiled code for this build of the bundle. */
+class CodeCache {
+  /**
+   * The cache for a bundle with these stats, or undefined when there is no
+   * cache directory to look in: no HOME (or XDG_CACHE_HOME), no effective uid.
+   */
+  static forBundle(stats) {
+    const uid = process.geteuid?.();
+    const { XDG_CACHE_HOME: xdg, HOME: home } = process.env;
+    // The first directory must exist already; the others are created (0700) when missing.
+    let directories;
+    if (xdg?.startsWith('/')) directories = [xdg, `${xdg}/mortar`];
+    else if (home?.startsWith('/')) directories = [home, `${home}/.cache`, `${home}/.cache/mortar`];
+    if (uid === undefined || directories === undefined) return undefined;
+    const header = Buffer.from(
+      `mortar code cache\n${process.version} ${process.arch}\n${BUNDLE}\n` +
+        `${stats.dev} ${stats.ino} ${stats.size} ${stats.mtimeNs} ${stats.ctimeNs}\n`,
+    );
+    const name = `${process.version}-${process.arch}-${fnv1a(BUNDLE)}`;
+    return new CodeCache(directories, `${directories[directories.length - 1]}/${name}`, header, uid);
+  }
+
+  constructor(directories, file, header, uid) {
+    this.directories = directories;
+    this.file = file;
+    this.header = header;
+    this.uid = uid;
+  }
+
+  /** V8's data from the cache file, or undefined when there is none this build and this user can trust. */
+  read() {
+    try {
+      if (!this.directories.every((dir) => this.isOwnDirectory(dir))) return undefined;
+      const fd = fs.openSync(this.file, O_RDONLY | O_NOFOLLOW);
+      try {
+        const stats = fs.fstatSync(fd);
+        if (!stats.isFile() || stats.uid !== this.uid || (stats.mode & 0o022) !== 0) return undefined;
+        const content = fs.readFileSync(fd);
+        const header = this.header;
+        if (content.length <= header.length || !content.subarray(0, header.length).equals(header)) return undefined;
+        return content.subarray(header.length);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes the cache, replacing the file in one step; `data()` is called only when it can be written. */
+  write(data) {
+    if (process.geteuid() !== this.uid) return;
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    try {
+      for (const [i, dir] of this.directories.entries()) {
+        if (i > 0 && !this.exists(dir)) fs.mkdirSync(dir, { mode: 0o700 });
+        if (!this.isOwnDirectory(dir)) return;
+      }
+      const fd = fs.openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      try {
+        fs.writeSync(fd, this.header);
+        fs.writeSync(fd, data());
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(temporary, this.file);
+    } catch {
+      fs.rmSync(temporary, { force: true });
+    }
+  }
+
+  exists(path) {
+    return fs.lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  }
+
+  /** A real directory (not a link) of the effective user that no one else may write to. */
+  isOwnDirectory(dir) {
+    const stats = fs.lstatSync(dir, { throwIfNoEntry: false });
+    return stats !== undefined && stats.isDirectory() && stats.uid === this.uid && (stats.mode & 0o022) === 0;
+  }
+}
+
+/** A short name for the bundle's path (the header holds the path itself). */
+function fnv1a(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+function load() {
+  const fd = fs.openSync(BUNDLE, O_RDONLY);
+  let stats;
+  let source;
+  try {
+    stats = fs.fstatSync(fd, { bigint: true });
+    source = fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+  const cache = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : CodeCache.forBundle(stats);
+  const cachedData = cache?.read();
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: BUNDLE,
+    cachedData,
+  });
+  if (cache && (cachedData === undefined || script.cachedDataRejected)) {
+    // Written once the program first waits (or exits, if it never does): the cache then holds what
+    // starting up compiled, not everything a long-running process (a test runner, say) went on to use,
+    // which would cost every later start more to load than it saves.
+    let isWritten = false;
+    const write = () => {
+      if (isWritten) return;
+      isWritten = true;
+      process.removeListener('exit', write);
+      cache.write(() => script.createCachedData());
+    };
+    setImmediate(write);
+    process.once('exit', write);
+  }
+  script.runInThisContext()(exports, require, module, BUNDLE, __dirname);
+}
+
+load();
