@@ -1,16 +1,13 @@
 'use strict';
 // Writes the scale apps (many commands on nested controllers, written against mortar's public
-// API as a user would) as TypeScript under build/bench/scale/ and compiles them with the
-// project's tsc and compiler options (decorator metadata on). Output sits under the root
-// package, so `import ... from 'mortar'` resolves to the built library as it does for samples.
+// API as a user would) as TypeScript under build/bench/scale/ and compiles them (lib/compile.js).
 // All controllers are in one file, so the figures compare mortar's work per command rather
 // than the cost of loading a hundred user modules.
 // Usage: node bench/scale/generate.js  (prints the compiled apps' paths)
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { compilePrograms, ROOT } = require('../lib/compile');
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const OUT_DIR = path.join(ROOT, 'build', 'bench', 'scale');
 
 /** The apps the benchmark runs: name → shape. Commands are spread evenly over the controllers. */
@@ -51,53 +48,16 @@ function appSource(name, { controllers, commandsPerController }) {
   return lines.join('\n');
 }
 
-function isUpToDate(outputs, inputs) {
-  try {
-    const oldestOutput = Math.min(...outputs.map((file) => fs.statSync(file).mtimeMs));
-    return inputs.every((file) => fs.statSync(file).mtimeMs <= oldestOutput);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Generates and compiles the scale apps when they are older than the library or this generator.
  * Resolves to { ok: true, apps: { name: absolutePathOfJs } } or { ok: false, reason }.
  */
 function buildScaleApps() {
-  const libraryTypes = path.join(ROOT, 'dist', 'index.d.ts');
-  if (!fs.existsSync(libraryTypes)) return { ok: false, reason: 'missing (dist/index.d.ts: run the root build)' };
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  if (!fs.existsSync(tsc)) return { ok: false, reason: 'missing (node_modules/typescript: run npm ci at the root)' };
-
-  const apps = {};
-  for (const name of Object.keys(SCALE_APPS)) apps[name] = path.join(OUT_DIR, `${name}.js`);
-  if (isUpToDate(Object.values(apps), [libraryTypes, path.join(ROOT, 'dist', 'index.js'), __filename])) {
-    writeFloors(apps);
-    return { ok: true, apps };
-  }
-
-  fs.mkdirSync(OUT_DIR, { recursive: true });
-  for (const [name, shape] of Object.entries(SCALE_APPS)) {
-    fs.writeFileSync(path.join(OUT_DIR, `${name}.ts`), appSource(name, shape));
-    fs.rmSync(apps[name], { force: true });
-  }
-  // `files` rather than `include`: tsc excludes everything under outDir from `include`
-  // (and an empty `include` keeps the library's own `include` from being inherited).
-  const tsconfig = {
-    extends: path.relative(OUT_DIR, path.join(ROOT, 'tsconfig.json')),
-    compilerOptions: { rootDir: '.', outDir: '.', declaration: false, sourceMap: false },
-    files: Object.keys(SCALE_APPS).map((name) => `${name}.ts`),
-    include: [],
-  };
-  fs.writeFileSync(path.join(OUT_DIR, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
-  const result = spawnSync(process.execPath, [tsc, '-p', path.join(OUT_DIR, 'tsconfig.json')], {
-    cwd: ROOT, encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    const firstError = `${result.stdout}${result.stderr}`.split('\n').find((line) => line.trim()) ?? `tsc exited ${result.status}`;
-    return { ok: false, reason: `failed to compile (${path.relative(ROOT, OUT_DIR)}): ${firstError.trim()}` };
-  }
+  const sources = {};
+  for (const [name, shape] of Object.entries(SCALE_APPS)) sources[name] = appSource(name, shape);
+  const compiled = compilePrograms(OUT_DIR, sources, [__filename]);
+  if (!compiled.ok) return compiled;
+  const apps = { ...compiled.files };
   writeFloors(apps);
   return { ok: true, apps };
 }
