@@ -1,11 +1,12 @@
 'use strict';
 // mortar's start-up benchmark: mortar's samples against bare Node and peer frameworks, measured
 // interleaved in one run. Plain Node, no dependencies of its own; see bench/README.md.
-// Usage: node bench/run.js [--runs N] [--warmup N] [--rss-runs N] [--only TEXT] [--json] [--list]
-//        node bench/run.js --profile CASE
+// Usage: node bench/run.js [--node PATH] [--runs N] [--warmup N] [--rss-runs N] [--only TEXT] [--json] [--list]
+//        node bench/run.js [--node PATH] --profile CASE
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
 const { defineGroups, ROOT, BENCH, BENCH_MODULES } = require('./lib/cases');
 const { DaemonRunner } = require('./lib/daemon');
@@ -16,8 +17,10 @@ const { summary } = require('./lib/stats');
 const { profileCase } = require('./lib/profile');
 const { formatJson, formatText } = require('./lib/report');
 const { buildScaleApps } = require('./scale/generate');
+const { buildReadmePrograms } = require('./readme/generate');
 
 const USAGE = `Usage: node bench/run.js [options]
+  --node PATH     run every case (and node -e 0) on this node binary (default: the one running this)
   --runs N        timed runs per case, each after a node -e 0 (default 20)
   --warmup N      untimed rounds first (default 3)
   --rss-runs N    peak-RSS runs per case, separate from timing (default min(runs, 5); 0 skips)
@@ -31,6 +34,7 @@ function parseOptions(argv) {
   const { values } = parseArgs({
     args: argv,
     options: {
+      node: { type: 'string' },
       runs: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '3' },
       'rss-runs': { type: 'string' },
@@ -47,6 +51,7 @@ function parseOptions(argv) {
   };
   const runs = count('runs', values.runs, 1);
   return {
+    node: values.node === undefined ? process.execPath : nodeBinary(values.node),
     runs,
     warmup: count('warmup', values.warmup, 0),
     rssRuns: values['rss-runs'] === undefined ? Math.min(runs, 5) : count('rss-runs', values['rss-runs'], 0),
@@ -56,6 +61,16 @@ function parseOptions(argv) {
     profile: values.profile,
     help: values.help,
   };
+}
+
+/** An absolute path to a node binary that runs, or an error saying why not. */
+function nodeBinary(file) {
+  const absolute = path.resolve(file);
+  const result = spawnSync(absolute, ['-p', 'process.version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0 || !/^v\d+\./.test(result.stdout)) {
+    throw new Error(`--node ${file} does not run as node: ${result.error?.message ?? (result.stderr.trim() || result.stdout.trim())}`);
+  }
+  return absolute;
 }
 
 /** The compiled nest-commander peer lives in build/bench/peers/; it finds the bench's packages through this link. */
@@ -82,15 +97,28 @@ function selectGroups(groups, only) {
     .filter((group) => group.cases.length > 0);
 }
 
-/** Groups to run, with the scale apps generated and compiled only when a scale case is selected. */
-function prepareGroups(only) {
+/** Groups to run, with the scale apps and the README's program compiled only when one of their cases is selected. */
+function prepareGroups(only, node) {
   linkPeerModules();
   const unbuilt = { ok: false, reason: 'not built' };
-  let groups = selectGroups(defineGroups({ scale: unbuilt }), only);
-  if (groups.some((group) => group.id === 'scale')) {
-    groups = selectGroups(defineGroups({ scale: buildScaleApps() }), only);
-  }
-  return groups;
+  const selected = (programs) => selectGroups(defineGroups({ node, ...programs }), only);
+  const cases = selected({ scale: unbuilt, readme: unbuilt }).flatMap((group) => group.cases.map((c) => c.id));
+  return selected({
+    scale: cases.some((id) => id.startsWith('scale-')) ? buildScaleApps() : unbuilt,
+    readme: cases.some((id) => id.startsWith('readme-')) ? buildReadmePrograms() : unbuilt,
+  });
+}
+
+/**
+ * A HOME of its own for each case's children (created on first use, 0700): what a case's
+ * program keeps there (mortar's code cache) is its own, and nothing in the real home counts.
+ */
+function homesIn(scratchDir) {
+  return (id) => {
+    const home = path.join(scratchDir, `home-${id}`);
+    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    return home;
+  };
 }
 
 async function main() {
@@ -106,14 +134,15 @@ async function main() {
     return 0;
   }
   if (options.list) {
-    for (const group of prepareGroups(null)) {
+    for (const group of prepareGroups(null, options.node)) {
       for (const c of group.cases) process.stdout.write(`${c.id.padEnd(22)} ${c.label}\n`);
     }
     return 0;
   }
 
   const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mortar-bench-'));
-  const daemons = new DaemonRunner(scratchDir, ROOT);
+  const homeOf = homesIn(scratchDir);
+  const daemons = new DaemonRunner(scratchDir, ROOT, options.node, homeOf);
   let groups = [];
   const cleanUp = async () => {
     for (const group of groups) for (const c of group.cases) if (c.kind === 'daemon') await daemons.stop(c);
@@ -128,16 +157,16 @@ async function main() {
 
   try {
     if (options.profile) {
-      groups = prepareGroups(options.profile.toLowerCase());
+      groups = prepareGroups(options.profile.toLowerCase(), options.node);
       const c = groups.flatMap((group) => group.cases).find((candidate) => candidate.id === options.profile);
       if (!c) {
         process.stderr.write(`No case "${options.profile}"; node bench/run.js --list shows them.\n`);
         return 2;
       }
-      return await profileCase(c, { root: ROOT, bench: BENCH, daemons });
+      return await profileCase(c, { root: ROOT, bench: BENCH, daemons, node: options.node, homeOf });
     }
 
-    groups = prepareGroups(options.only);
+    groups = prepareGroups(options.only, options.node);
     if (groups.length === 0) {
       process.stderr.write(`No case matches --only ${options.only}; node bench/run.js --list shows them.\n`);
       return 2;
@@ -145,8 +174,8 @@ async function main() {
     const started = Date.now();
     const load = { start: loadAverage() };
     const log = (line) => process.stderr.write(`bench: ${line}\n`);
-    const measurer = new Measurer({ root: ROOT, ...options, daemons, log });
-    const machine = describeMachine();
+    const measurer = new Measurer({ root: ROOT, ...options, homeOf, daemons, log });
+    const machine = describeMachine(options.node);
     const results = [];
     for (const group of groups) results.push(...await measurer.measureGroup(group));
     const baseline = { peakRssKib: await measurer.baselineRssKib() };

@@ -42,10 +42,16 @@ function processesWithEnv(name, value) {
 }
 
 class DaemonRunner {
-  /** @param {string} scratchDir a private directory for the pid files */
-  constructor(scratchDir, root) {
+  /**
+   * @param {string} scratchDir a private directory for the pid files
+   * @param {string} node the node binary the daemons run on
+   * @param {(id: string) => string} homeOf the HOME of a case's processes
+   */
+  constructor(scratchDir, root, node, homeOf) {
     this.scratchDir = scratchDir;
     this.root = root;
+    this.node = node;
+    this.homeOf = homeOf;
   }
 
   pidFileOf(daemonCase) {
@@ -53,11 +59,11 @@ class DaemonRunner {
   }
 
   argvOf(daemonCase) {
-    return [process.execPath, daemonCase.script, ...daemonCase.args];
+    return [this.node, daemonCase.script, ...daemonCase.args];
   }
 
   envOf(daemonCase) {
-    return cleanEnv({ [daemonCase.pidFileEnv]: this.pidFileOf(daemonCase) });
+    return cleanEnv({ HOME: this.homeOf(daemonCase.id), ...daemonCase.env, [daemonCase.pidFileEnv]: this.pidFileOf(daemonCase) });
   }
 
   /**

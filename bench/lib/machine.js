@@ -1,5 +1,6 @@
 'use strict';
 // What the figures were measured on, for the report's header.
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 
@@ -17,9 +18,12 @@ function loadAverage() {
   return os.loadavg()[0];
 }
 
-function describeMachine() {
+/** The machine, and the version of `node`, the binary the cases run on. */
+function describeMachine(node = process.execPath) {
+  const version = node === process.execPath ? process.version : spawnSync(node, ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();
   return {
-    node: process.version,
+    node: version,
+    nodePath: node,
     cpu: cpuModel(),
     cores: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,

@@ -3,11 +3,7 @@
 const { cleanEnv, runTimed, runPeakRss, vmRssKib, sleep, startIdle } = require('./proc');
 const { summary, median } = require('./stats');
 
-const BASELINE_ARGV = [process.execPath, '-e', '0'];
-const IDLE_NODE_ARGV = [process.execPath, '-e', 'setInterval(() => {}, 1e3)'];
 const IDLE_MS = 500;
-
-const argvOf = (c) => [process.execPath, c.script, ...c.args];
 
 function firstLine(text) {
   return (text || '').split('\n').map((line) => line.trim()).find(Boolean) ?? '';
@@ -34,25 +30,48 @@ function daemonFailure(start) {
 }
 
 class Measurer {
-  constructor({ root, runs, warmup, rssRuns, daemons, log }) {
+  /**
+   * @param {object} options
+   * @param {string} options.node the node binary every child runs on (the baseline's too)
+   * @param {(id: string) => string} options.homeOf the HOME of a case's children, a directory of its own
+   */
+  constructor({ root, node, homeOf, runs, warmup, rssRuns, daemons, log }) {
     this.root = root;
+    this.node = node;
+    this.homeOf = homeOf;
     this.runs = runs;
     this.warmup = warmup;
     this.rssRuns = rssRuns;
     this.daemons = daemons;
     this.log = log;
-    this.env = cleanEnv();
     this.allBaselineMs = [];
   }
 
+  get baselineArgv() {
+    return [this.node, '-e', '0'];
+  }
+
+  /** The environment of `node -e 0` and of the idle node. */
+  get baselineEnv() {
+    return cleanEnv({ HOME: this.homeOf('baseline') });
+  }
+
+  argvOf(c) {
+    return [this.node, c.script, ...c.args];
+  }
+
+  envOf(c) {
+    return cleanEnv({ HOME: this.homeOf(c.id), ...c.env });
+  }
+
   baseline() {
-    return runTimed(BASELINE_ARGV, { cwd: this.root, env: this.env });
+    return runTimed(this.baselineArgv, { cwd: this.root, env: this.baselineEnv });
   }
 
   /** One run of a case: { ms, failure, ready? }. A daemon is stopped again before this resolves. */
   async runCase(c, record) {
     if (c.kind === 'cli') {
-      const run = await runTimed(argvOf(c), { cwd: this.root, env: this.env });
+      const run = await runTimed(this.argvOf(c), { cwd: this.root, env: this.envOf(c) });
       return { ms: run.ms, failure: cliFailure(c, run) };
     }
     const start = await this.daemons.start(c);
@@ -71,7 +90,7 @@ class Measurer {
     const active = [];
     for (const c of group.cases) {
       const result = {
-        id: c.id, label: c.label, kind: c.kind, command: [c.script, ...c.args], budget: c.budget,
+        id: c.id, label: c.label, kind: c.kind, command: [c.script, ...c.args], env: c.env, budget: c.budget,
         idleRssBudget: c.idleRssBudget, status: 'ok', samplesMs: [], pairRatios: [], failures: [], readyCount: 0,
         notReady: [], leftPidFiles: 0, stopOutcomes: [],
       };
@@ -138,7 +157,7 @@ class Measurer {
       if (c.kind === 'cli') {
         const kib = [];
         for (let i = 0; i < this.rssRuns; i++) {
-          const { kib: peak } = await runPeakRss(argvOf(c), { cwd: this.root, env: this.env });
+          const { kib: peak } = await runPeakRss(this.argvOf(c), { cwd: this.root, env: this.envOf(c) });
           if (peak !== null) kib.push(peak);
         }
         result.peakRssKib = median(kib);
@@ -152,7 +171,7 @@ class Measurer {
         await this.daemons.stop(c);
         if (start.invokerKib !== null) invokerKib.push(start.invokerKib);
         if (start.idleKib !== null) idleKib.push(start.idleKib);
-        const idle = startIdle(IDLE_NODE_ARGV, { cwd: this.root, env: this.env });
+        const idle = startIdle([this.node, '-e', 'setInterval(() => {}, 1e3)'], { cwd: this.root, env: this.baselineEnv });
         await sleep(IDLE_MS);
         const kib = vmRssKib(idle.pid);
         await idle.stop();
@@ -169,11 +188,11 @@ class Measurer {
   async baselineRssKib() {
     const kib = [];
     for (let i = 0; i < this.rssRuns; i++) {
-      const { kib: peak } = await runPeakRss(BASELINE_ARGV, { cwd: this.root, env: this.env });
+      const { kib: peak } = await runPeakRss(this.baselineArgv, { cwd: this.root, env: this.baselineEnv });
       if (peak !== null) kib.push(peak);
     }
     return median(kib);
   }
 }
 
-module.exports = { Measurer, BASELINE_ARGV, IDLE_NODE_ARGV, IDLE_MS };
+module.exports = { Measurer, IDLE_MS };

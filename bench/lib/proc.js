@@ -6,13 +6,14 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-/** The only variables a child sees, plus what its case adds: the parent's environment
- * (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, npm's variables...) changes Node's start-up time. */
+/** The only variables a child sees (PATH, HOME, LANG=C), plus what its case adds or replaces:
+ * the parent's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, npm's variables...) changes
+ * Node's start-up time. */
 function cleanEnv(extra = {}) {
-  const env = { LANG: 'C', ...extra };
+  const env = { LANG: 'C' };
   if (process.env.PATH !== undefined) env.PATH = process.env.PATH;
   if (process.env.HOME !== undefined) env.HOME = process.env.HOME;
-  return env;
+  return { ...env, ...extra };
 }
 
 /**

@@ -8,7 +8,7 @@ const { rel } = require('./cases');
 
 const DAEMON_PROFILE_WAIT_MS = 2_000;
 
-async function profileCase(c, { root, bench, daemons }) {
+async function profileCase(c, { root, bench, daemons, node, homeOf }) {
   const missing = c.missing();
   if (missing) {
     process.stderr.write(`${c.id}: ${missing}\n`);
@@ -18,8 +18,8 @@ async function profileCase(c, { root, bench, daemons }) {
   const dir = path.join(bench, '.profiles', `${c.id}-${stamp}`);
   fs.mkdirSync(dir, { recursive: true });
   const execArgv = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '-r', path.join(bench, 'profile', 'load-timer.js')];
-  const argv = [process.execPath, ...execArgv, c.script, ...c.args];
-  const extraEnv = { MORTAR_BENCH_LOAD_REPORT_DIR: dir };
+  const argv = [node, ...execArgv, c.script, ...c.args];
+  const extraEnv = { HOME: homeOf(c.id), ...c.env, MORTAR_BENCH_LOAD_REPORT_DIR: dir };
   if (c.kind === 'daemon') extraEnv[c.pidFileEnv] = daemons.pidFileOf(c);
 
   const run = await runTimed(argv, { cwd: root, env: cleanEnv(extraEnv) });
