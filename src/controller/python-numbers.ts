@@ -8,41 +8,56 @@
 
 // The characters Python strips around a number: str.isspace() minus U+001C..U+001F.
 const SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*';
-const TRIM = new RegExp(`^${SPACE}|${SPACE}$`, 'g');
-const DIGIT = /\p{Nd}/u;
 const DIGITS = '\\d+(?:_\\d+)*';
-const INTEGER = new RegExp(`^[+-]?${DIGITS}$`);
-const FLOAT = new RegExp(`^[+-]?(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`);
+const DIGIT = /\p{Nd}/u;
+const NEGATIVE = /^-(?:\p{Nd}+|\p{Nd}*\.\p{Nd}+)$/u;
 const SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
+
+let built: { readonly trim: RegExp; readonly integer: RegExp; readonly float: RegExp } | undefined;
+
+/** The patterns built from strings, made on first use: building them costs every start that reads no number. */
+function patterns(): NonNullable<typeof built> {
+  return (built ??= {
+    trim: new RegExp(`^${SPACE}|${SPACE}$`, 'g'),
+    integer: new RegExp(`^[+-]?${DIGITS}$`),
+    float: new RegExp(`^[+-]?(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`),
+  });
+}
 
 /** Whether a command-line word looks like a negative number to argparse (`-5`, `-.5`, `-1.5`). */
 export function isNegativeNumber(word: string): boolean {
-  return /^-(?:\p{Nd}+|\p{Nd}*\.\p{Nd}+)$/u.test(word);
+  // A flag (`-f`, `--foo`) is ruled out by its second character, before the Unicode pattern is compiled.
+  const second = word.charCodeAt(1);
+  if (second === 45 || (second >= 65 && second <= 90) || (second >= 97 && second <= 122)) return false;
+  return NEGATIVE.test(word);
 }
 
 /** The value of `text` as Python's `int()` reads it, or undefined when it reads none or it is not a safe integer. */
 export function readInteger(text: string): number | undefined {
-  const plain = asciiDigits(text.replace(TRIM, ''));
-  if (!INTEGER.test(plain)) return undefined;
+  const { trim, integer } = patterns();
+  const plain = asciiDigits(text.replace(trim, ''));
+  if (!integer.test(plain)) return undefined;
   const value = Number(plain.replace(/_/g, ''));
   return Number.isSafeInteger(value) ? value + 0 : undefined;
 }
 
 /** The value of `text` as Python's `float()` reads it (`inf` and `nan` included), or undefined. */
 export function readFloat(text: string): number | undefined {
-  const plain = asciiDigits(text.replace(TRIM, ''));
+  const { trim, float } = patterns();
+  const plain = asciiDigits(text.replace(trim, ''));
   const special = SPECIAL.exec(plain);
   if (special) {
     if (special[2].toLowerCase() === 'nan') return Number.NaN;
     return special[1] === '-' ? -Infinity : Infinity;
   }
-  return FLOAT.test(plain) ? Number(plain.replace(/_/g, '')) : undefined;
+  return float.test(plain) ? Number(plain.replace(/_/g, '')) : undefined;
 }
 
 /** Whether `text` is an integer too large for a JavaScript number to hold exactly (Python reads it). */
 export function isUnsafeInteger(text: string): boolean {
-  const plain = asciiDigits(text.replace(TRIM, ''));
-  return INTEGER.test(plain) && !Number.isSafeInteger(Number(plain.replace(/_/g, '')));
+  const { trim, integer } = patterns();
+  const plain = asciiDigits(text.replace(trim, ''));
+  return integer.test(plain) && !Number.isSafeInteger(Number(plain.replace(/_/g, '')));
 }
 
 /**
