@@ -22,7 +22,9 @@ export interface SignalTarget {
  * stopping when the app registered a `reload` hook.
  */
 export class SignalHandler {
-  private readonly controller = new AbortController();
+  /** Made when `signal` is first read: loading Node's AbortController costs a start that never asks for it. */
+  private controller: AbortController | undefined;
+  private stopReason: SignalStop | undefined;
   private stopping: NodeJS.Signals | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private installed = false;
@@ -37,6 +39,10 @@ export class SignalHandler {
 
   /** Aborts when a signal stops the app; its reason names the signal. */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.stopReason) this.controller.abort(this.stopReason);
+    }
     return this.controller.signal;
   }
 
@@ -90,7 +96,8 @@ export class SignalHandler {
     } catch (error) {
       log.error(`signal hook failed: ${(error as Error)?.message ?? String(error)}`, 'core.signal');
     }
-    this.controller.abort(new SignalStop(signal));
+    this.stopReason = new SignalStop(signal);
+    this.controller?.abort(this.stopReason);
   }
 }
 
