@@ -406,18 +406,17 @@ export class App {
 
   /** Config files searched when `configFiles` is not given (each level's `conf.d` is read after its file). */
   defaultConfigFiles(): string[] {
-    return defaultConfigFiles(this.label, (require('node:os') as typeof import('node:os')).homedir());
+    return defaultConfigFiles(this.label, homeDirectory());
   }
 
   /** Config directories searched when neither `configFiles` nor `configDirs` is given. */
   defaultConfigDirs(): string[] {
-    return defaultConfigDirs(this.label, (require('node:os') as typeof import('node:os')).homedir());
+    return defaultConfigDirs(this.label, homeDirectory());
   }
 
   /** Plugin directories searched when `pluginDirs` is not given. */
   defaultPluginDirs(): string[] {
-    const home = (require('node:os') as typeof import('node:os')).homedir();
-    return [`/etc/${this.label}/plugins.d`, `${home}/.config/${this.label}/plugins.d`];
+    return [`/etc/${this.label}/plugins.d`, `${homeDirectory()}/.config/${this.label}/plugins.d`];
   }
 
   /** The renderer behind `render()`, created (and loaded) on first use. */
@@ -442,8 +441,7 @@ export class App {
     // no file sets, as in Cement, whose extensions add their defaults after the files are read.
     this.config.clear();
     for (const name of code.getSections()) this.config.addSection(name);
-    const home = (): string => (require('node:os') as typeof import('node:os')).homedir();
-    readConfigSources(this.config, configSearch(this.label, home, this.options.configFiles, this.options.configDirs), this.log);
+    readConfigSources(this.config, configSearch(this.label, homeDirectory, this.options.configFiles, this.options.configDirs), this.log);
     this.config.merge(code.toObject(), { override: false });
     const names = this.config.applyEnvironment(this.label, process.env);
     for (const name of names) this.log.debug(`config ${name} set from the environment`, 'core.config');
@@ -500,6 +498,14 @@ export class App {
       if (signal) processExit.raise(signal);
     }
   }
+}
+
+/**
+ * The home directory, as `os.homedir()` gives it: `$HOME` when it is set (which is all
+ * `homedir()` reads then), else the account database, through `node:os`, which then loads.
+ */
+function homeDirectory(): string {
+  return process.env.HOME || (require('node:os') as typeof import('node:os')).homedir();
 }
 
 function register(container: DependencyContainer, token: unknown, provider: Provider): void {
