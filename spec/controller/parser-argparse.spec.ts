@@ -159,6 +159,9 @@ describe('the parser, compared with argparse', () => {
       expect(parse(root, '--num', '-5').num).to.equal(-5);
       expect(parse(root, '-5', '-6').pos).to.deep.equal(['-5', '-6']);
       expect(parse(root, '-f', '-.5').f).to.equal('-.5');
+      // Python's \d is any Unicode decimal digit (argparse: -f -٣ gives f='-٣').
+      expect(parse(root, '-f', '-٣').f).to.equal('-٣');
+      expect(parse(root, '-٣', '-.٥').pos).to.deep.equal(['-٣', '-.٥']);
     });
 
     it('takes only what argparse calls a negative number: not -1e3, -inf, -5_0 or -5. (argparse: expected one argument)', () => {
