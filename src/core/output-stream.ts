@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 
 type Callback = (error?: Error | null) => void;
 
@@ -29,6 +29,13 @@ export class OutputStream extends EventEmitter implements NodeJS.WritableStream 
    * else undefined. Only then is the process's own stream set up, to ask.
    */
   get columns(): number | undefined {
+    // Only a character device can be a terminal: a pipe or a file is told with a stat, without
+    // loading node:tty, which loads the stream stack.
+    try {
+      if (!fstatSync(this.fd).isCharacterDevice()) return undefined;
+    } catch {
+      return undefined;
+    }
     const { isatty } = require('node:tty') as typeof import('node:tty');
     if (!isatty(this.fd)) return undefined;
     return (this.fd === 1 ? process.stdout : process.stderr).columns;
