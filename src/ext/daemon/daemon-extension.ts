@@ -37,8 +37,9 @@ export const DaemonExtension: Extension = {
   load(app: App): void {
     // Read (and remove) the child marker first, so nothing started later inherits it.
     const channel = ReadinessChannel.fromEnvironment();
-    // The invoker may not be this process's parent (see detach.ts): it learns the pid here.
-    channel?.send({ type: 'started', pid: process.pid });
+    // An invoker that is not this process's parent (see detach.ts) learns the pid here; another
+    // has it already, and a message it does not need would only wake it while this one starts.
+    if (channel?.isPidWanted) channel.send({ type: 'started', pid: process.pid });
     const service = new DaemonService(app, channel, new SystemdNotifier(app.log));
     app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));
     app.config.merge({ daemon: { ...DAEMON_DEFAULTS } }, { override: false });

@@ -5,7 +5,7 @@ import { FrameworkError } from '../../core/errors';
 import { describeSystemError } from '../../core/system-error';
 import { PidFile } from './pid-file';
 import { startTicksOf } from './process-identity';
-import { CHILD_MARKER, type ReadinessMessage } from './readiness';
+import { CHILD_MARKER, PID_WANTED, type ReadinessMessage } from './readiness';
 
 /** What the invoker needs to start the daemon child. */
 export interface DetachOptions {
@@ -59,7 +59,7 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     stdio: ['ignore', stdout, stderr, 'pipe'],
     env: {
       ...process.env,
-      [CHILD_MARKER]: String(READY_FD),
+      [CHILD_MARKER]: `${READY_FD}${options.orphan ? PID_WANTED : ''}`,
       ...(options.notifySocket ? { NOTIFY_SOCKET: options.notifySocket } : {}),
     },
   });

@@ -1,7 +1,13 @@
 import { closeSync, fstatSync, writeSync } from 'node:fs';
 
-/** The environment variable that marks a re-executed daemon child; it names the readiness descriptor. */
+/**
+ * The environment variable that marks a re-executed daemon child. It names the
+ * readiness descriptor, followed by `:pid` when the invoker is not the child's
+ * parent and learns its pid from a `started` message (see detach.ts).
+ */
 export const CHILD_MARKER = 'MORTAR_DAEMON_READY_FD';
+/** What follows the descriptor in the marker when the invoker asks for the child's pid. */
+export const PID_WANTED = ':pid';
 
 /** What the daemon child tells the invoker, one JSON object per line. */
 export type ReadinessMessage =
@@ -18,7 +24,11 @@ export type ReadinessMessage =
 export class ReadinessChannel {
   private fd: number | undefined;
 
-  private constructor(fd: number) {
+  private constructor(
+    fd: number,
+    /** Whether the invoker wants a `started` message with this process's pid (it is not its parent). */
+    readonly isPidWanted: boolean,
+  ) {
     this.fd = fd;
   }
 
@@ -27,14 +37,15 @@ export class ReadinessChannel {
     const value = env[CHILD_MARKER];
     if (value === undefined) return undefined;
     delete env[CHILD_MARKER];
-    const fd = Number(value);
+    const isPidWanted = value.endsWith(PID_WANTED);
+    const fd = Number(isPidWanted ? value.slice(0, -PID_WANTED.length) : value);
     if (!Number.isInteger(fd) || fd < 3) return undefined;
     try {
       if (!fstatSync(fd).isSocket() && !fstatSync(fd).isFIFO()) return undefined;
     } catch {
       return undefined;
     }
-    return new ReadinessChannel(fd);
+    return new ReadinessChannel(fd, isPidWanted);
   }
 
   /** The descriptor, while the channel is open. */
