@@ -22,7 +22,9 @@ function define(id: string, dependencies: string[], factory: BundledFactory): vo
 }
 
 const bundledPath = require('node:path') as typeof import('node:path');
-const BundledModule = require('node:module') as unknown as new (id: string, parent?: NodeModule) => NodeModule;
+// Node's Module class, as the constructor of this file's own module: requiring 'node:module' would
+// load Node's ES module loader with it, which a CommonJS start never needs.
+const BundledModule = module.constructor as unknown as new (id: string, parent?: NodeModule) => NodeModule;
 
 function loadBundled(id: string): unknown {
   const known = bundledExports.get(id);
