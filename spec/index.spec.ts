@@ -146,4 +146,25 @@ describe('the public entry point', () => {
     expect(status, stderr).to.equal(0);
     expect(stdout).to.equal('true function\n');
   });
+
+  it("keeps what tsc's decorator metadata writes for methods, before and after the class is first read", () => {
+    const { status, stdout, stderr } = node([
+      '-e',
+      `require('mortar');
+       const at = (k, v, t, p) => Reflect.metadata(k, v)(t, p);
+       class A { run() {} stop() {} }
+       at('design:type', Function, A.prototype, 'run'); at('design:returntype', undefined, A.prototype, 'run');
+       at('design:type', Function, A.prototype, 'stop'); at('design:paramtypes', [String], A);
+       const before = [Reflect.getOwnMetadataKeys(A.prototype, 'run').join('+'), Reflect.getMetadata('design:type', A.prototype, 'stop') === Function,
+         Reflect.hasOwnMetadata('design:returntype', A.prototype, 'run'), Reflect.getOwnMetadata('design:type', A.prototype, 'x')];
+       at('design:type', String, A.prototype, 'run');
+       Reflect.deleteMetadata('design:type', A.prototype, 'stop');
+       class B extends A {}
+       require('reflect-metadata');
+       console.log(JSON.stringify(before), Reflect.getMetadata('design:type', A.prototype, 'run') === String,
+         Reflect.hasMetadata('design:type', A.prototype, 'stop'), Reflect.getMetadata('design:paramtypes', B)[0] === String);`,
+    ]);
+    expect(status, stderr).to.equal(0);
+    expect(stdout).to.equal('["design:type+design:returntype",true,true,null] true false true\n');
+  });
 });

@@ -15,14 +15,24 @@ interface MetadataReflect {
 const reflect = Reflect as unknown as MetadataReflect & Record<string, unknown>;
 
 if (typeof reflect.defineMetadata !== 'function') {
-  const stores = new WeakMap<object, Store>();
-  const own = (target: object, property: Key, create: boolean): Map<unknown, unknown> | undefined => {
-    let store = stores.get(target);
-    if (!store) {
-      if (!create) return undefined;
-      store = new Map();
-      stores.set(target, store);
+  // What a class's decorators write is kept as a flat list (property, key, value, ...) and sorted into
+  // maps only when the class is first read: tsc emits three entries per decorated method, and an app
+  // with a thousand commands would otherwise build a thousand maps at start that nothing reads.
+  const stores = new WeakMap<object, Store | unknown[]>();
+  const storeOf = (target: object, create: boolean): Store | undefined => {
+    const found = stores.get(target);
+    if (found === undefined && !create) return undefined;
+    if (found instanceof Map) return found;
+    const store: Store = new Map();
+    stores.set(target, store);
+    for (let i = 0; found !== undefined && i < found.length; i += 3) {
+      own(target, found[i] as Key, true)!.set(found[i + 1], found[i + 2]);
     }
+    return store;
+  };
+  const own = (target: object, property: Key, create: boolean): Map<unknown, unknown> | undefined => {
+    const store = storeOf(target, create);
+    if (!store) return undefined;
     let entries = store.get(property);
     if (!entries && create) {
       entries = new Map();
@@ -30,12 +40,17 @@ if (typeof reflect.defineMetadata !== 'function') {
     }
     return entries;
   };
+  const BUILT_INS = new Set<unknown>([Function, Object, String, Number, Boolean, Array]);
+  const decorators = new Map<unknown, Map<unknown, (target: object, property?: Key) => void>>();
   const chain = function* (target: object): Generator<object> {
     for (let current: object | null = target; current !== null; current = Object.getPrototypeOf(current)) yield current;
   };
   const api = {
     defineMetadata(key: unknown, value: unknown, target: object, property?: Key): void {
-      own(target, property, true)!.set(key, value);
+      const found = stores.get(target);
+      if (found === undefined) stores.set(target, [property, key, value]);
+      else if (Array.isArray(found)) found.push(property, key, value);
+      else own(target, property, true)!.set(key, value);
     },
     hasOwnMetadata(key: unknown, target: object, property?: Key): boolean {
       return own(target, property, false)?.has(key) ?? false;
@@ -66,7 +81,18 @@ if (typeof reflect.defineMetadata !== 'function') {
       return [...keys];
     },
     metadata(key: unknown, value: unknown) {
-      return (target: object, property?: Key): void => api.defineMetadata(key, value, target, property);
+      // A decorator for a value that is not an object or a built-in class (tsc's 'design:type' Function,
+      // 'design:returntype' undefined) is made once and reused.
+      const shared = value === null || (typeof value !== 'object' && typeof value !== 'function') || BUILT_INS.has(value);
+      let decorator = shared ? decorators.get(key)?.get(value) : undefined;
+      if (!decorator) {
+        decorator = (target: object, property?: Key): void => api.defineMetadata(key, value, target, property);
+        if (shared) {
+          if (!decorators.has(key)) decorators.set(key, new Map());
+          decorators.get(key)!.set(value, decorator);
+        }
+      }
+      return decorator;
     },
   };
   for (const [name, fn] of Object.entries(api)) {
