@@ -1,4 +1,4 @@
-import { EXPOSE_KEY, type ExposeOptions, type ExposeRecord } from './metadata';
+import { EXPOSE_KEY, type ExposeList, type ExposeOptions } from './metadata';
 
 /**
  * Makes a controller method a command. The method receives the parsed
@@ -7,8 +7,8 @@ import { EXPOSE_KEY, type ExposeOptions, type ExposeRecord } from './metadata';
 export function Expose(options: ExposeOptions = {}): MethodDecorator {
   return (prototype, method) => {
     if (typeof method !== 'string') throw new TypeError('@Expose() needs a method with a string name');
-    const target = prototype.constructor as unknown as Record<symbol, ExposeRecord[]>;
-    if (Object.hasOwn(target, EXPOSE_KEY)) target[EXPOSE_KEY].push({ ...options, method });
-    else Object.defineProperty(target, EXPOSE_KEY, { value: [{ ...options, method }], configurable: true });
+    const target = prototype.constructor as unknown as Record<symbol, ExposeList>;
+    if (Object.hasOwn(target, EXPOSE_KEY)) target[EXPOSE_KEY].push(method, options);
+    else Object.defineProperty(target, EXPOSE_KEY, { value: [method, options], configurable: true });
   };
 }

@@ -140,6 +140,13 @@ export interface ExposeRecord extends ExposeOptions {
   readonly method: string;
 }
 
+/**
+ * What `@Expose` keeps on a class: each method's name followed by its options, in the order the
+ * decorators ran. The registry makes {@link ExposeRecord}s of them for the levels it reads, so a
+ * declaration costs no object of its own at start.
+ */
+export type ExposeList = (string | ExposeOptions)[];
+
 /** Metadata keys. Method records live on the constructor, keyed by method name. */
 export const CONTROLLER_KEY = Symbol.for('mortar:controller');
 export const EXPOSE_KEY = Symbol.for('mortar:expose');

@@ -1,6 +1,14 @@
 import { FrameworkError } from '../core/errors';
 import { kebabCase } from './arg';
-import { CONTROLLER_KEY, EXPOSE_KEY, type ArgumentSpec, type ControllerOptions, type ExposeRecord } from './metadata';
+import {
+  CONTROLLER_KEY,
+  EXPOSE_KEY,
+  type ArgumentSpec,
+  type ControllerOptions,
+  type ExposeList,
+  type ExposeOptions,
+  type ExposeRecord,
+} from './metadata';
 import type { CommandNode, ControllerNode } from './tree';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
@@ -74,8 +82,10 @@ export function exposedMethods(target: AnyClass): ExposeRecord[] {
   const byMethod = new Map<string, ExposeRecord>();
   for (let cls: AnyClass | null = target; cls && cls !== Function.prototype; cls = Object.getPrototypeOf(cls)) {
     if (!Object.hasOwn(cls, EXPOSE_KEY)) continue;
-    for (const record of (cls as unknown as Record<symbol, ExposeRecord[]>)[EXPOSE_KEY]) {
-      if (!byMethod.has(record.method)) byMethod.set(record.method, record);
+    const list = (cls as unknown as Record<symbol, ExposeList>)[EXPOSE_KEY];
+    for (let i = 0; i < list.length; i += 2) {
+      const method = list[i] as string;
+      if (!byMethod.has(method)) byMethod.set(method, { ...(list[i + 1] as ExposeOptions), method });
     }
   }
   return [...byMethod.values()];
