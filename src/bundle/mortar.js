@@ -130,7 +130,9 @@ function load() {
   }
   const cache = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : CodeCache.forBundle(stats);
   const cachedData = cache?.read();
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  // The build wrapped the bundle in the function a CommonJS module is run in, so the text read is
+  // compiled as it is: wrapping it here would make V8 copy all of it into one string first.
+  const script = new vm.Script(source, {
     filename: BUNDLE,
     cachedData,
   });
