@@ -11,6 +11,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -170,6 +171,45 @@ describe('the package entry and its code cache', function () {
     expect(await help({ HOME: '' }), 'no HOME').to.include(HELP_LINE);
     expect(await help({ HOME: join(dir, 'no-such-home') }), 'a HOME that does not exist').to.include(HELP_LINE);
     expect(existsSync(join(dir, 'no-such-home')), 'a home is never created').to.equal(false);
+  });
+
+  it('keeps the 8 most recently used caches of its directory, and nothing else of it is touched', async () => {
+    mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
+    const day = 24 * 60 * 60;
+    const now = Date.now() / 1000;
+    const old = Array.from({ length: 9 }, (_, i) => join(cacheDir(), `v20.0.${i}-x64-0000000${i}`));
+    for (const [i, file] of old.entries()) {
+      writeFileSync(file, 'an older cache', { mode: 0o600 });
+      utimesSync(file, now - (i + 1) * day, now - (i + 1) * day);
+    }
+    const other = join(cacheDir(), 'notes.txt');
+    writeFileSync(other, 'not a cache', { mode: 0o600 });
+    utimesSync(other, now - 99 * day, now - 99 * day);
+
+    expect(await help()).to.include(HELP_LINE);
+    const left = readdirSync(cacheDir()).sort();
+    expect(left).to.have.length(9);
+    expect(left, 'the file of this run and the 7 newest others').to.include.members(old.slice(0, 7).map((file) => file.slice(cacheDir().length + 1)));
+    expect(existsSync(old[7]) || existsSync(old[8]), 'the two least recently used').to.equal(false);
+    expect(existsSync(other), 'a file not named as a cache').to.equal(true);
+  });
+
+  it('writes no cache once the program has switched user, as a daemon dropping root does', async function () {
+    if (!isRoot) {
+      process.stdout.write('      (skipped: switching user needs root)\n');
+      return;
+    }
+    const dropping = join(dir, 'dropping.js');
+    writeFileSync(
+      dropping,
+      `require(${JSON.stringify(join(dir, 'package', 'dist', 'mortar.js'))});\n` +
+        `process.setgid(${NOBODY}); process.setuid(${NOBODY});\nprocess.stdout.write('dropped\\n');\n`,
+    );
+    const result = await children.runNode(dropping, [], { env: { HOME: home } });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.equal('dropped\n');
+    expect(result.stderr).to.equal('');
+    expect(cacheFiles()).to.deep.equal([]);
   });
 
   it('keeps its cache under $XDG_CACHE_HOME when that is set', async () => {

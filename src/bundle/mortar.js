@@ -20,6 +20,9 @@
  * - nothing is written once the process has switched user (a daemon that
  *   became `nobody`), or with NODE_DISABLE_COMPILE_CACHE set.
  *
+ * The directory keeps the caches of the 8 most recently used installs and
+ * Node versions: writing one removes the others.
+ *
  * Any failure means no cache, never an error: the bundle then compiles as
  * any module does.
  */
@@ -28,6 +31,10 @@ const vm = require('node:vm');
 
 const BUNDLE = `${__dirname}/mortar-bundle.js`;
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_WRONLY } = fs.constants;
+/** How many caches a cache directory keeps: one per install path and Node version, the most recently used. */
+const KEPT_CACHES = 8;
+/** The name of a cache file (see CodeCache.forBundle). */
+const CACHE_NAME = /^v[\w.-]+-[0-9a-f]{8}$/;
 
 /** The user's cache of V8's compiled code for this build of the bundle. */
 class CodeCache {
@@ -95,9 +102,31 @@ class CodeCache {
         fs.closeSync(fd);
       }
       fs.renameSync(temporary, this.file);
+      this.prune();
     } catch {
-      fs.rmSync(temporary, { force: true });
+      try {
+        fs.rmSync(temporary, { force: true });
+      } catch {
+        // a directory this user cannot search: nothing was written there either
+      }
     }
+  }
+
+  /**
+   * Removes all but the most recently used caches of the directory: temporary installs (npx, CI)
+   * leave theirs behind. Use is told by the access time where the file system keeps one (Linux
+   * updates it at most daily), else by when the cache was written. Runs only when a cache is written.
+   */
+  prune() {
+    const dir = this.directories[this.directories.length - 1];
+    const caches = [];
+    for (const name of fs.readdirSync(dir)) {
+      if (!CACHE_NAME.test(name)) continue;
+      const stats = fs.lstatSync(`${dir}/${name}`, { throwIfNoEntry: false });
+      if (stats?.isFile() && stats.uid === this.uid) caches.push({ name, used: Math.max(stats.atimeMs, stats.mtimeMs) });
+    }
+    caches.sort((a, b) => b.used - a.used);
+    for (const { name } of caches.slice(KEPT_CACHES)) fs.rmSync(`${dir}/${name}`, { force: true });
   }
 
   exists(path) {
