@@ -12,11 +12,15 @@ const NAMESPACE = 'ext.daemon.systemd';
  * with `NOTIFY_SOCKET` (a `Type=notify` unit). The variable is taken out of
  * the environment at once, so processes the daemon starts don't inherit it.
  * Node's dgram has no AF_UNIX datagrams, so this uses the optional
- * `unix-dgram` addon; without it, notifications are skipped with a debug line.
+ * `unix-dgram` addon. Without it (or for an abstract socket name, which the
+ * addon cannot address) nothing is sent: the first time with a warning, since
+ * a `Type=notify` unit then waits for `READY=1` until its start times out.
  */
 export class SystemdNotifier {
   /** The `NOTIFY_SOCKET` value as systemd gave it. */
   readonly socket: string | undefined;
+
+  private hasWarned = false;
 
   constructor(
     private readonly log: Logger,
@@ -33,15 +37,13 @@ export class SystemdNotifier {
     const what = assignments.join(' ');
     if (this.socket.startsWith('@')) {
       // unix-dgram copies socket names as C strings, so abstract names all collapse to one address.
-      this.log.debug(`abstract NOTIFY_SOCKET ${this.socket} is not supported: not telling systemd ${what}`, NAMESPACE);
-      return false;
+      return this.cannotNotify(`NOTIFY_SOCKET ${this.socket} is an abstract socket name, which mortar cannot send to`, 'use Type=simple', what);
     }
     let dgram: { createSocket(type: 'unix_dgram'): DatagramSocket };
     try {
       dgram = require('unix-dgram');
     } catch {
-      this.log.debug(`the optional 'unix-dgram' addon is not installed: not telling systemd ${what}`, NAMESPACE);
-      return false;
+      return this.cannotNotify("the optional 'unix-dgram' addon is not installed", 'install it, or use Type=simple', what);
     }
     const message = Buffer.from(assignments.join('\n'));
     const socket = dgram.createSocket('unix_dgram');
@@ -55,5 +57,22 @@ export class SystemdNotifier {
     socket.close();
     if (sent) this.log.debug(`notified systemd: ${what}`, NAMESPACE);
     return sent;
+  }
+
+  /**
+   * Says once, as a warning, that systemd is not told: a `Type=notify` unit would otherwise
+   * time out at start with nothing in its journal to say why. Later messages are debug lines.
+   */
+  private cannotNotify(reason: string, remedy: string, what: string): false {
+    if (this.hasWarned) {
+      this.log.debug(`${reason}: not telling systemd ${what}`, NAMESPACE);
+    } else {
+      this.hasWarned = true;
+      this.log.warning(
+        `${reason}: not telling systemd ${what}, so a Type=notify unit waits until its start times out; ${remedy}.`,
+        NAMESPACE,
+      );
+    }
+    return false;
   }
 }
