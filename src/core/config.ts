@@ -185,13 +185,7 @@ export class Config {
    * {@link FrameworkError} naming it (and the line), and changes nothing.
    */
   parseFile(path: string): boolean {
-    let stats: Stats | undefined;
-    try {
-      stats = statSync(path, { throwIfNoEntry: false });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
-      throw new FrameworkError(`Cannot read config file ${path}: ${describeSystemError(error)}.`);
-    }
+    const stats = statOfConfigPath(path, 'file');
     if (!stats) return false;
     const text = (require('./config-file') as typeof ConfigFile).readConfigFile(path, stats);
     if (text === undefined) return false;
@@ -207,15 +201,7 @@ export class Config {
    * a path that is not a directory is an error.
    */
   parseDirectory(path: string): string[] | false {
-    // A missing directory (the usual case) is found without an exception, which costs a start more than a stat.
-    let stats: Stats | undefined;
-    try {
-      stats = statSync(path, { throwIfNoEntry: false });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
-      throw new FrameworkError(`Cannot read config directory ${path}: ${describeSystemError(error)}.`);
-    }
-    if (!stats) return false;
+    if (!statOfConfigPath(path, 'directory')) return false;
     let names: string[];
     try {
       names = readdirSync(path);
@@ -329,6 +315,20 @@ function canonical(section: string): string {
 
 function originKey(section: string, key: string): string {
   return `${section}\0${key}`;
+}
+
+/**
+ * The stats of a config file or directory, or undefined when there is none (a missing path, or a
+ * file where a directory was expected on the way): found without an exception, which costs a start
+ * more than a stat. Any other failure is an error naming the path.
+ */
+function statOfConfigPath(path: string, kind: 'file' | 'directory'): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw new FrameworkError(`Cannot read config ${kind} ${path}: ${describeSystemError(error)}.`);
+  }
 }
 
 function exists(path: string): boolean {
