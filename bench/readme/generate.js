@@ -12,10 +12,10 @@ const { compilePrograms, ROOT } = require('../lib/compile');
 const OUT_DIR = path.join(ROOT, 'build', 'bench', 'readme');
 const README = path.join(ROOT, 'README.md');
 
-/** The first ```ts block of the README's "A first program" section, or null. */
+/** The first ```ts program block of the README's "A first program" section, or null. */
 function firstProgram(readme) {
   const section = /^## A first program\n([^]*?)(?=^## )/m.exec(readme);
-  const block = section && /^```ts\n([^]*?)^```$/m.exec(section[1]);
+  const block = section && /^```ts program\n([^]*?)^```$/m.exec(section[1]);
   return block ? block[1] : null;
 }
 
