@@ -93,6 +93,51 @@ describe('the package entry and its code cache', function () {
     expect(statSync(file).mtimeMs).to.equal(written.mtimeMs);
   });
 
+  /**
+   * Damages the data of the cache file (what follows its header) the way a disk or a power loss
+   * can, keeping the header and length, runs the program, and checks that it ran as if there were
+   * no cache, and that the file was replaced by a sound one (which the next run keeps).
+   */
+  const survivesDamage = async (damage: (data: Buffer) => void): Promise<void> => {
+    expect(await help()).to.include(HELP_LINE);
+    const [file] = cacheFiles();
+    const content = readFileSync(file);
+    const data = content.subarray(headerOf(content).length);
+    expect(data.length, 'the data V8 gave, twice').to.be.above(8192);
+    damage(data);
+    writeFileSync(file, content);
+    const damaged = statSync(file);
+
+    expect(await help(), 'the run after the damage').to.include(HELP_LINE);
+    const replaced = statSync(file);
+    expect(replaced.ino, 'a new cache file').to.not.equal(damaged.ino);
+    const hello = await run(['hello']);
+    expect(hello.code, hello.stderr).to.equal(0);
+    expect(hello.stdout).to.equal('hello\n');
+    expect(statSync(file).ino, 'the new cache is kept').to.equal(replaced.ino);
+  };
+
+  it('runs normally when a bit of the cached data is flipped, and replaces the cache', async () => {
+    await survivesDamage((data) => {
+      data[data.length >> 2] ^= 0x10;
+    });
+  });
+
+  it('runs normally when the cached data is zeros after 4 KiB, as a power loss can leave it, and replaces the cache', async () => {
+    await survivesDamage((data) => {
+      data.fill(0, 4096);
+    });
+  });
+
+  it('runs normally when the cache file is cut short, and replaces it', async () => {
+    expect(await help()).to.include(HELP_LINE);
+    const [file] = cacheFiles();
+    const content = readFileSync(file);
+    writeFileSync(file, content.subarray(0, content.length - 1000));
+    expect(await help()).to.include(HELP_LINE);
+    expect(readFileSync(file).length, 'a new cache file').to.be.above(content.length - 1000);
+  });
+
   it('never runs the cache of another build, even of one with the same length', async () => {
     editBundle(HELP_LINE, EDITED_LINE);
     expect(await help()).to.include(EDITED_LINE);

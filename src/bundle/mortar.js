@@ -18,7 +18,16 @@
  *   symbolic links, so no other user can plant one (root run with another
  *   user's HOME uses none);
  * - nothing is written once the process has switched user (a daemon that
- *   became `nobody`), or with NODE_DISABLE_COMPILE_CACHE set.
+ *   became `nobody`), or with NODE_DISABLE_COMPILE_CACHE set;
+ * - V8 does not check the data it is given (release builds keep no checksum
+ *   of it) and crashes the process on damaged data, so the file holds the
+ *   data twice, and both copies must be the same, byte for byte, before V8
+ *   sees one; the file is flushed to disk before it replaces the old one. A
+ *   flipped bit, or the zeros a power loss can leave, mean no cache, and a
+ *   new one is written. (Comparing two copies is one memcmp; a checksum costs
+ *   more: node:crypto and node:zlib take longer to load than the cache saves,
+ *   and a JavaScript hash of the data takes about as long as reading it
+ *   twice, three times over: docs/performance.md, "The code cache".)
  *
  * The directory keeps the caches of the 8 most recently used installs and
  * Node versions: writing one removes the others.
@@ -65,7 +74,7 @@ class CodeCache {
     this.uid = uid;
   }
 
-  /** V8's data from the cache file, or undefined when there is none this build and this user can trust. */
+  /** V8's data from the cache file, or undefined when there is none this build and this user can trust, or its two copies differ. */
   read() {
     try {
       if (!this.directories.every((dir) => this.isOwnDirectory(dir))) return undefined;
@@ -76,7 +85,10 @@ class CodeCache {
         const content = fs.readFileSync(fd);
         const header = this.header;
         if (content.length <= header.length || !content.subarray(0, header.length).equals(header)) return undefined;
-        return content.subarray(header.length);
+        const half = (content.length - header.length) / 2;
+        if (!Number.isInteger(half)) return undefined;
+        const data = content.subarray(header.length, header.length + half);
+        return data.equals(content.subarray(header.length + half)) ? data : undefined;
       } finally {
         fs.closeSync(fd);
       }
@@ -85,7 +97,7 @@ class CodeCache {
     }
   }
 
-  /** Writes the cache, replacing the file in one step; `data()` is called only when it can be written. */
+  /** Writes the cache (the header, then the data twice), replacing the file in one step; `data()` is called only when it can be written. */
   write(data) {
     if (process.geteuid() !== this.uid) return;
     const temporary = `${this.file}.${process.pid}.tmp`;
@@ -96,8 +108,10 @@ class CodeCache {
       }
       const fd = fs.openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
       try {
-        fs.writeSync(fd, this.header);
-        fs.writeSync(fd, data());
+        const cached = data();
+        fs.writeSync(fd, Buffer.concat([this.header, cached, cached]));
+        // On disk before the rename makes it the cache: else a power loss can leave the new name on zeros.
+        fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
       }
