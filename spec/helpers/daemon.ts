@@ -155,6 +155,9 @@ export interface InvokeOptions {
   readonly pipes?: readonly number[];
   /** Options given to node itself (a re-executed daemon inherits them), e.g. `['--require', preload]`. */
   readonly execArgv?: readonly string[];
+  /** Run as this user and group id (root only), e.g. {@link NOBODY}'s. Default: this process's. */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /** A caller's pipe handed to the invoker. */
@@ -252,6 +255,7 @@ export class DaemonSandbox {
       cwd: options.cwd ?? this.dir,
       env: cleanEnv(this.environment(options.env)),
       stdio,
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
     });
     const child = new RunningChild(process_);
     const invocation: Invocation = { child, startedAt, pipes: pipes.map((fd) => this.watchPipe(child, fd)) };

@@ -163,18 +163,17 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
   }
 
   /**
-   * A live process running this program (node with the test runner's script
-   * among its arguments, as a daemon of an in-process app would), whose pid
-   * the sandbox's pid file names once it is ready.
+   * A live process that does what a daemon does with its pid file: writes its
+   * pid there and holds the file open.
    */
   async function daemonLike(code = ''): Promise<RunningChild> {
     const child = sandbox.startHelper(process.execPath, [
       '-e',
-      `${code}; setInterval(() => undefined, 1000); process.stdout.write('ready\\n')`,
-      process.argv[1],
+      `${code}; const fs = require('fs'); fs.writeFileSync(process.argv[1], process.pid + '\\n'); fs.openSync(process.argv[1], 'r');` +
+        ` setInterval(() => undefined, 1000); process.stdout.write('ready\\n')`,
+      sandbox.pidFile,
     ]);
     await child.waitForOutput(/^ready$/m);
-    writeFileSync(sandbox.pidFile, `${child.pid}\n`);
     return child;
   }
 
@@ -186,19 +185,19 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
   }
 
   describe('status()', () => {
-    it('is running, with the pid, when the pid file names a live process running this program', async () => {
+    it('is running, with the pid, when the pid file names a live process that holds it', async () => {
       const child = await daemonLike();
       expect(defined(await (await service()).status())).to.deep.equal({ state: 'running', pid: child.pid, pidFile: sandbox.pidFile });
     });
 
-    it('is stale, with the pid and why, when the pid file names a live process running another program', async () => {
+    it('is stale, with the pid and why, when the pid file names a live process that does not hold it', async () => {
       const child = sleeper();
       await waitUntil(() => commandOf(child.pid) === 'sleep 30', `pid ${child.pid} to run sleep`);
       expect(defined(await (await service()).status())).to.deep.equal({
         state: 'stale',
         pid: child.pid,
         pidFile: sandbox.pidFile,
-        reason: `pid ${child.pid} is another program (sleep 30)`,
+        reason: `pid ${child.pid} (sleep 30) does not hold the pid file`,
       });
     });
 
@@ -271,14 +270,14 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
       expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);
     });
 
-    it('removes a pid file that names a live process running another program, and signals nothing', async () => {
+    it('removes a pid file that names a live process that does not hold it, and signals nothing', async () => {
       const child = sleeper();
       await waitUntil(() => commandOf(child.pid) === 'sleep 30', `pid ${child.pid} to run sleep`);
       expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({
         outcome: 'stale',
         pid: child.pid,
         removedPidFile: true,
-        reason: `pid ${child.pid} is another program (sleep 30)`,
+        reason: `pid ${child.pid} (sleep 30) does not hold the pid file`,
         isPidAlive: true,
       });
       expect(exists(sandbox.pidFile), 'the pid file exists').to.equal(false);

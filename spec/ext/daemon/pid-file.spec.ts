@@ -75,9 +75,49 @@ describe('PidFile', () => {
     return child.pid!;
   }
 
-  /** The program a live process runs, as `PidFile` takes it: its binary, no script. */
-  function programOf(pid: number): Program {
-    return { executables: [fs.readlinkSync(`/proc/${pid}/exe`)], scripts: [] };
+  /** This node, as `PidFile` takes a program: its binary, no script. */
+  const NODE: Program = { executables: [process.execPath], scripts: [] };
+
+  /**
+   * A live node process that holds `file` open read-only, as a daemon holds
+   * its pid file, from the moment this resolves; `write` first writes its own
+   * pid to the file.
+   */
+  async function startHolder(file: string, options: { write?: boolean; uid?: number } = {}): Promise<number> {
+    const script = `
+      const fs = require('fs');
+      if (process.argv[2] === 'write') fs.writeFileSync(process.argv[1], process.pid + '\\n');
+      fs.openSync(process.argv[1], 'r');
+      process.stdout.write('holding\\n');
+      setInterval(() => undefined, 1000);
+    `;
+    const child = spawn(process.execPath, ['-e', script, file, options.write ? 'write' : ''], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid, cwd: copyDir }),
+    });
+    children.push(child);
+    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    expect(line).to.equal('holding');
+    return child.pid!;
+  }
+
+  /** The pid file as read, with its device and inode. */
+  function fileContent(raw: string, pid?: number): Record<string, unknown> {
+    const { mtimeMs, dev, ino } = fs.statSync(path, { bigint: true });
+    return { ...(pid === undefined ? {} : { pid }), raw, mtimeMs: Number(mtimeMs), dev, ino };
+  }
+
+  /** Whether this process has `file` open (its device and inode among /proc/self/fd). */
+  function isHeldByThisProcess(file: string): boolean {
+    const { dev, ino } = fs.statSync(file);
+    return fs.readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        const open = fs.statSync(`/proc/self/fd/${fd}`);
+        return open.dev === dev && open.ino === ino;
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** Sets a file's modification time `ms` into the past. */
@@ -166,56 +206,52 @@ describe('PidFile', () => {
 
     it('reads the pid, the raw text and when the file was written', () => {
       fs.writeFileSync(path, '1234\n');
-      expect(new PidFile(path).read()).to.deep.equal({ pid: 1234, raw: '1234\n', mtimeMs: fs.statSync(path).mtimeMs });
+      expect(new PidFile(path).read()).to.deep.equal(fileContent('1234\n', 1234));
     });
 
     it('has no pid for garbage or an empty file', () => {
       for (const raw of ['', '\n', 'abc\n', '12 34\n', '-5\n', '0\n', '12abc', '1.5', '99999999999\n']) {
         fs.writeFileSync(path, raw);
-        expect(new PidFile(path).read(), JSON.stringify(raw)).to.deep.equal({ raw, mtimeMs: fs.statSync(path).mtimeMs });
+        expect(new PidFile(path).read(), JSON.stringify(raw)).to.deep.equal(fileContent(raw));
       }
     });
   });
 
   describe('judge', () => {
-    it('holds for a live process running the program that started before the file was written', async () => {
-      const other = await startSleeper();
-      fs.writeFileSync(path, `${other}\n`);
-      const file = new PidFile(path, programOf(other));
+    it('holds for a live process that holds the file open, however old or new its mtime', async () => {
+      fs.writeFileSync(path, '');
+      const holder = await startHolder(path, { write: true });
+      const file = new PidFile(path, { program: NODE });
       const verdict = file.judge(file.read()!);
-      expect(verdict).to.include({ state: 'held', pid: other });
+      expect(verdict).to.include({ state: 'held', pid: holder, isVerified: true });
       expect(verdict.state === 'held' && verdict.startTicks).to.be.a('number');
+      for (const ms of [3_600_000, 300_000, -300_000, -600_000, -86_400_000]) {
+        age(path, ms);
+        expect(file.judge(file.read()!), `mtime moved by ${-ms} ms`).to.include({ state: 'held', pid: holder, isVerified: true });
+      }
     });
 
-    it('still holds after the file was touched later (a newer mtime)', async () => {
+    it('is stale for a live process that does not hold the file, naming what it runs', async () => {
       const other = await startSleeper();
       fs.writeFileSync(path, `${other}\n`);
-      const later = new Date(Date.now() + 60_000);
-      fs.utimesSync(path, later, later);
-      const file = new PidFile(path, programOf(other));
-      expect(file.judge(file.read()!)).to.include({ state: 'held', pid: other });
-    });
-
-    it('is stale for a live process of another program, saying which', async () => {
-      const other = await startSleeper();
-      fs.writeFileSync(path, `${other}\n`);
-      const file = new PidFile(path, { executables: [process.execPath], scripts: [] });
+      const file = new PidFile(path, { program: { executables: ['/usr/bin/sleep'], scripts: [] } });
       expect(file.judge(file.read()!)).to.deep.equal({
         state: 'stale',
         pid: other,
-        reason: `pid ${other} is another program (sleep 30)`,
+        reason: `pid ${other} (sleep 30) does not hold the pid file`,
         isAlive: true,
       });
     });
 
-    it('is stale for a live process that started after the file was written: a reused pid', async () => {
-      const other = await startSleeper();
+    it('is stale for a live process of the same program that holds another file (a reused pid, a crossed pid file)', async () => {
+      const other = await startHolder(join(dir, 'other.pid'), { write: true });
       fs.writeFileSync(path, `${other}\n`);
-      age(path, 3_600_000);
-      const file = new PidFile(path, programOf(other));
+      const future = new Date(Date.now() + 600_000);
+      fs.utimesSync(path, future, future);
+      const file = new PidFile(path, { program: NODE });
       const verdict = file.judge(file.read()!);
       expect(verdict).to.include({ state: 'stale', pid: other, isAlive: true });
-      expect(verdict.state === 'stale' && verdict.reason).to.match(new RegExp(`^pid ${other} started after the pid file was written \\(.*\\), so its pid was reused$`));
+      expect(verdict.state === 'stale' && verdict.reason).to.match(new RegExp(`^pid ${other} \\(.*node.*\\) does not hold the pid file$`));
     });
 
     it('is stale, not alive, for a dead process, a zombie and garbage', () => {
@@ -230,10 +266,83 @@ describe('PidFile', () => {
       expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', reason: 'it holds no valid pid', isAlive: false });
     });
 
-    it('is stale for pid 1, which runs another program', () => {
+    it('is stale for pid 1, which does not hold the file (or runs another program)', () => {
       fs.writeFileSync(path, '1\n');
       const file = new PidFile(path);
       expect(file.judge(file.read()!)).to.include({ state: 'stale', pid: 1, isAlive: true });
+    });
+
+    it('holds for the process of the program that holds the file when the pid it names means nothing here (another pid namespace)', async function () {
+      if (!isRoot) {
+        process.stdout.write('      (skipped: searching every process for the holder needs root)\n');
+        this.skip();
+      }
+      fs.writeFileSync(path, '1\n');
+      const holder = await startHolder(path);
+      const file = new PidFile(path, { program: NODE });
+      expect(file.judge(file.read()!)).to.include({ state: 'held', pid: holder, isVerified: true, writtenPid: 1 });
+      fs.writeFileSync(path, `${deadPid()}\n`);
+      expect(file.judge(file.read()!)).to.include({ state: 'held', pid: holder, isVerified: true });
+    });
+
+    it('never takes another program that has the file open (a tail -f) for the daemon', async () => {
+      const dead = deadPid();
+      fs.writeFileSync(path, `${dead}\n`);
+      const tail = spawn('tail', ['-f', path], { stdio: 'ignore' });
+      children.push(tail);
+      await once(tail, 'spawn');
+      const { dev, ino } = fs.statSync(path);
+      const tailHolds = (): boolean =>
+        fs.readdirSync(`/proc/${tail.pid}/fd`).some((fd) => {
+          try {
+            const open = fs.statSync(`/proc/${tail.pid}/fd/${fd}`);
+            return open.dev === dev && open.ino === ino;
+          } catch {
+            return false;
+          }
+        });
+      const deadline = Date.now() + 5000;
+      while (!tailHolds()) if (Date.now() > deadline) throw new Error('tail never opened the file');
+      const file = new PidFile(path, { program: NODE });
+      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', pid: dead, reason: `pid ${dead} is not running`, isAlive: false });
+    });
+
+    describe("where the process's descriptors cannot be read (run as nobody, the holder as root)", () => {
+      /** The verdict of a judge run as nobody, on a file a root process holds. */
+      function judgedAsNobody(name: string): Record<string, unknown> {
+        const script = `
+          const { PidFile } = require(${JSON.stringify(readableModule)});
+          const file = new PidFile(process.argv[1], { program: { executables: [process.execPath], scripts: [] }, name: 'myapp' });
+          process.stdout.write(JSON.stringify(file.judge(file.read())));
+        `;
+        const child = spawnSync(process.execPath, ['-e', script, path], { uid: 65534, gid: 65534, cwd: copyDir, encoding: 'utf8', timeout: 10_000 });
+        expect(child.status, `${name}: ${child.stderr}`).to.equal(0);
+        return JSON.parse(child.stdout) as Record<string, unknown>;
+      }
+
+      it('holds, unverified, when its start time and program agree; refuses to decide when its start time does not; stale for another program', async function () {
+        if (!isRoot) {
+          process.stdout.write('      (skipped: needs root to run the judge as nobody)\n');
+          this.skip();
+        }
+        skipUnlessNobodyCanRunNode(this);
+        fs.chmodSync(dir, 0o755);
+        fs.writeFileSync(path, '');
+        const holder = await startHolder(path, { write: true });
+        fs.chmodSync(path, 0o644);
+        expect(judgedAsNobody('fresh')).to.deep.include({ state: 'held', pid: holder, isVerified: false });
+
+        age(path, 300_000);
+        const verdict = judgedAsNobody('aged');
+        expect(verdict).to.deep.include({ state: 'unverified', pid: holder });
+        expect(verdict.reason).to.match(
+          new RegExp(`^pid ${holder} \\(.*node.*\\) may be myapp's daemon; cannot verify as this user: run as root or remove ${path}$`),
+        );
+
+        const sleeper = await startSleeper();
+        fs.writeFileSync(path, `${sleeper}\n`);
+        expect(judgedAsNobody('sleep')).to.deep.equal({ state: 'stale', pid: sleeper, reason: `pid ${sleeper} is another program (sleep 30)`, isAlive: true });
+      });
     });
   });
 
@@ -280,10 +389,35 @@ describe('PidFile', () => {
       expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
     });
 
-    it('refuses a file naming another live process running the program, leaving it as it is', async () => {
-      const other = await startSleeper();
-      fs.writeFileSync(path, `${other}\n`);
-      const error = errorOf(() => new PidFile(path, programOf(other)).acquire());
+    it('holds the file open from before it appears until it is released', () => {
+      const file = new PidFile(path);
+      file.acquire();
+      expect(isHeldByThisProcess(path), 'held after acquire').to.equal(true);
+      const { dev, ino } = fs.statSync(path);
+      expect(file.release()).to.equal(true);
+      const stillOpen = fs.readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          const open = fs.statSync(`/proc/self/fd/${fd}`);
+          return open.dev === dev && open.ino === ino;
+        } catch {
+          return false;
+        }
+      });
+      expect(stillOpen, 'held after release').to.equal(false);
+    });
+
+    it('holds a file that already names this process', () => {
+      fs.writeFileSync(path, `${process.pid}\n`);
+      const file = new PidFile(path);
+      file.acquire();
+      expect(isHeldByThisProcess(path)).to.equal(true);
+      file.release();
+    });
+
+    it('refuses a file another live process holds, leaving it as it is', async () => {
+      fs.writeFileSync(path, '');
+      const other = await startHolder(path, { write: true });
+      const error = errorOf(() => new PidFile(path).acquire());
       expect(error.message).to.equal(`already running (pid ${other}, ${path})`);
       expect(error.name).to.equal('FrameworkError');
       expect(error.exitCode).to.equal(1);
@@ -291,13 +425,13 @@ describe('PidFile', () => {
       expect(entries()).to.deep.equal(['app.pid']);
     });
 
-    it('replaces a file naming a live process of another program, returning the verdict, and leaves the process alone', async () => {
+    it('replaces a file naming a live process that does not hold it, returning the verdict, and leaves the process alone', async () => {
       const other = await startSleeper();
       fs.writeFileSync(path, `${other}\n`);
       expect(new PidFile(path).acquire()).to.deep.equal({
         state: 'stale',
         pid: other,
-        reason: `pid ${other} is another program (sleep 30)`,
+        reason: `pid ${other} (sleep 30) does not hold the pid file`,
         isAlive: true,
       });
       expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
@@ -305,11 +439,10 @@ describe('PidFile', () => {
       expect(PidFile.isAlive(other)).to.equal(true);
     });
 
-    it('replaces a file naming a process of the program that started after the file was written', async () => {
-      const other = await startSleeper();
+    it('replaces a file naming a live process of the program that holds another pid file', async () => {
+      const other = await startHolder(join(dir, 'other.pid'), { write: true });
       fs.writeFileSync(path, `${other}\n`);
-      age(path, 3_600_000);
-      expect(new PidFile(path, programOf(other)).acquire()).to.include({ state: 'stale', pid: other, isAlive: true });
+      expect(new PidFile(path, { program: NODE }).acquire()).to.include({ state: 'stale', pid: other, isAlive: true });
       expect(fs.readFileSync(path, 'utf8')).to.equal(`${process.pid}\n`);
     });
 
@@ -465,10 +598,10 @@ describe('PidFile', () => {
       file.check();
     });
 
-    it('refuses a file naming another live process running the program', async () => {
-      const other = await startSleeper();
-      fs.writeFileSync(path, `${other}\n`);
-      expect(errorOf(() => new PidFile(path, programOf(other)).check()).message).to.equal(`already running (pid ${other}, ${path})`);
+    it('refuses a file another live process holds', async () => {
+      fs.writeFileSync(path, '');
+      const other = await startHolder(path, { write: true });
+      expect(errorOf(() => new PidFile(path).check()).message).to.equal(`already running (pid ${other}, ${path})`);
     });
 
     it('passes a file naming a live process of another program, or pid 1', async () => {

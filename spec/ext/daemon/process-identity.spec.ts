@@ -1,16 +1,17 @@
 /**
- * The judgement behind stale pid files, as pure logic: is the process a pid
- * file names the daemon that wrote it? And the /proc readers it relies on.
+ * The evidence behind pid file verdicts: whether a process holds a file open,
+ * and, where that cannot be read, what its start time and program say; and
+ * the /proc readers they rely on.
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as IdentityModule from '../../../dist/ext/daemon/process-identity';
 
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/process-identity');
-const { START_TOLERANCE_MS, bootClock, judgeHolder, readProcess, runsProgram } = require(MODULE) as typeof IdentityModule;
+const { START_TOLERANCE_MS, bootClock, holdsFile, readProcess, runsProgram, weighEvidence } = require(MODULE) as typeof IdentityModule;
 
 type ProcessFacts = IdentityModule.ProcessFacts;
 
@@ -31,69 +32,63 @@ function afterBoot(seconds: number): number {
 }
 
 describe('process identity', () => {
-  describe('judgeHolder', () => {
-    it('recognises the daemon: alive, started before the file was written, running the program', () => {
-      expect(judgeHolder(42, afterBoot(100), facts(99.5), CLOCK, PROGRAM)).to.deep.equal({ isDaemon: true });
+  describe('weighEvidence (where the descriptors of the process cannot be read)', () => {
+    it('says daemon when it runs the program and started before the file was written', () => {
+      expect(weighEvidence(42, afterBoot(100), facts(99.5), CLOCK, PROGRAM)).to.deep.equal({ evidence: 'daemon' });
     });
 
     it('allows for rounding: a start up to the tolerance after the mtime still counts', () => {
       const written = afterBoot(100);
-      expect(judgeHolder(42, written, facts(100 + START_TOLERANCE_MS / 1000), CLOCK, PROGRAM).isDaemon).to.equal(true);
-      expect(judgeHolder(42, written, facts(100 + START_TOLERANCE_MS / 1000 + 0.01), CLOCK, PROGRAM).isDaemon).to.equal(false);
+      expect(weighEvidence(42, written, facts(100 + START_TOLERANCE_MS / 1000), CLOCK, PROGRAM).evidence).to.equal('daemon');
+      expect(weighEvidence(42, written, facts(100 + START_TOLERANCE_MS / 1000 + 0.01), CLOCK, PROGRAM).evidence).to.equal('inconclusive');
     });
 
-    it('keeps honouring a daemon whose file was touched or rewritten later', () => {
-      expect(judgeHolder(42, afterBoot(86_400), facts(10), CLOCK, PROGRAM)).to.deep.equal({ isDaemon: true });
+    it('keeps calling a daemon whose file was touched or rewritten later the daemon', () => {
+      expect(weighEvidence(42, afterBoot(86_400), facts(10), CLOCK, PROGRAM)).to.deep.equal({ evidence: 'daemon' });
     });
 
-    it('calls a process that started after the file was written a reused pid', () => {
-      const verdict = judgeHolder(42, afterBoot(100), facts(500), CLOCK, PROGRAM);
-      expect(verdict).to.deep.equal({
-        isDaemon: false,
-        isAlive: true,
-        reason: `pid 42 started after the pid file was written (${new Date(afterBoot(500)).toISOString()}), so its pid was reused`,
+    it('cannot decide about a process of the program that started after the file was written (clocks move, files get touched)', () => {
+      expect(weighEvidence(42, afterBoot(100), facts(500), CLOCK, PROGRAM)).to.deep.equal({
+        evidence: 'inconclusive',
+        reason: `it started (${new Date(afterBoot(500)).toISOString()}) after the pid file was last written`,
       });
+      expect(weighEvidence(42, CLOCK.bootTimeMs - 3_600_000, facts(0.5), CLOCK, PROGRAM).evidence).to.equal('inconclusive');
+      expect(weighEvidence(42, afterBoot(100), facts(1), undefined, PROGRAM)).to.deep.equal({ evidence: 'inconclusive', reason: 'its start time is unknown' });
     });
 
-    it('calls a file written before this boot stale for any process', () => {
-      expect(judgeHolder(42, CLOCK.bootTimeMs - 3_600_000, facts(0.5), CLOCK, PROGRAM).isDaemon).to.equal(false);
-    });
-
-    it('calls another program stale, naming what it runs', () => {
+    it('calls another program another program, naming what it runs', () => {
       const sleep = facts(1, { argv: ['sleep', '1000'], executable: '/usr/bin/sleep' });
-      expect(judgeHolder(7, afterBoot(100), sleep, CLOCK, PROGRAM)).to.deep.equal({
-        isDaemon: false,
-        isAlive: true,
+      expect(weighEvidence(7, afterBoot(100), sleep, CLOCK, PROGRAM)).to.deep.equal({
+        evidence: 'another-program',
         reason: 'pid 7 is another program (sleep 1000)',
       });
     });
 
     it('cuts a long command line in the reason', () => {
       const long = facts(1, { argv: ['/usr/bin/python3', '-c', 'x'.repeat(200)], executable: '/usr/bin/python3' });
-      const verdict = judgeHolder(7, afterBoot(100), long, CLOCK, PROGRAM);
-      expect(verdict.isDaemon === false && verdict.reason).to.match(/^pid 7 is another program \(\/usr\/bin\/python3 -c x+\.\.\.\)$/);
-      expect(verdict.isDaemon === false && verdict.reason.length).to.be.below(100);
-    });
-
-    it('calls a missing process and a zombie dead', () => {
-      expect(judgeHolder(42, afterBoot(100), undefined, CLOCK, PROGRAM)).to.deep.equal({
-        isDaemon: false,
-        isAlive: false,
-        reason: 'pid 42 is not running',
-      });
-      for (const state of ['Z', 'X']) {
-        expect(judgeHolder(42, afterBoot(100), facts(1, { state, argv: [] }), CLOCK, PROGRAM)).to.deep.equal({
-          isDaemon: false,
-          isAlive: false,
-          reason: 'pid 42 has exited (a zombie)',
-        });
-      }
+      const verdict = weighEvidence(7, afterBoot(100), long, CLOCK, PROGRAM);
+      expect(verdict.evidence !== 'daemon' && verdict.reason).to.match(/^pid 7 is another program \(\/usr\/bin\/python3 -c x+\.\.\.\)$/);
+      expect(verdict.evidence !== 'daemon' && verdict.reason.length).to.be.below(100);
     });
 
     it('turns ticks into time with the given rate', () => {
       const clock = { ...CLOCK, ticksPerSecond: 1024 };
-      expect(judgeHolder(42, afterBoot(100), facts(0, { startTicks: 99 * 1024 }), clock, PROGRAM).isDaemon).to.equal(true);
-      expect(judgeHolder(42, afterBoot(100), facts(0, { startTicks: 110 * 1024 }), clock, PROGRAM).isDaemon).to.equal(false);
+      expect(weighEvidence(42, afterBoot(100), facts(0, { startTicks: 99 * 1024 }), clock, PROGRAM).evidence).to.equal('daemon');
+      expect(weighEvidence(42, afterBoot(100), facts(0, { startTicks: 110 * 1024 }), clock, PROGRAM).evidence).to.equal('inconclusive');
+    });
+  });
+
+  describe('holdsFile', () => {
+    it('is true for a process holding the file, false for one that does not, gone for no process', () => {
+      const { dev, ino } = statSync(__filename, { bigint: true });
+      const fd = openSync(__filename, 'r');
+      try {
+        expect(holdsFile(process.pid, { dev, ino })).to.equal(true);
+      } finally {
+        closeSync(fd);
+      }
+      expect(holdsFile(process.pid, { dev, ino })).to.equal(false);
+      expect(holdsFile(2 ** 22 + 1, { dev, ino })).to.equal('gone');
     });
   });
 

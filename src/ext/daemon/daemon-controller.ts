@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors';
 import { DaemonService } from './daemon-service';
 
 /** LSB exit codes of `status`. */
-const STATUS_EXIT = { running: 0, stale: 1, stopped: 3 } as const;
+const STATUS_EXIT = { running: 0, stale: 1, stopped: 3, unknown: 4 } as const;
 
 /**
  * `myapp daemon status` and `myapp daemon stop`, for operators. Add it to
@@ -25,16 +25,17 @@ export class DaemonController {
     private readonly daemon: DaemonService,
   ) {}
 
-  @Expose({ help: 'show whether the daemon runs (exit 0: running, 1: stale pid file, 3: not running)' })
+  @Expose({ help: 'show whether the daemon runs (exit 0: running, 1: stale pid file, 3: not running, 4: cannot tell as this user)' })
   async status(): Promise<number> {
     const status = await this.daemon.status();
     const name = this.app.label;
-    const line =
-      status.state === 'running'
-        ? `${name} is running (pid ${status.pid})`
-        : status.state === 'stale'
-          ? `${name} is not running, but its stale pid file ${status.pidFile} remains: ${status.reason}`
-          : `${name} is not running`;
+    const lines: Record<typeof status.state, string> = {
+      running: `${name} is running (pid ${status.pid}${status.reason ? `; ${status.reason}` : ''})`,
+      stale: `${name} is not running, but its stale pid file ${status.pidFile} remains: ${status.reason}`,
+      unknown: `${status.reason}`,
+      stopped: `${name} is not running`,
+    };
+    const line = lines[status.state];
     this.app.stdout.write(`${line}\n`);
     return STATUS_EXIT[status.state];
   }

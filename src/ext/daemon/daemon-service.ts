@@ -58,16 +58,22 @@ export interface DaemonSettings {
 /** What `status()` finds. */
 export interface DaemonStatus {
   /**
-   * `running`: the pid file names the live daemon that wrote it; `stale`: it
-   * does not (no valid pid, a dead process, or a process that is not the
-   * daemon: see README, "Pid file"); `stopped`: there is no pid file.
+   * `running`: a live process holds the pid file (the daemon keeps it open);
+   * `stale`: the file names no such process (no valid pid, a dead process, or
+   * one proven not to hold it: see docs/daemon.md, "Pid file and identity");
+   * `unknown`: it names a live process that may be the daemon, and this user
+   * cannot tell; `stopped`: there is no pid file.
    */
-  readonly state: 'running' | 'stopped' | 'stale';
-  /** The pid the file names, when it names one. */
+  readonly state: 'running' | 'stopped' | 'stale' | 'unknown';
+  /** The daemon's pid (with `running`), or the pid the file names. */
   readonly pid?: number;
   /** The pid file's path. */
   readonly pidFile: string;
-  /** Why the file is stale, for one line (`pid 42 is not running`); only with `stale`. */
+  /**
+   * One line: why the file is stale (`pid 42 is not running`), why the state
+   * is unknown, or, with `running`, how the daemon was recognised when not by
+   * seeing it hold the file.
+   */
   readonly reason?: string;
 }
 
@@ -207,16 +213,27 @@ export class DaemonService {
     const content = pidFile.read();
     if (!content) return { state: 'stopped', pidFile: pidFile.path };
     const verdict = pidFile.judge(content);
-    if (verdict.state === 'held') return { state: 'running', pid: verdict.pid, pidFile: pidFile.path };
-    return { state: 'stale', pid: content.pid, pidFile: pidFile.path, reason: verdict.reason };
+    const path = pidFile.path;
+    switch (verdict.state) {
+      case 'held':
+        return { state: 'running', pid: verdict.pid, pidFile: path, reason: describeRecognition(verdict, path) };
+      case 'unverified':
+        return { state: 'unknown', pid: verdict.pid, pidFile: path, reason: verdict.reason };
+      default:
+        return { state: 'stale', pid: content.pid, pidFile: path, reason: verdict.reason };
+    }
   }
 
   /**
-   * Stops the daemon the pid file names: SIGTERM, then waits until it has
-   * ended (a zombie counts as ended), then SIGKILL after `timeout` ms. A pid
-   * file the daemon leaves behind is removed. A stale pid file (one that names
-   * no running daemon, e.g. a pid since reused by another program) is
-   * removed and nothing is signalled.
+   * Stops the daemon: the process that holds the pid file. SIGTERM, then
+   * waits until it has ended (a zombie counts as ended), then SIGKILL after
+   * `timeout` ms; before each signal it checks that the pid is still that
+   * same process (same start time), so a pid reused meanwhile is never
+   * signalled. A pid file the daemon leaves behind is removed. A stale pid
+   * file (one that names no process holding it, e.g. a pid since reused by
+   * another program) is removed and nothing is signalled. A process that may
+   * be the daemon but cannot be seen holding the file (another user's) is
+   * refused, with one line saying why: it is never signalled on a guess.
    */
   async stop(options: StopOptions = {}): Promise<StopResult> {
     const timeout = options.timeout ?? 10_000;
@@ -228,18 +245,26 @@ export class DaemonService {
       this.app.log.debug(`pid file ${pidFile.path} is stale (${verdict.reason}): removing it, signalling nothing`, NAMESPACE);
       return { outcome: 'stale', pid: verdict.pid, removedPidFile: pidFile.removeStale(), reason: verdict.reason, isPidAlive: verdict.isAlive };
     }
+    if (verdict.state === 'unverified') throw new FrameworkError(verdict.reason);
+    if (!verdict.isVerified) {
+      throw new FrameworkError(
+        `pid ${verdict.pid} looks like ${this.app.label}'s daemon (${describeRecognition(verdict, pidFile.path)}), ` +
+          `but is not signalled on that evidence: run as root or as its user, or remove ${pidFile.path}`,
+      );
+    }
     const { pid } = verdict;
-    // From here on the daemon is recognised by its start time too, so that a pid reused meanwhile is never signalled.
+    const written = verdict.writtenPid ?? pid;
+    // Seen holding the file just now; from here on it is recognised by its start time, which a reused pid does not share.
     const isStillDaemon = (): boolean => sameProcess(pid, verdict);
-    if (!this.signalDaemon(pid, 'SIGTERM', isStillDaemon)) return this.stopped(pidFile, pid, 'stopped', 0);
+    if (!this.signalDaemon(pid, 'SIGTERM', isStillDaemon)) return this.stopped(pidFile, written, pid, 'stopped', 0);
     this.app.log.debug(`sent SIGTERM to pid ${pid}; waiting up to ${timeout} ms`, NAMESPACE);
-    if (await waitFor(() => !isStillDaemon(), timeout)) return this.stopped(pidFile, pid, 'stopped', 1_000);
+    if (await waitFor(() => !isStillDaemon(), timeout)) return this.stopped(pidFile, written, pid, 'stopped', 1_000);
     this.app.log.debug(`pid ${pid} is still running: sending SIGKILL`, NAMESPACE);
-    if (!this.signalDaemon(pid, 'SIGKILL', isStillDaemon)) return this.stopped(pidFile, pid, 'stopped', 1_000);
+    if (!this.signalDaemon(pid, 'SIGKILL', isStillDaemon)) return this.stopped(pidFile, written, pid, 'stopped', 1_000);
     if (!(await waitFor(() => !isStillDaemon(), 5_000))) {
       throw new FrameworkError(`The daemon (pid ${pid}) did not end even after SIGKILL.`);
     }
-    return this.stopped(pidFile, pid, 'killed', 0);
+    return this.stopped(pidFile, written, pid, 'killed', 0);
   }
 
   /** Tells a waiting invoker that the daemon stopped before it was ready. */
@@ -267,17 +292,17 @@ export class DaemonService {
     }
   }
 
-  /** What `stop()` resolves to once the daemon is gone, removing the pid file it may have left. */
-  private async stopped(pidFile: PidFile, pid: number, outcome: 'stopped' | 'killed', graceMs: number): Promise<StopResult> {
+  /** What `stop()` resolves to once the daemon is gone, removing the pid file (naming `written`) it may have left. */
+  private async stopped(pidFile: PidFile, written: number, pid: number, outcome: 'stopped' | 'killed', graceMs: number): Promise<StopResult> {
     // A daemon that stopped cleanly removed its own pid file; give it a moment to finish doing so.
-    await waitFor(() => pidFile.read()?.pid !== pid, graceMs);
-    return { outcome, pid, removedPidFile: pidFile.release(pid) };
+    await waitFor(() => pidFile.read()?.pid !== written, graceMs);
+    return { outcome, pid, removedPidFile: pidFile.release(written) };
   }
 
   private configuredPidFile(): PidFile {
     const path = this.settings().pidFile;
     if (!path) throw new FrameworkError('No [daemon] pid_file is configured, so the daemon cannot be found.');
-    return new (part.pidFile.PidFile)(path);
+    return new (part.pidFile.PidFile)(path, { name: this.app.label });
   }
 
   /** Signals the daemon if it still is the daemon; returns whether the signal was sent. */
@@ -300,7 +325,7 @@ export class DaemonService {
     // Without a user or group to switch to there is nothing to look up.
     const identity = settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
     checkDirectory(settings.dir);
-    const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile) : undefined;
+    const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile, { name: this.app.label }) : undefined;
     pidFile?.check();
     if (identity?.changes) {
       log.debug(`setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`, NAMESPACE);
@@ -346,7 +371,7 @@ export class DaemonService {
     // Refuse what would fail anyway before anything detaches.
     if (settings.user || settings.group) part.privileges.resolveIdentity(settings.user, settings.group);
     checkDirectory(settings.dir);
-    const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile) : undefined;
+    const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile, { name: this.app.label }) : undefined;
     pidFile?.check();
     log.debug('attempting to daemonize the current process', NAMESPACE);
     const { startDaemon } = require('./detach') as typeof import('./detach');
@@ -371,6 +396,20 @@ export class DaemonService {
     processExit.exit(0);
     return new Promise<never>(() => undefined);
   }
+}
+
+/**
+ * How a running daemon was recognised, when not simply by seeing the pid it
+ * names hold the file: undefined then.
+ */
+function describeRecognition(verdict: Extract<PidFileVerdict, { state: 'held' }>, path: string): string | undefined {
+  if (verdict.writtenPid !== undefined) {
+    return `the pid file says ${verdict.writtenPid}, written in another pid namespace; pid ${verdict.pid} holds ${path}`;
+  }
+  if (!verdict.isVerified) {
+    return `not verified: its open files cannot be read as this user, so its start time and program were the evidence`;
+  }
+  return undefined;
 }
 
 /** Whether `pid` is still the live process the verdict found (same start time, when known). */

@@ -1,10 +1,17 @@
 /**
  * The daemon's pid file: the decimal pid and a newline, created exclusively,
- * never through a symbolic link, and never visible half-written. A file that
- * does not name its writer — no pid at all, a dead or zombie process, or a
- * process that is not the daemon that wrote it (see `process-identity.ts`) —
- * is stale and may be replaced; of several processes replacing it at once
- * exactly one wins.
+ * never through a symbolic link, and never visible half-written. The daemon
+ * keeps it open (read-only) for its lifetime, from before the file appears
+ * under its name until after it is removed: a process *is the daemon* when it
+ * holds that very file (same device and inode among `/proc/<pid>/fd`), which
+ * no clock, `touch`, copy or entry point changes and no reused pid fakes.
+ *
+ * A file that names no live holder — no pid at all, a dead or zombie process,
+ * or a process proven not to hold it — is stale and may be replaced; of
+ * several processes replacing it at once exactly one wins. Where the named
+ * process's descriptors cannot be read (another user's, or one that switched
+ * user), its start time and program are the evidence, and evidence that does
+ * not decide is a refusal, never "stale".
  */
 import {
   closeSync,
@@ -23,12 +30,16 @@ import { describeSystemError } from '../../core/system-error';
 import {
   bootClock,
   currentProgram,
+  describeCommand,
   existsBySignal,
+  findHolder,
+  holdsFile,
   isDead,
-  judgeHolder,
   readProcess,
   readStat,
   realPath,
+  startTicksOf,
+  weighEvidence,
   type Program,
 } from './process-identity';
 
@@ -51,16 +62,40 @@ export interface PidFileContent {
   readonly raw: string;
   /** When the file was last written, in ms since the epoch. */
   readonly mtimeMs: number;
+  /** The file's device, which with its inode is what the daemon holds open. */
+  readonly dev: bigint;
+  /** The file's inode. */
+  readonly ino: bigint;
 }
 
 /** What a pid file's content means. */
 export type PidFileVerdict =
   | {
-      /** The file names the live daemon that wrote it. */
+      /** A live process holds the file: the daemon. */
       readonly state: 'held';
+      /** The daemon's pid, as this process sees it. */
       readonly pid: number;
-      /** The daemon's start time in clock ticks after boot, to recognise it again later (unknown without /proc). */
+      /** The daemon's start time in clock ticks after boot, to recognise it again later. */
       readonly startTicks?: number;
+      /**
+       * Whether the daemon was seen holding the file. False when its
+       * descriptors could not be read and its start time and program were the
+       * evidence: enough to refuse a second start, not to signal it.
+       */
+      readonly isVerified: boolean;
+      /**
+       * The pid the file names, when the holder is another process: a file
+       * written in another pid namespace (a container), whose pid means
+       * nothing here.
+       */
+      readonly writtenPid?: number;
+    }
+  | {
+      /** A live process the file names may be the daemon, and this process cannot tell: refuse, remove nothing. */
+      readonly state: 'unverified';
+      readonly pid: number;
+      /** One line: `pid 42 (node main.js) may be myapp's daemon; cannot verify as this user: run as root or remove <path>`. */
+      readonly reason: string;
     }
   | {
       /** The file names no live daemon: it may be replaced, and its pid must not be signalled. */
@@ -80,13 +115,17 @@ export type PidFileVerdict =
  * 0644 less the umask, owned by whoever calls `acquire()`.
  */
 export class PidFile {
+  /** The descriptor this process holds the file by, once it has acquired it. */
+  private held: number | undefined;
+
   /**
    * @param path The pid file's absolute path.
-   * @param program The program the daemon runs. Default: the one this process runs.
+   * @param options.program The program the daemon runs. Default: the one this process runs.
+   * @param options.name Whose daemon, for messages (`myapp's daemon`). Default: `the`.
    */
   constructor(
     readonly path: string,
-    private readonly program?: Program,
+    private readonly options: { readonly program?: Program; readonly name?: string } = {},
   ) {}
 
   /**
@@ -102,23 +141,43 @@ export class PidFile {
   }
 
   /**
-   * Whether `content` names the daemon that wrote it: a live process, not a
-   * zombie, that started no later than the file was written and runs the same
-   * program. Where /proc cannot tell, liveness alone decides.
+   * What `content` (read from this file) means. `held`: the process it names
+   * holds this very file open, or — where its descriptors cannot be read —
+   * runs the same program and started before the file was written; also when
+   * another process of the program holds it (a file written in another pid
+   * namespace). `stale`: no pid, a dead or zombie process, or a process proven
+   * not to be the daemon (it does not hold the file, or runs another
+   * program). `unverified`: anything else.
    */
   judge(content: PidFileContent): PidFileVerdict {
     const pid = content.pid;
     if (pid === undefined) return { state: 'stale', reason: 'it holds no valid pid', isAlive: false };
-    const facts = readProcess(pid);
-    if (facts === 'gone') return { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false };
-    const clock = facts === 'unknown' ? undefined : bootClock();
-    if (facts === 'unknown' || clock === undefined) {
-      if (existsBySignal(pid)) return { state: 'held', pid };
-      return { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false };
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const before = readStat(pid);
+      if (before === 'gone') return this.unlessHeldElsewhere(content, { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false });
+      if (before !== 'unknown' && isDead(before.state)) {
+        return this.unlessHeldElsewhere(content, { state: 'stale', pid, reason: `pid ${pid} has exited (a zombie)`, isAlive: false });
+      }
+      if (before === 'unknown') {
+        if (!existsBySignal(pid)) return { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false };
+        return this.unverified(pid, undefined, 'without /proc');
+      }
+      const holds = holdsFile(pid, content);
+      // The process that was read is the one whose descriptors were: a pid reused meanwhile is read again.
+      if (holds === 'gone' || startTicksOf(pid) !== before.startTicks) continue;
+      if (holds === true) return { state: 'held', pid, startTicks: before.startTicks, isVerified: true };
+      const facts = readProcess(pid);
+      if (typeof facts !== 'object') continue;
+      if (holds === false) {
+        const reason = `pid ${pid} (${describeCommand(facts)}) does not hold the pid file`;
+        return this.unlessHeldElsewhere(content, { state: 'stale', pid, reason, isAlive: true });
+      }
+      const evidence = weighEvidence(pid, content.mtimeMs, facts, bootClock(), this.program, realPath);
+      if (evidence.evidence === 'another-program') return { state: 'stale', pid, reason: evidence.reason, isAlive: true };
+      if (evidence.evidence === 'daemon') return { state: 'held', pid, startTicks: facts.startTicks, isVerified: false };
+      return this.unverified(pid, facts, 'as this user');
     }
-    const verdict = judgeHolder(pid, content.mtimeMs, facts, clock, this.program ?? currentProgram(), realPath);
-    if (verdict.isDaemon) return { state: 'held', pid, startTicks: facts.startTicks };
-    return { state: 'stale', pid, reason: verdict.reason, isAlive: verdict.isAlive };
+    return this.unverified(pid, undefined, 'while its pid keeps changing hands');
   }
 
   /** Reads the file; `undefined` when there is none. Refuses a symbolic link. */
@@ -133,30 +192,32 @@ export class PidFile {
       throw new FrameworkError(`Cannot read pid file ${this.path}: ${describe(error, this.path)}`, { cause: error });
     }
     try {
-      const stat = fstatSync(fd);
+      const stat = fstatSync(fd, { bigint: true });
       if (!stat.isFile()) throw new FrameworkError(`Pid file ${this.path} is not a regular file.`);
       const buffer = Buffer.alloc(MAX_READ_BYTES);
       const length = readSync(fd, buffer, 0, buffer.length, 0);
       const raw = buffer.toString('utf8', 0, length);
       const match = /^\s*(\d{1,10})\s*$/.exec(raw);
       const pid = match ? Number(match[1]) : undefined;
-      const mtimeMs = stat.mtimeMs;
-      return pid !== undefined && pid > 0 && pid <= MAX_PID ? { pid, raw, mtimeMs } : { raw, mtimeMs };
+      const file = { raw, mtimeMs: Number(stat.mtimeMs), dev: stat.dev, ino: stat.ino };
+      return pid !== undefined && pid > 0 && pid <= MAX_PID ? { pid, ...file } : file;
     } finally {
       closeSync(fd);
     }
   }
 
-  /** Refuses to go on when the file names another running daemon, or is a symbolic link. */
+  /** Refuses to go on when the file names another running daemon (or may), or is a symbolic link. */
   check(): void {
     this.throwIfHeld(this.read(), process.pid);
   }
 
   /**
    * Writes `pid` to the file, replacing a stale one, or throws `already
-   * running` when the file names another running daemon. Resolves to the
-   * verdict on the stale file it replaced whose pid named a live process
-   * (a reused pid), if any, so that the caller can say so.
+   * running` when the file names another running daemon (and the one-line
+   * refusal when it may). With this process's own pid, the file is then held
+   * open until {@link release}, which is what makes this process the daemon.
+   * Returns the verdict on the stale file it replaced whose pid named a live
+   * process (a reused pid), if any, so that the caller can say so.
    */
   acquire(pid: number = process.pid): PidFileVerdict | undefined {
     let isLockBusy = false;
@@ -165,7 +226,10 @@ export class PidFile {
       if (this.tryCreate(pid)) return replaced;
       const content = this.read();
       if (content === undefined) continue;
-      if (content.pid === pid) return replaced;
+      if (content.pid === pid) {
+        if (pid === process.pid && this.held === undefined) this.hold(this.openToHold());
+        return replaced;
+      }
       const verdict = this.throwIfHeld(content, pid);
       if (verdict?.state === 'stale' && verdict.isAlive) replaced = verdict;
       isLockBusy = !this.removeIfStale(pid);
@@ -180,23 +244,29 @@ export class PidFile {
 
   /**
    * Removes the file if it still holds `pid`; returns whether it removed it.
+   * Then lets go of the file if this process held it (only once it is gone
+   * from its name, so that it never names this live process unheld).
    * Throws a {@link FrameworkError} saying why when the file holds `pid` but
    * cannot be removed (its directory is not writable, for instance).
    */
   release(pid: number = process.pid): boolean {
-    let content: PidFileContent | undefined;
     try {
-      content = this.read();
-    } catch {
-      return false;
-    }
-    if (content?.pid !== pid) return false;
-    try {
-      unlinkSync(this.path);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new FrameworkError(`Cannot remove pid file ${this.path}: ${describe(error, this.path)}.`, { cause: error });
+      let content: PidFileContent | undefined;
+      try {
+        content = this.read();
+      } catch {
+        return false;
+      }
+      if (content?.pid !== pid) return false;
+      try {
+        unlinkSync(this.path);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw new FrameworkError(`Cannot remove pid file ${this.path}: ${describe(error, this.path)}.`, { cause: error });
+      }
+    } finally {
+      if (pid === process.pid) this.hold(undefined);
     }
   }
 
@@ -217,18 +287,24 @@ export class PidFile {
   /**
    * Creates the file complete or not at all: a private temporary file is
    * written and then hard-linked into place, and `link` neither replaces an
-   * existing path nor follows a symbolic link there.
+   * existing path nor follows a symbolic link there. With this process's own
+   * pid, the file is held open before it is linked, so it never names this
+   * process without being held by it.
    */
   private tryCreate(pid: number): boolean {
     const temporary = `${this.path}.${process.pid}.tmp`;
     const fd = this.createExclusive(temporary, 0o644);
+    let holder: number | undefined;
     try {
       try {
         writeSync(fd, `${pid}\n`);
+        if (pid === process.pid) holder = openSync(temporary, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
       } finally {
         closeSync(fd);
       }
       linkSync(temporary, this.path);
+      this.hold(holder);
+      holder = undefined;
       return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -241,8 +317,59 @@ export class PidFile {
       }
       throw this.writeError(error);
     } finally {
+      if (holder !== undefined) closeSync(holder);
       unlinkQuietly(temporary);
     }
+  }
+
+  /** Keeps `fd` as the descriptor this process holds the file by, closing the one it held before. */
+  private hold(fd: number | undefined): void {
+    const previous = this.held;
+    this.held = fd;
+    if (previous !== undefined && previous !== fd) {
+      try {
+        closeSync(previous);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /** Opens the file read-only, to hold it. */
+  private openToHold(): number {
+    try {
+      return openSync(this.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw this.symlinkError();
+      throw this.writeError(error);
+    }
+  }
+
+  private get program(): Program {
+    return this.options.program ?? currentProgram();
+  }
+
+  /**
+   * `verdict`, unless another live process of the program holds the file: the
+   * daemon as this pid namespace sees it, the file having been written in
+   * another one (or rewritten with another pid). Never "stale" for a file a
+   * live daemon holds, so a host's `stop` never removes a container's file.
+   */
+  private unlessHeldElsewhere(content: PidFileContent, verdict: PidFileVerdict): PidFileVerdict {
+    const holder = findHolder(content, this.program, content.pid ?? 0);
+    if (holder === undefined) return verdict;
+    const stat = readStat(holder);
+    return { state: 'held', pid: holder, startTicks: typeof stat === 'object' ? stat.startTicks : undefined, isVerified: true, writtenPid: content.pid };
+  }
+
+  private unverified(pid: number, facts: Parameters<typeof describeCommand>[0] | undefined, how: string): PidFileVerdict {
+    const who = facts ? `pid ${pid} (${describeCommand(facts)})` : `pid ${pid}`;
+    const whose = this.options.name ? `${this.options.name}'s` : 'the';
+    return {
+      state: 'unverified',
+      pid,
+      reason: `${who} may be ${whose} daemon; cannot verify ${how}: run as root or remove ${this.path}`,
+    };
   }
 
   /** Opens a new file exclusively; a leftover of a dead process with this pid is removed first. */
@@ -301,11 +428,15 @@ export class PidFile {
     return false;
   }
 
-  /** Throws `already running` when the file names a running daemon other than `pid`; else returns the verdict. */
+  /**
+   * Throws `already running` when the file names a running daemon other than
+   * `pid`, and the one-line refusal when it may; else returns the verdict.
+   */
   private throwIfHeld(content: PidFileContent | undefined, pid: number): PidFileVerdict | undefined {
     if (content === undefined || content.pid === pid) return undefined;
     const verdict = this.judge(content);
     if (verdict.state === 'held') throw new FrameworkError(`already running (pid ${verdict.pid}, ${this.path})`);
+    if (verdict.state === 'unverified') throw new FrameworkError(verdict.reason);
     return verdict;
   }
 

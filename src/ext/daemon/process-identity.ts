@@ -1,10 +1,11 @@
 /**
- * Whether the process a pid file names is the daemon that wrote it, judged
- * from `/proc`: it must be alive and not a zombie, must have started no later
- * than the file was last written, and must run the same program (a Node
- * binary running the same main script). A reused pid fails one of these.
+ * What `/proc` tells about the process a pid file names: whether it holds the
+ * file open (the daemon keeps its pid file open for its lifetime, so that is
+ * what makes a process the daemon, whatever the clocks say and however the
+ * program was started), and, where its descriptors cannot be read, what its
+ * start time and program suggest.
  */
-import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
 import { basename, isAbsolute, normalize } from 'node:path';
 
 /** What `/proc/<pid>` tells about a process. */
@@ -35,14 +36,18 @@ export interface BootClock {
   readonly ticksPerSecond: number;
 }
 
-/** The verdict on the process a pid file names. */
-export type HolderVerdict =
-  | { readonly isDaemon: true }
+/**
+ * What start time and program say about a process a pid file names, where
+ * its descriptors cannot be read (see {@link holdsFile}): `daemon` when both
+ * agree it is, `another-program` when it runs something else (conclusive),
+ * `inconclusive` otherwise — clocks move and files get touched, so a start
+ * after the file's mtime proves nothing.
+ */
+export type Evidence =
+  | { readonly evidence: 'daemon' }
   | {
-      readonly isDaemon: false;
-      /** Whether the process is alive (so a signal would reach a process that is not the daemon). */
-      readonly isAlive: boolean;
-      /** Why it is not the daemon, for one line: `pid 42 is not running`. */
+      readonly evidence: 'another-program' | 'inconclusive';
+      /** Why, for one line: `pid 42 is another program (sleep 30)`. */
       readonly reason: string;
     };
 
@@ -55,32 +60,99 @@ export type HolderVerdict =
 export const START_TOLERANCE_MS = 2000;
 
 /**
- * Judges the process `pid` that a pid file last written at `fileMtimeMs`
- * names. `facts` is undefined when the process does not exist. `resolve`
- * turns a path into its canonical form (`realpath`), when it can.
+ * Weighs the evidence about the live process `facts` describes, named by a
+ * pid file last written at `fileMtimeMs`: the fallback for a process whose
+ * descriptors this process may not read. `resolve` turns a path into its
+ * canonical form (`realpath`), when it can.
  */
-export function judgeHolder(
+export function weighEvidence(
   pid: number,
   fileMtimeMs: number,
-  facts: ProcessFacts | undefined,
-  clock: BootClock,
+  facts: ProcessFacts,
+  clock: BootClock | undefined,
   program: Program,
   resolve: (path: string) => string | undefined = () => undefined,
-): HolderVerdict {
-  if (facts === undefined) return { isDaemon: false, isAlive: false, reason: `pid ${pid} is not running` };
-  if (isDead(facts.state)) return { isDaemon: false, isAlive: false, reason: `pid ${pid} has exited (a zombie)` };
+): Evidence {
+  if (!runsProgram(facts, program, resolve)) {
+    return { evidence: 'another-program', reason: `pid ${pid} is another program (${describeCommand(facts)})` };
+  }
+  if (clock === undefined) return { evidence: 'inconclusive', reason: `its start time is unknown` };
   const startedMs = clock.bootTimeMs + (facts.startTicks * 1000) / clock.ticksPerSecond;
   if (startedMs > fileMtimeMs + START_TOLERANCE_MS) {
     return {
-      isDaemon: false,
-      isAlive: true,
-      reason: `pid ${pid} started after the pid file was written (${new Date(startedMs).toISOString()}), so its pid was reused`,
+      evidence: 'inconclusive',
+      reason: `it started (${new Date(startedMs).toISOString()}) after the pid file was last written`,
     };
   }
-  if (!runsProgram(facts, program, resolve)) {
-    return { isDaemon: false, isAlive: true, reason: `pid ${pid} is another program (${describeCommand(facts)})` };
+  return { evidence: 'daemon' };
+}
+
+/** A file as the kernel knows it: device and inode. */
+export interface FileIdentity {
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
+/**
+ * Whether process `pid` holds `file` open: one of `/proc/<pid>/fd/*` is that
+ * file (`stat` follows the magic link to the open file itself, whatever its
+ * path). `'unreadable'` when this process may not read that directory
+ * (another user's process, or one that switched user and so is not
+ * dumpable: only root reads it then) or there is no `/proc`; `'gone'` when
+ * the process has ended. Descriptors are listed in ascending order, and a
+ * daemon opens its pid file early, so the search usually ends within the
+ * first few.
+ */
+export function holdsFile(pid: number, file: FileIdentity): boolean | 'unreadable' | 'gone' {
+  const dir = `/proc/${pid}/fd`;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' && hasProc() ? 'gone' : 'unreadable';
   }
-  return { isDaemon: true };
+  for (const entry of entries) {
+    let stat: BigIntStats;
+    try {
+      stat = statSync(`${dir}/${entry}`, { bigint: true });
+    } catch {
+      continue; // closed while listing, or a descriptor that names nothing statable
+    }
+    if (stat.ino === file.ino && stat.dev === file.dev) return true;
+  }
+  return false;
+}
+
+/**
+ * A process other than this one and `except` that holds `file` open and runs
+ * `program`'s binary, found by searching every `/proc/<pid>/fd` this process
+ * may read; undefined when there is none. This is how a daemon is recognised
+ * whose pid file was written in another pid namespace (a container shares
+ * the file, not the pid: the file says 1). The program's binary is required
+ * so that, say, a `tail -f` of the file is never taken for the daemon, and
+ * the holder is checked twice, so that a process merely reading the file at
+ * that moment is not either.
+ */
+export function findHolder(file: FileIdentity, program: Program, except: number): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const names = new Set(program.executables.map((path) => basename(path)));
+  for (const entry of entries) {
+    if (!/^[1-9]\d*$/.test(entry)) continue;
+    const pid = Number(entry);
+    // The binary first: reading one link is far cheaper than every descriptor of every process.
+    if (pid === process.pid || pid === except || !names.has(basename(binaryOf(pid)))) continue;
+    const before = startTicksOf(pid);
+    if (holdsFile(pid, file) !== true) continue;
+    const stat = readStat(pid);
+    if (typeof stat !== 'object' || isDead(stat.state) || stat.startTicks !== before) continue;
+    if (holdsFile(pid, file) === true) return pid;
+  }
+  return undefined;
 }
 
 /** Whether a `/proc/<pid>/stat` state letter means the process has exited (a zombie, or dead). */
@@ -111,9 +183,28 @@ export function runsProgram(facts: ProcessFacts, program: Program, resolve: (pat
   });
 }
 
-/** A short description of what a process runs, for messages: its command line, cut at 60 characters. */
-function describeCommand(facts: ProcessFacts): string {
-  const command = facts.argv.length > 0 ? facts.argv.join(' ') : facts.executable ?? 'a kernel thread';
+/** The path of the binary a process runs (its command line's first word when `/proc/<pid>/exe` is closed to this user); '' when gone. */
+function binaryOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const end = argv.indexOf('\0');
+      return end === -1 ? argv : argv.slice(0, end);
+    } catch {
+      return '';
+    }
+  }
+}
+
+/**
+ * A short description of what a process runs, for messages: its command line
+ * on one line (any run of white space or control characters as one space),
+ * cut at 60 characters.
+ */
+export function describeCommand(facts: ProcessFacts): string {
+  const command = (facts.argv.length > 0 ? facts.argv.join(' ') : facts.executable ?? 'a kernel thread').replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
   return command.length > 60 ? `${command.slice(0, 57)}...` : command;
 }
 
