@@ -11,10 +11,17 @@ export const processExit = {
   /**
    * Ends the process by a signal's default action, so that a shell or a
    * supervisor sees exactly which signal stopped it. The clean-ups of
-   * {@link onProcessEnd} run first.
+   * {@link onProcessEnd} run first. As PID 1 (a container without an init),
+   * where the kernel ignores a signal the process sends itself, it exits
+   * with 128 + the signal's number instead (SIGTERM → 143), what a shell
+   * reports for a process a signal ended.
    */
   raise(signal: NodeJS.Signals): void {
     runProcessEndCleanups();
+    if (process.pid === 1) {
+      const { signals } = (require('node:os') as typeof import('node:os')).constants;
+      process.exit(128 + (signals[signal] ?? 0));
+    }
     process.removeAllListeners(signal);
     process.kill(process.pid, signal);
   },

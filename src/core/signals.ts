@@ -55,6 +55,7 @@ export class SignalHandler {
     if (this.installed) return;
     this.installed = true;
     for (const signal of STOP_SIGNALS) process.on(signal, this.listener);
+    if (process.pid === 1) warnAsPid1(this.target.log);
   }
 
   uninstall(): void {
@@ -99,6 +100,23 @@ export class SignalHandler {
     this.stopReason = new SignalStop(signal);
     this.controller?.abort(this.stopReason);
   }
+}
+
+let hasWarnedAsPid1 = false;
+
+/**
+ * Says once that this process is PID 1 and so does not reap orphans: a
+ * zombie left by any grandchild stays until the container ends. A stop
+ * signal still ends it, with exit status 128 + n (see `processExit.raise`).
+ */
+function warnAsPid1(log: Logger): void {
+  if (hasWarnedAsPid1) return;
+  hasWarnedAsPid1 = true;
+  log.warning(
+    'running as PID 1 (a container without an init): orphaned processes are not reaped; ' +
+      'run the container with an init (docker run --init, tini, or dumb-init)',
+    'core.signal',
+  );
 }
 
 /**
