@@ -49,10 +49,15 @@ export const DaemonExtension: Extension = {
       'pre_close',
       function daemonClosing() {
         service.stopping();
+        service.releaseHold();
         // A daemon child closing before it was ready tells its invoker why (a no-op otherwise).
         const failure = app.lastError;
         const reason =
-          failure === undefined ? 'The daemon closed before it was ready.' : failure instanceof Error ? failure.message : String(failure);
+          failure !== undefined
+            ? failure instanceof Error
+              ? failure.message
+              : String(failure)
+            : (service.stoppedBeforeReady() ?? 'The daemon closed before it was ready.');
         service.abandon(reason);
       },
       { weight: -1000 },

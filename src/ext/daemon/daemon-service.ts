@@ -120,6 +120,8 @@ export class DaemonService {
   private forgetPidFileCleanup: (() => void) | undefined;
 
   private isReady = false;
+  /** What keeps the event loop alive while the daemonized command runs (see {@link holdOpen}). */
+  private holder: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly app: App,
@@ -191,6 +193,11 @@ export class DaemonService {
    */
   ready(): void {
     if (!this.started || this.isReady) return;
+    // A daemon child told to stop before it was ready never reports ready: its invoker says it did not start.
+    if (this.channel?.isOpen && this.app.signal.aborted) {
+      this.abandon(this.stoppedBeforeReady() ?? 'The daemon was stopped before it was ready.');
+      return;
+    }
     this.isReady = true;
     this.app.log.debug(`daemon ready (pid ${process.pid})`, NAMESPACE);
     if (this.channel) {
@@ -267,6 +274,27 @@ export class DaemonService {
     return this.stopped(pidFile, written, pid, 'killed', 0);
   }
 
+  /**
+   * Why a daemon child is not starting when a stop signal reached it before
+   * it was ready: `The daemon received SIGTERM before it was ready, so it
+   * did not start.`; undefined when no stop signal came.
+   */
+  stoppedBeforeReady(): string | undefined {
+    if (!this.channel || !this.app.signal.aborted) return undefined;
+    const signal = (this.app.signal.reason as { signal?: unknown } | undefined)?.signal;
+    return `The daemon received ${typeof signal === 'string' ? signal : 'a stop signal'} before it was ready, so it did not start.`;
+  }
+
+  /**
+   * Lets the event loop empty again: called when the app closes. Until then
+   * a daemonized command is held up even when all it awaits is `app.signal`
+   * (an abort listener alone keeps no process alive).
+   */
+  releaseHold(): void {
+    if (this.holder) clearInterval(this.holder);
+    this.holder = undefined;
+  }
+
   /** Tells a waiting invoker that the daemon stopped before it was ready. */
   abandon(reason: string): void {
     if (!this.channel?.isOpen) return;
@@ -320,6 +348,16 @@ export class DaemonService {
     }
   }
 
+  /**
+   * Keeps the event loop alive from now until the app closes: a daemon runs
+   * until it is stopped, even when its command only awaits `app.signal`
+   * (`await once(app.signal, 'abort')`), which holds nothing by itself.
+   */
+  private holdOpen(): void {
+    // The longest interval a timer takes; it does nothing, it only counts as a pending handle.
+    this.holder ??= setInterval(() => undefined, 0x7fffffff);
+  }
+
   private becomeDaemon(settings: DaemonSettings): void {
     const log = this.app.log;
     // Without a user or group to switch to there is nothing to look up.
@@ -347,11 +385,18 @@ export class DaemonService {
       // However the process ends — a second signal, an uncaught exception — the pid file goes with it.
       this.forgetPidFileCleanup = onProcessEnd(() => this.releasePidFile());
     }
+    this.holdOpen();
   }
 
   private async daemonizeChild(settings: DaemonSettings, options: DaemonizeOptions): Promise<void> {
     const channel = this.channel!;
     this.app.log.setMirror((line) => channel.send({ type: 'log', line }));
+    // A stop signal during setup: the daemon does not start, and its invoker says so.
+    const stopped = this.stoppedBeforeReady();
+    if (stopped !== undefined) {
+      this.abandon(stopped);
+      throw this.app.signal.reason;
+    }
     try {
       const closed = part.inheritedFds.closeInheritedFds([channel.descriptor!]);
       this.app.log.debug(
@@ -383,6 +428,8 @@ export class DaemonService {
       stderr: settings.stderr,
       timeoutMs: settings.readyTimeout * 1000,
       console: this.app.stderr,
+      // SIGINT or SIGTERM to the invoker before the daemon is ready stops the start.
+      signal: this.app.signal,
       onAbandon: (child) => {
         try {
           pidFile?.release(child);

@@ -27,13 +27,19 @@ export interface DetachOptions {
   readonly timeoutMs: number;
   /** Where the daemon's start-up log lines are shown. */
   readonly console: NodeJS.WritableStream;
-  /** Called when the daemon was killed for not getting ready in time (to remove what it left). */
+  /** Called when the daemon was stopped or ended before it was ready (to remove what it left). */
   readonly onAbandon?: (pid: number) => void;
+  /**
+   * Aborts the start (a stop signal to the invoker): the daemon is stopped —
+   * SIGTERM, then SIGKILL after 3 s — and the promise rejects with the
+   * signal's reason once it has ended.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The descriptor the daemon child reads its readiness pipe from. */
 const READY_FD = 3;
-/** How long a child that reported an error gets to exit by itself before it is killed. */
+/** How long a child that reported an error, or was asked to stop, gets to exit by itself before it is killed. */
 const EXIT_GRACE_MS = 3000;
 /** How often an orphaned daemon, which is not our child, is checked for having ended. */
 const POLL_MS = 25;
@@ -68,24 +74,34 @@ export function startDaemon(options: DetachOptions): Promise<number> {
 
   return new Promise<number>((resolve, reject) => {
     let settled = false;
+    /** A stop that came before an orphaned daemon said who it is: carried out once it does. */
+    let pendingStop: unknown;
     const pipe = child.stdio[READY_FD] as Readable;
     const timer = setTimeout(() => {
-      fail(new FrameworkError(`The daemon (pid ${daemon.pid ?? child.pid}) did not report ready within ${options.timeoutMs / 1000} s; it was stopped.`), true);
+      fail(new FrameworkError(`The daemon (pid ${daemon.pid ?? child.pid}) did not report ready within ${options.timeoutMs / 1000} s; it was stopped.`), 'SIGKILL');
     }, options.timeoutMs);
+    const onAbort = (): void => {
+      if (settled) return;
+      pendingStop = options.signal!.reason;
+      if (daemon.pid !== undefined) fail(pendingStop, 'SIGTERM');
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
 
     const finish = (): void => {
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       pipe.removeAllListeners();
       pipe.destroy();
     };
-    const fail = (error: Error, kill = false): void => {
+    /** Rejects with `error` once the daemon has ended: first sending it `signal`, if any, then SIGKILL after a grace period. */
+    const fail = (error: unknown, signal?: NodeJS.Signals): void => {
       if (settled) return;
       finish();
       const pid = daemon.pid;
       if (pid !== undefined && daemon.isRunning()) {
-        if (kill) daemon.kill();
-        const killer = setTimeout(() => daemon.kill(), EXIT_GRACE_MS);
+        if (signal) daemon.kill(signal);
+        const killer = setTimeout(() => daemon.kill('SIGKILL'), EXIT_GRACE_MS);
         daemon.whenGone(() => {
           clearTimeout(killer);
           options.onAbandon?.(pid);
@@ -126,15 +142,17 @@ export function startDaemon(options: DetachOptions): Promise<number> {
         buffer = buffer.subarray(newline + 1);
         const message = parse(line);
         if (!message) continue;
-        if (message.type === 'started') daemon.started(message.pid);
-        else if (message.type === 'log') options.console.write(message.line);
+        if (message.type === 'started') {
+          daemon.started(message.pid);
+          if (pendingStop !== undefined) fail(pendingStop, 'SIGTERM');
+        } else if (message.type === 'log') options.console.write(message.line);
         else if (message.type === 'error') fail(new FrameworkError(message.message));
         else succeed(message.pid);
       }
     });
     pipe.once('close', () => {
       if (settled) return;
-      daemon.whenGone(() => fail(new FrameworkError(`The daemon exited before it was ready${daemon.describeExit()}.`)));
+      daemon.whenGone(() => fail(pendingStop ?? new FrameworkError(`The daemon exited before it was ready${daemon.describeExit()}.`)));
     });
   });
 }
@@ -144,7 +162,8 @@ interface DaemonProcess {
   readonly pid: number | undefined;
   started(pid: number): void;
   isRunning(): boolean;
-  kill(): void;
+  /** Sends `signal`, only while it is still the daemon. */
+  kill(signal: NodeJS.Signals): void;
   /** Calls back once the daemon has ended. */
   whenGone(callback: () => void): void;
   /** ` (exit code N)`, when known. */
@@ -173,8 +192,8 @@ class ChildDaemon implements DaemonProcess {
     return this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  kill(): void {
-    this.child.kill('SIGKILL');
+  kill(signal: NodeJS.Signals): void {
+    if (this.isRunning()) this.child.kill(signal);
   }
 
   whenGone(callback: () => void): void {
@@ -206,10 +225,10 @@ class OrphanedDaemon implements DaemonProcess {
     return this.startTicks === undefined || startTicksOf(this.pid) === this.startTicks;
   }
 
-  kill(): void {
+  kill(signal: NodeJS.Signals): void {
     if (!this.isRunning()) return;
     try {
-      process.kill(this.pid!, 'SIGKILL');
+      process.kill(this.pid!, signal);
     } catch {
       // ended meanwhile
     }
