@@ -17,7 +17,7 @@ export type { OutputHandler, RenderContext, RenderOptions, Template } from './co
 export { HookManager, BUILTIN_HOOKS } from './core/hooks';
 export type { HookFunction, RegisterHookOptions } from './core/hooks';
 export { Logger } from './core/logger';
-export type { LogLevel, LoggerSettings } from './core/logger';
+export type { LogAdapter, LogAdapterFields, LogFormat, LogLevel, LoggerSettings } from './core/logger';
 export { SignalStop } from './core/signals';
 
 export { Controller } from './controller/controller';

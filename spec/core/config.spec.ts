@@ -642,6 +642,6 @@ describe('Config', () => {
     const app = makeApp();
     await app.setup();
     expect(app.config.getSection('t')).to.deep.equal({});
-    expect(app.config.getSection('log')).to.deep.equal({ level: 'info', file: '', to_console: true });
+    expect(app.config.getSection('log')).to.deep.equal({ level: 'info', file: '', to_console: true, rotate: false, max_bytes: 512000, max_files: 4, format: 'text' });
   });
 });

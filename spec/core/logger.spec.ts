@@ -119,15 +119,30 @@ describe('Logger', () => {
       );
     });
 
-    it("refuses Cement's rotate = true, which mortar does not do, and accepts rotate = false", async () => {
-      const app = makeApp([], '[log.logging]\nrotate = true\nmax_bytes = 512000\nmax_files = 4\n');
+    it("accepts Cement's rotate, max_bytes and max_files in [log.logging], with Cement's defaults", async () => {
+      const app = makeApp([], '[log.logging]\nrotate = true\n');
+      await app.setup();
+      expect(app.config.get('log', 'max_bytes')).to.equal(512000);
+      expect(app.config.get('log', 'max_files')).to.equal(4);
+      const other = makeApp([], '[log.logging]\nrotate = false\nmax_bytes = 1024\nmax_files = 2\n');
+      await other.setup();
+      expect(other.config.getInteger('log', 'max_bytes')).to.equal(1024);
+    });
+
+    it('refuses a max_bytes or max_files that is not a whole number of 0 or more, naming it', async () => {
+      const app = makeApp([], '[log.logging]\nrotate = true\nmax_bytes = 1MiB\n');
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal(
-        `t: error: Invalid [log.logging] rotate 'true' (${join(dir, 't.conf')}, line 2): ` +
-          'mortar does not rotate log files; rotate them with logrotate and SIGHUP (README, "Logs").\n',
-      );
-      const notRotating = makeApp([], '[log.logging]\nrotate = false\nmax_bytes = 512000\n');
-      await notRotating.setup();
+      expect(stderr.text).to.equal(`t: error: Invalid [log.logging] max_bytes '1MiB' (${join(dir, 't.conf')}, line 3): expected an integer.\n`);
+      stderr = new TextSink();
+      const negative = makeApp([], '[log]\nmax_files = -1\n');
+      expect(await negative.main()).to.equal(1);
+      expect(stderr.text).to.match(/^t: error: Invalid \[log\] max_files '-1' .*: expected a number of files, 0 or more \(0 never rotates\)\.\n$/);
+    });
+
+    it('refuses an unknown [log] format, naming the ones there are', async () => {
+      const app = makeApp([], '[log]\nformat = xml\n');
+      expect(await app.main()).to.equal(1);
+      expect(stderr.text).to.equal(`t: error: Invalid [log] format 'xml' (${join(dir, 't.conf')}, line 2): use text or json.\n`);
     });
   });
 

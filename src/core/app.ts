@@ -1,14 +1,13 @@
-import { resolve } from 'node:path';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { commandRunner } from './command-runner';
 import { Config, type ConfigData } from './config';
 import { configSearch, defaultConfigDirs, defaultConfigFiles, readConfigSources } from './config-search';
-import { isUnset } from './config-value';
 import { CrashHandler } from './crash-handler';
 import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
-import { Logger, isLogLevel } from './logger';
+import { readLogSettings, LOG_DEFAULTS } from './log-settings';
+import { Logger, type LogAdapter } from './logger';
 import { globalOption, type OptionSpec } from './option-spec';
 import type { OutputHandler, RenderOptions } from './output-handler';
 import { OutputStream } from './output-stream';
@@ -85,6 +84,14 @@ export interface AppOptions {
    * whole process, is refused. Default: false (`runApp()` of `mortar/testing` sets it).
    */
   embedded?: boolean;
+  /**
+   * A logger the app already has (a pino logger, or any object with pino's
+   * `debug info warn error` methods, see {@link LogAdapter}): `app.log` and
+   * mortar's own messages go through it instead of mortar's console and file
+   * output; `[log] level` and `--debug`/`--quiet` still decide which are handed
+   * over, and `[log] file`, `format` and `rotate` are refused. Default: none.
+   */
+  logger?: LogAdapter;
 }
 
 const LABEL = /^[a-z][a-z0-9_-]*$/i;
@@ -158,7 +165,7 @@ export class App {
     this.version = options.version;
     this.embedded = options.embedded ?? false;
     this.controllerClasses = [...(options.controllers ?? [])];
-    this.log = new Logger(label, () => this.stderr);
+    this.log = new Logger(label, () => this.stderr, options.logger);
     if (this.hasRawFlag('--debug')) this.log.configure({ level: 'debug' });
     if (this.hasRawFlag('--quiet')) this.log.configure({ toConsole: false });
     this.hooks = new HookManager(this.log);
@@ -465,18 +472,8 @@ export class App {
     const { config } = this;
     if (this.hasRawFlag('--debug')) config.set('log', 'level', 'debug');
     if (this.hasRawFlag('--quiet')) config.set('log', 'to_console', false);
-    // Cement writes levels in capitals (level = INFO) and still accepts its deprecated WARN.
-    const written = config.get('log', 'level');
-    const level = isUnset(written) ? 'info' : typeof written === 'string' ? written.trim().toLowerCase().replace(/^warn$/, 'warning') : written;
-    if (!isLogLevel(level)) throw config.invalid('log', 'level', 'use debug, info, warning, error or fatal');
-    const toConsole = config.getBoolean('log', 'to_console', true);
-    const file = config.get('log', 'file') ?? '';
-    if (typeof file !== 'string') throw config.invalid('log', 'file', 'expected a path');
-    if (config.getBoolean('log', 'rotate', false)) {
-      throw config.invalid('log', 'rotate', 'mortar does not rotate log files; rotate them with logrotate and SIGHUP (README, "Logs")');
-    }
-    // Resolved now, so that reopening after a daemon changed directory finds the same file.
-    this.log.configure({ level, toConsole, file: file && resolve(this.invocationDir, file) });
+    config.merge({ log: { ...LOG_DEFAULTS } }, { override: false });
+    this.log.configure(readLogSettings(config, this.invocationDir));
   }
 
   private async runClose(): Promise<void> {
