@@ -18,6 +18,7 @@ const { profileCase } = require('./lib/profile');
 const { formatJson, formatText } = require('./lib/report');
 const { buildScaleApps } = require('./scale/generate');
 const { buildReadmePrograms } = require('./readme/generate');
+const { measureLogging, formatLogging } = require('./lib/logging');
 
 const USAGE = `Usage: node bench/run.js [options]
   --node PATH     run every case (and node -e 0) on this node binary (default: the one running this)
@@ -137,6 +138,7 @@ async function main() {
     for (const group of prepareGroups(null, options.node)) {
       for (const c of group.cases) process.stdout.write(`${c.id.padEnd(22)} ${c.label}\n`);
     }
+    process.stdout.write(`${'logging'.padEnd(22)} 100,000 log lines to a file: mortar text, json, rotating; pino sync, async; floors\n`);
     return 0;
   }
 
@@ -167,7 +169,10 @@ async function main() {
     }
 
     groups = prepareGroups(options.only, options.node);
-    if (groups.length === 0) {
+    // The logging row (bench/lib/logging.js): its own interleaved loop, --only logging runs it alone.
+    const withLogging = !options.only || options.only === 'logging';
+    if (options.only === 'logging') groups = [];
+    if (groups.length === 0 && !withLogging) {
       process.stderr.write(`No case matches --only ${options.only}; node bench/run.js --list shows them.\n`);
       return 2;
     }
@@ -178,14 +183,15 @@ async function main() {
     const machine = describeMachine(options.node);
     const results = [];
     for (const group of groups) results.push(...await measurer.measureGroup(group));
+    const logging = withLogging ? measureLogging({ node: options.node, scratchDir, runs: Math.min(options.runs, 7), log }) : null;
     const baseline = { peakRssKib: await measurer.baselineRssKib() };
     baseline.timing = summary(measurer.allBaselineMs);
     load.end = loadAverage();
     const data = {
       machine, options: { runs: options.runs, warmup: options.warmup, rssRuns: options.rssRuns, only: options.only ?? null },
-      rssTool: peakRssTool()?.name ?? null, idleMs: IDLE_MS, load, elapsedMs: Date.now() - started, baseline, results,
+      rssTool: peakRssTool()?.name ?? null, idleMs: IDLE_MS, load, elapsedMs: Date.now() - started, baseline, results, logging,
     };
-    process.stdout.write(options.json ? formatJson(data) : formatText(data));
+    process.stdout.write(options.json ? formatJson(data) : formatText(data) + (logging ? formatLogging(logging) : ''));
     return 0;
   } finally {
     await cleanUp();

@@ -71,7 +71,7 @@ describe('Log file rotation', () => {
     await app.setup();
     for (let index = 0; index < 9; index++) app.log.info(`line ${index}`);
     await app.close();
-    // each line is 47 bytes: four (188 bytes) fit under 200, a fifth would reach it
+    // each line is 42 bytes: four (168 bytes) stay under 200, a fifth would pass it
     expect(linesOf(log).map((line) => line.replace(/^.* : /, ''))).to.deep.equal(['line 8']);
     expect(linesOf(`${log}.1`).map((line) => line.replace(/^.* : /, ''))).to.deep.equal(['line 4', 'line 5', 'line 6', 'line 7']);
     expect(linesOf(`${log}.2`).map((line) => line.replace(/^.* : /, ''))).to.deep.equal(['line 0', 'line 1', 'line 2', 'line 3']);

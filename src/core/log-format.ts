@@ -91,14 +91,16 @@ export function coloured(level: LogLevel, text: string): string {
 }
 
 /**
- * Whether a console stream gets colour: never when `NO_COLOR` is set (and not
- * empty); when `FORCE_COLOR` is set, unless it is `0` or `false`; else only on a terminal.
+ * Whether the console, on descriptor `fd`, gets colour: never when `NO_COLOR`
+ * is set (and not empty); when `FORCE_COLOR` is set, unless it is `0` or
+ * `false`; else only on a terminal.
  */
-export function wantsColour(stream: unknown, env: NodeJS.ProcessEnv = process.env): boolean {
+export function wantsColour(fd: number, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR) return false;
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
-  return (stream as { isTTY?: unknown } | undefined)?.isTTY === true;
+  const { isatty } = require('node:tty') as typeof import('node:tty');
+  return isatty(fd);
 }
 
 let stampSecond = Number.NaN;

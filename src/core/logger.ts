@@ -248,6 +248,6 @@ export class Logger {
 function consoleModeOf(stream: NodeJS.WritableStream): ConsoleMode {
   if (isJournalStream(stream)) return 'journal';
   // Colour only on the process's own streams (which have a descriptor), never a stream in memory.
-  const hasDescriptor = typeof (stream as { fd?: unknown }).fd === 'number';
-  return hasDescriptor && wantsColour(stream) ? 'colour' : 'plain';
+  const { fd } = stream as { fd?: unknown };
+  return typeof fd === 'number' && wantsColour(fd) ? 'colour' : 'plain';
 }
