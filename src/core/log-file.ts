@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { FrameworkError } from './errors';
+import { openDaemonFile } from './safe-files';
 import { describeSystemError } from './system-error';
 
 /** Size-based rotation, as Python's `RotatingFileHandler` (Cement's `[log] rotate`) does it. */
@@ -22,11 +23,12 @@ const ROTATION_RETRY_MS = 1000;
 
 /**
  * Opens a log file for appending, creating it without group write or any
- * access for others. Every log file mortar opens is opened here.
+ * access for others. Every log file mortar opens is opened here; as root,
+ * refusing what another user could redirect (safe-files.ts).
  */
 export function openLogFile(path: string): number {
   try {
-    return openSync(path, 'a', 0o640);
+    return openDaemonFile(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o640);
   } catch (error) {
     throw new FrameworkError(`Cannot open log file ${path}: ${describeSystemError(error)}.`);
   }

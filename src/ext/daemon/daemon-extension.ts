@@ -1,6 +1,7 @@
 import { arg } from '../../controller/arg';
 import type { App } from '../../core/app';
 import type { Extension } from '../../core/extension';
+import { setDaemonAccount } from '../../core/safe-files';
 import { DaemonService, type DaemonizeOptions } from './daemon-service';
 import { ReadinessChannel } from './readiness';
 import { SystemdNotifier } from './systemd-notify';
@@ -44,6 +45,8 @@ export const DaemonExtension: Extension = {
     app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));
     app.config.merge({ daemon: { ...DAEMON_DEFAULTS } }, { override: false });
     app.provide(DaemonService, () => service);
+    // Root may open and remove files the daemon's user owns (its log file, its pid file and directory).
+    setDaemonAccount(() => service.account());
     app.extend('daemonize', (options?: DaemonizeOptions) => service.daemonize(options));
     app.hooks.register(
       'pre_close',

@@ -295,6 +295,14 @@ export class DaemonService {
     this.holder = undefined;
   }
 
+  /** The account `[daemon] user` and `group` name, when they name one; looked up only when asked. */
+  account(): { uid: number; gid: number } | undefined {
+    const { user, group } = this.settings();
+    if (!user && !group) return undefined;
+    const identity = part.privileges.resolveIdentity(user, group);
+    return { uid: identity.uid, gid: identity.gid };
+  }
+
   /** Tells a waiting invoker that the daemon stopped before it was ready. */
   abandon(reason: string): void {
     if (!this.channel?.isOpen) return;

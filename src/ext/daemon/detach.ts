@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { FrameworkError } from '../../core/errors';
+import { openDaemonFile } from '../../core/safe-files';
 import { describeSystemError } from '../../core/system-error';
 import { PidFile } from './pid-file';
 import { startTicksOf } from './process-identity';
@@ -259,7 +260,7 @@ function parse(line: string): ReadinessMessage | undefined {
 function openOutput(path: string, name: string): number | 'ignore' {
   if (!path || path === '/dev/null') return 'ignore';
   try {
-    return openSync(path, 'a', 0o640);
+    return openDaemonFile(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o640);
   } catch (error) {
     throw new FrameworkError(`Cannot open the daemon's ${name} file ${path}: ${describeSystemError(error)}.`);
   }

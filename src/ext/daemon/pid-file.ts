@@ -13,19 +13,16 @@
  * user), its start time and program are the evidence, and evidence that does
  * not decide is a refusal, never "stale".
  */
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  linkSync,
-  lstatSync,
-  openSync,
-  readSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FrameworkError } from '../../core/errors';
+// As root, every open, link and unlink goes through the verified directory (safe-files.ts).
+import {
+  linkDaemonFile as linkSync,
+  openDaemonFile as openSync,
+  unlinkDaemonFile as unlinkSync,
+  UnsafePathError,
+} from '../../core/safe-files';
 import { describeSystemError } from '../../core/system-error';
 import {
   bootClock,
@@ -188,7 +185,7 @@ export class PidFile {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
-      if (code === 'ELOOP') throw this.symlinkError();
+      if (code === 'ELOOP' || (error instanceof UnsafePathError && error.isSymbolicLink)) throw this.symlinkError();
       throw new FrameworkError(`Cannot read pid file ${this.path}: ${describe(error, this.path)}`, { cause: error });
     }
     try {
