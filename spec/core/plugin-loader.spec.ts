@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Controller, Expose, type AppOptions } from 'mortar';
 import { runApp, withConfig } from 'mortar/testing';
 import { ChildProcesses } from '../helpers/process';
@@ -139,14 +139,14 @@ describe('plugins', () => {
       await expectFailure('[plugin.open]\nenabled = true\n', `Plugin 'open' (${join(plugins, 'open.js')}) is not loaded: ${join(plugins, 'open.js')} is writable by every user (chmod o-w ${join(plugins, 'open.js')}).`);
       chmodSync(join(plugins, 'open.js'), 0o644);
       chmodSync(plugins, 0o777);
-      await expectFailure('[plugin.open]\nenabled = true\n', `Plugin 'open' (${join(plugins, 'open.js')}) is not loaded: ${plugins} is writable by every user (chmod o-w ${plugins}).`);
+      await expectFailure('[plugin.open]\nenabled = true\n', `Plugin 'open' (${join(plugins, 'open.js')}) is not loaded: directory ${plugins} is writable by every user (chmod o-w ${plugins}).`);
     });
 
     it('refuses an enabled value it cannot read, a name that is not a file name, and a relative module', async () => {
       await expectFailure('[plugin.x]\nenabled = maybe\n', "Invalid [plugin.x] enabled 'maybe' ({file}, line 2): expected true or false (or yes/no, on/off, 1/0).");
       await expectFailure('[plugin.../x]\nenabled = true\n', "Invalid plugin name '../x' in [plugin.../x]: use letters, digits, '_' and '-'.");
       await expectFailure('[plugin.x]\nenabled = true\nmodule = ./x.js\n', "Invalid [plugin.x] module './x.js' ({file}, line 3): use a package name or an absolute path.");
-      await expectFailure('[plugin.x]\nenabled = true\nmodule = no-such-package-for-mortar\n', `Plugin 'x': cannot find module 'no-such-package-for-mortar' (from [plugin.x] module) from ${resolve(require.main!.filename, '..')} or ${process.cwd()}.`);
+      await expectFailure('[plugin.x]\nenabled = true\nmodule = no-such-package-for-mortar\n', `Plugin 'x': cannot find module 'no-such-package-for-mortar' (from [plugin.x] module) from ${resolve(require.main!.filename, '..')}.`);
     });
   });
 
@@ -187,11 +187,20 @@ describe('plugins', () => {
       expect(result).to.deep.include({ code: 0, stdout: 'Hi, Bob!\n' });
     });
 
-    it('loads a package [plugin.NAME] module names, found from the program or the working directory', async () => {
+    it('finds a package [plugin.NAME] module names from the program, never from the working directory', async () => {
+      const marker = join(dir, 'planted-ran');
       mkdirSync(join(dir, 'node_modules', 'host-plugin-hello'), { recursive: true });
-      writeFileSync(join(dir, 'node_modules', 'host-plugin-hello', 'index.js'), "exports.load = (app) => app.hooks.register('post_setup', () => app.log.info('hello from a package'));\n");
-      const result = await host('[plugin.hello]\nenabled = true\nmodule = host-plugin-hello\n', ['hi']);
-      expect(result).to.deep.include({ code: 0, stdout: 'hi\n', stderr: 'INFO: hello from a package\n' });
+      writeFileSync(join(dir, 'node_modules', 'host-plugin-hello', 'index.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nexports.load = () => undefined;\n`);
+      const planted = await host('[plugin.hello]\nenabled = true\nmodule = host-plugin-hello\n', ['hi']);
+      expect(planted).to.deep.include({
+        code: 1,
+        stdout: '',
+        stderr: `host: error: Plugin 'hello': cannot find module 'host-plugin-hello' (from [plugin.hello] module) from ${dirname(HOST)}.\n`,
+      });
+      expect(existsSync(marker), 'the planted package ran').to.equal(false);
+      // tsyringe is found where the program's own packages are (and is no plugin).
+      const found = await host('[plugin.di]\nenabled = true\nmodule = tsyringe\n', ['hi']);
+      expect(found.stderr).to.match(/^host: error: Plugin 'di' \(\/.*\/node_modules\/tsyringe\/.*\) failed to load: it exports no load\(app\) function\n$/);
     });
 
     it('fails with one line, exit 1, no stack trace, when a plugin is broken', async () => {

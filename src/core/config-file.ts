@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { FrameworkError } from './errors';
+import { checkTrusted } from './safe-files';
 import { describeSystemError } from './system-error';
 
 /** The most a config file may hold: 1 MiB. A larger "config file" is a mistake (or a device), not configuration. */
@@ -8,13 +9,20 @@ export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 /**
  * Reads a config file as UTF-8 text, or resolves to undefined when it has
- * disappeared since `stats` was taken. Only a regular file is read, and at
+ * disappeared since `stats` was taken. As root, a file that another account
+ * owns, or that lies in a directory another account can change, is refused. Only a regular file is read, and at
  * most {@link MAX_CONFIG_FILE_BYTES}: a FIFO would block start-up forever and a
  * device such as `/dev/urandom` would never end. Invalid UTF-8 is an error
  * naming the line, never a replacement character in a value.
  */
 export function readConfigFile(path: string, stats: Stats): string | undefined {
   checkKind(path, stats);
+  try {
+    // As root, only a file no other account could have written or could replace (safe-files.ts).
+    checkTrusted(path);
+  } catch (error) {
+    throw cannotRead(path, describeSystemError(error));
+  }
   let fd: number;
   try {
     // O_NONBLOCK and O_NOCTTY: should the path become a FIFO or a terminal after the check, opening it neither waits nor adopts it.

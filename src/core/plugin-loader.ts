@@ -10,6 +10,7 @@ import type { App } from './app';
 import type { ConfigData } from './config';
 import { isUnset } from './config-value';
 import { FrameworkError } from './errors';
+import { checkTrusted } from './safe-files';
 import type { Extension } from './extension';
 import { describeSystemError } from './system-error';
 
@@ -91,7 +92,8 @@ function findInDirs(name: string, dirs: readonly string[]): string {
 function resolveModule(app: App, name: string, module: unknown): string {
   if (typeof module !== 'string' || module.startsWith('.')) throw app.config.invalid(`plugin.${name}`, 'module', 'use a package name or an absolute path');
   if (isAbsolute(module)) return checked(name, module);
-  const starts = [...new Set([nodeRequire.main ? dirname(nodeRequire.main.filename) : app.invocationDir, app.invocationDir])];
+  // From the application's own directory: never the working directory, where anyone may have planted a node_modules.
+  const starts = [applicationDir(name)];
   let file: string;
   try {
     file = nodeRequire.resolve(module, { paths: starts });
@@ -101,20 +103,26 @@ function resolveModule(app: App, name: string, module: unknown): string {
   return checked(name, file);
 }
 
-/** The real path of a plugin file, refused when it or its directory is writable by every user. */
+/** The directory of the program's main module (of the script node started, for an ES module program). */
+function applicationDir(name: string): string {
+  const main = nodeRequire.main?.filename ?? process.argv[1];
+  if (!main) throw new FrameworkError(`Plugin '${name}': [plugin.${name}] module names a package, but this program has no main module to find it from; give an absolute path.`);
+  return dirname(main);
+}
+
+/**
+ * The real path of a plugin file, refused unless it and every directory up to
+ * `/` belong to root or the effective user and no one else can write them
+ * (sticky directories excepted), whoever runs the program: code another
+ * account can change would run as this one.
+ */
 function checked(name: string, file: string): string {
-  let real: string;
   try {
-    real = realpathSync(file);
+    checkTrusted(file, { always: true });
+    return realpathSync(file);
   } catch (error) {
-    throw new FrameworkError(`Plugin '${name}' (${file}) cannot be read: ${describeSystemError(error)}.`);
+    throw new FrameworkError(`Plugin '${name}' (${file}) is not loaded: ${describeSystemError(error)}.`);
   }
-  for (const path of [real, dirname(real)]) {
-    if ((statSync(path).mode & 0o002) !== 0) {
-      throw new FrameworkError(`Plugin '${name}' (${real}) is not loaded: ${path} is writable by every user (chmod o-w ${path}).`);
-    }
-  }
-  return real;
 }
 
 /**

@@ -24,6 +24,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { FrameworkError } from './errors';
 
 const { O_DIRECTORY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY, O_RDWR } = constants;
+/**
+ * Linux's `O_PATH` (Node does not export it): a directory is opened only to be
+ * checked and looked into, which needs no read permission on it.
+ */
+const O_PATH = process.platform === 'linux' ? 0o10000000 : 0;
 /** As many symbolic links as Linux follows in one path. */
 const MAX_SYMLINKS = 40;
 
@@ -109,9 +114,12 @@ export function linkDaemonFile(existing: string, path: string): void {
  * way is followed only when root or the effective user owns it. Throws an
  * {@link UnsafePathError} naming the culprit and the fix; a path that does not
  * exist passes (reading it then fails as it would have).
+ *
+ * @param options.always Check whoever the effective user is (for code, which
+ *   another account must never get to run as this one), not only as root.
  */
-export function checkTrusted(path: string): void {
-  if (!isGuarded()) return;
+export function checkTrusted(path: string, options: { always?: boolean } = {}): void {
+  if (!options.always && !isGuarded()) return;
   let current = resolve(path);
   for (let links = 0; ; links++) {
     let found: Stats | undefined;
@@ -155,7 +163,7 @@ function inVerifiedDirectory<T>(path: string, withDaemon: boolean, act: (entry: 
 function openVerifiedDirectory(dir: string, withDaemon: boolean): { fd: number; path: string } {
   let pending = components(dir);
   let at = '/';
-  let fd = openSync('/', O_RDONLY | O_DIRECTORY);
+  let fd = openSync('/', O_PATH | O_RDONLY | O_DIRECTORY);
   let links = 0;
   try {
     checkDirectory(fstatSync(fd), at, withDaemon);
@@ -165,7 +173,7 @@ function openVerifiedDirectory(dir: string, withDaemon: boolean): { fd: number; 
       const entry = join(entryBase(fd, at), name);
       let next: number;
       try {
-        next = openSync(entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK);
+        next = openSync(entry, O_PATH | O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
       } catch (error) {
         const link = ['ELOOP', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '') ? lstatSync(entry, { throwIfNoEntry: false }) : undefined;
         if (!link?.isSymbolicLink()) throw error;
@@ -176,7 +184,7 @@ function openVerifiedDirectory(dir: string, withDaemon: boolean): { fd: number; 
         pending = components(resolve(at, readlinkSync(entry), ...pending));
         closeSync(fd);
         at = '/';
-        fd = openSync('/', O_RDONLY | O_DIRECTORY);
+        fd = openSync('/', O_PATH | O_RDONLY | O_DIRECTORY);
         continue;
       }
       closeSync(fd);
