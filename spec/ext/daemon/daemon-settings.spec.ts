@@ -66,7 +66,22 @@ describe('DaemonService.settings(): the [daemon] section', () => {
       stdout: '/dev/null',
       stderr: '/dev/null',
       readyTimeout: 30,
+      keepEnv: [],
+      inspector: false,
     });
+  });
+
+  it('reads keep_env as names and prefixes separated by commas or spaces, and refuses anything else', async () => {
+    expect((await settingsFrom('[daemon]\nkeep_env = DATABASE_URL, AWS_*  TOKEN\n')).keepEnv).to.deep.equal(['DATABASE_URL', 'AWS_*', 'TOKEN']);
+    let failure: unknown;
+    try {
+      await settingsFrom('[daemon]\nkeep_env = PATH, A=B\n');
+    } catch (error) {
+      failure = error;
+    }
+    expect((failure as Error | undefined)?.message).to.equal(
+      `Invalid [daemon] keep_env 'PATH, A=B' (${conf}, line 2): 'A=B' is no variable name: give names or prefixes ending in *, separated by commas.`,
+    );
   });
 
   it('takes an empty umask as 022 even when code gave another one (an empty value means the documented default)', async () => {

@@ -8,7 +8,7 @@ import { groupsOf } from '../../helpers/daemon';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/privileges');
-const { resolveIdentity, applyIdentity } = require(MODULE) as typeof PrivilegesModule;
+const { resolveIdentity, applyIdentity, resetEnvironment, KEPT_ENVIRONMENT } = require(MODULE) as typeof PrivilegesModule;
 
 /** A preload that makes `require('posix')` fail as when the optional addon is not installed. */
 const HIDE_ADDONS = resolve(__dirname, '../../fixtures/preload/hide-addons.js');
@@ -354,5 +354,20 @@ describe('account lookups without the posix addon', () => {
         expect(report.status.Uid).to.deep.equal([0, 0, 0, 0]);
       });
     });
+  });
+});
+
+describe('resetEnvironment(): what a daemon keeps after a switch of user', () => {
+  it('keeps the names and prefixes it is given and removes every other variable, saying which', () => {
+    const env: NodeJS.ProcessEnv = { PATH: '/bin', LC_ALL: 'C', LCX: 'no', SECRET: 'x', SUDO_USER: 'alice', HOME: '/root' };
+    const removed = resetEnvironment(['PATH', 'LC_*', 'HOME'], env);
+    expect(env).to.deep.equal({ PATH: '/bin', LC_ALL: 'C', HOME: '/root' });
+    expect(removed.sort()).to.deep.equal(['LCX', 'SECRET', 'SUDO_USER']);
+  });
+
+  it('keeps by default what the daemon itself needs: the locale, systemd sockets and watchdog, Node, mortar', () => {
+    for (const name of ['PATH', 'LANG', 'LC_*', 'TZ', 'NODE_*', 'NOTIFY_SOCKET', 'LISTEN_*', 'WATCHDOG_*', 'JOURNAL_STREAM', 'MORTAR_*', 'HOME', 'USER', 'LOGNAME']) {
+      expect(KEPT_ENVIRONMENT).to.include(name);
+    }
   });
 });

@@ -16,6 +16,8 @@ export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   stdout: '/dev/null',
   stderr: '/dev/null',
   ready_timeout: 30,
+  keep_env: '',
+  inspector: false,
 });
 
 declare module '../../core/app' {

@@ -29,6 +29,9 @@ const part = {
   get processIdentity() {
     return require('./process-identity') as typeof import('./process-identity');
   },
+  get inspector() {
+    return require('./inspector') as typeof import('./inspector');
+  },
 };
 
 /** Options of `daemonize()` and `@Daemonize()`. */
@@ -53,6 +56,10 @@ export interface DaemonSettings {
   readonly stderr: string;
   /** How long the invoker waits for the daemon to be ready, in seconds. */
   readonly readyTimeout: number;
+  /** Variables (names, or prefixes ending in `*`) kept after a switch of user besides the built-in list. */
+  readonly keepEnv: readonly string[];
+  /** Whether SIGUSR1 may still open Node's inspector in the daemon. */
+  readonly inspector: boolean;
 }
 
 /** What `status()` finds. */
@@ -158,6 +165,9 @@ export class DaemonService {
     const written = config.get('daemon', 'umask');
     const umask = isUnset(written) ? DEFAULT_UMASK : part.umask.toUmask(written);
     if (umask === undefined) throw config.invalid('daemon', 'umask', part.umask.UMASK_EXPECTED);
+    const keepEnv = (text('keep_env') ?? '').split(/[\s,]+/).filter((entry) => entry !== '');
+    const wrong = keepEnv.find((entry) => !part.privileges.KEEP_ENV_ENTRY.test(entry));
+    if (wrong !== undefined) throw config.invalid('daemon', 'keep_env', `'${wrong}' is no variable name: give names or prefixes ending in *, separated by commas`);
     return {
       user: text('user'),
       group: text('group'),
@@ -167,6 +177,8 @@ export class DaemonService {
       stdout: resolve(this.app.invocationDir, text('stdout') ?? '/dev/null'),
       stderr: resolve(this.app.invocationDir, text('stderr') ?? '/dev/null'),
       readyTimeout,
+      keepEnv,
+      inspector: config.getBoolean('daemon', 'inspector', false),
     };
   }
 
@@ -303,6 +315,17 @@ export class DaemonService {
     return { uid: identity.uid, gid: identity.gid };
   }
 
+  /**
+   * Removes from `env` what a daemon that switches user does not keep: all but
+   * the built-in list, the app's own `<LABEL>_*` config variables (read again
+   * by a reload) and `[daemon] keep_env`. Returns `env`.
+   */
+  private keptEnvironment(settings: DaemonSettings, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    const prefix = `${this.app.label.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_*`;
+    part.privileges.resetEnvironment([...part.privileges.KEPT_ENVIRONMENT, prefix, ...settings.keepEnv], env);
+    return env;
+  }
+
   /** Tells a waiting invoker that the daemon stopped before it was ready. */
   abandon(reason: string): void {
     if (!this.channel?.isOpen) return;
@@ -373,9 +396,16 @@ export class DaemonService {
     checkDirectory(settings.dir);
     const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile, { name: this.app.label }) : undefined;
     pidFile?.check();
+    // A detached daemon, or a process that drops root, keeps SIGUSR1 from opening the inspector (inspector.ts).
+    if ((this.isDaemon || identity?.changes) && !settings.inspector) {
+      part.inspector.shutInspectorDoor(() => log.debug('SIGUSR1 ignored: the inspector stays closed ([daemon] inspector = true opens it)', NAMESPACE));
+    }
     if (identity?.changes) {
+      part.privileges.handOverLogFile(log.getFile(), identity);
       log.debug(`setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`, NAMESPACE);
       part.privileges.applyIdentity(identity);
+      this.keptEnvironment(settings, process.env);
+      log.debug(`environment reset for user '${identity.user}': kept ${Object.keys(process.env).sort().join(', ')}`, NAMESPACE);
     }
     try {
       process.chdir(settings.dir);
@@ -422,7 +452,7 @@ export class DaemonService {
   private async detach(settings: DaemonSettings): Promise<void> {
     const log = this.app.log;
     // Refuse what would fail anyway before anything detaches.
-    if (settings.user || settings.group) part.privileges.resolveIdentity(settings.user, settings.group);
+    const identity = settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
     checkDirectory(settings.dir);
     const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile, { name: this.app.label }) : undefined;
     pidFile?.check();
@@ -438,6 +468,7 @@ export class DaemonService {
       console: this.app.stderr,
       // SIGINT or SIGTERM to the invoker before the daemon is ready stops the start.
       signal: this.app.signal,
+      environment: identity?.changes ? this.keptEnvironment(settings, { ...process.env }) : undefined,
       onAbandon: (child) => {
         try {
           pidFile?.release(child);

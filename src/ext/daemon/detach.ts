@@ -28,6 +28,12 @@ export interface DetachOptions {
   readonly timeoutMs: number;
   /** Where the daemon's start-up log lines are shown. */
   readonly console: NodeJS.WritableStream;
+  /**
+   * The daemon's environment. Default: this process's. A daemon that will
+   * switch user starts with only the variables it keeps, so that its
+   * `/proc/<pid>/environ` holds nothing else either.
+   */
+  readonly environment?: NodeJS.ProcessEnv;
   /** Called when the daemon was stopped or ended before it was ready (to remove what it left). */
   readonly onAbandon?: (pid: number) => void;
   /**
@@ -65,7 +71,7 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     detached: true,
     stdio: ['ignore', stdout, stderr, 'pipe'],
     env: {
-      ...process.env,
+      ...(options.environment ?? process.env),
       [CHILD_MARKER]: `${READY_FD}${options.orphan ? PID_WANTED : ''}`,
       ...(options.notifySocket ? { NOTIFY_SOCKET: options.notifySocket } : {}),
     },

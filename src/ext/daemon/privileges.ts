@@ -7,8 +7,11 @@
  * own `process.initgroups`, `setgroups`, `setgid` and `setuid`, so switching
  * needs no native code.
  */
+import { closeSync, constants, fchownSync, fstatSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { FrameworkError } from '../../core/errors';
+import { openDaemonFile } from '../../core/safe-files';
+import { describeSystemError } from '../../core/system-error';
 import {
   AccountLookupUnavailable,
   findGroup,
@@ -179,4 +182,73 @@ function groupName(account: Account, current: Account): string {
     }
   }
   return String(gid);
+}
+
+/**
+ * What a daemon's environment keeps after a switch of user, whatever
+ * `[daemon] keep_env` adds: the locale, time zone and search path, Node's own
+ * settings, what systemd hands a service (notification and listening sockets,
+ * watchdog, journal, its directories) and mortar's own variables. `HOME`,
+ * `USER` and `LOGNAME` are set to the new user's. A name ending in `*` is a prefix.
+ */
+export const KEPT_ENVIRONMENT: readonly string[] = Object.freeze([
+  'PATH',
+  'LANG',
+  'LANGUAGE',
+  'LC_*',
+  'TZ',
+  'NODE_*',
+  'NOTIFY_SOCKET',
+  'LISTEN_*',
+  'WATCHDOG_*',
+  'JOURNAL_STREAM',
+  'INVOCATION_ID',
+  'RUNTIME_DIRECTORY',
+  'STATE_DIRECTORY',
+  'CACHE_DIRECTORY',
+  'LOGS_DIRECTORY',
+  'CONFIGURATION_DIRECTORY',
+  'CREDENTIALS_DIRECTORY',
+  'MORTAR_*',
+  'HOME',
+  'USER',
+  'LOGNAME',
+]);
+
+/** A `keep_env` entry: a variable name, or a prefix ending in `*`. */
+export const KEEP_ENV_ENTRY = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
+
+/**
+ * Removes from `env` every variable no entry of `keep` names (a name, or a
+ * prefix ending in `*`), as sudo's `env_reset` does; returns the names removed.
+ */
+export function resetEnvironment(keep: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const names = new Set(keep.filter((entry) => !entry.endsWith('*')));
+  const prefixes = keep.filter((entry) => entry.endsWith('*')).map((entry) => entry.slice(0, -1));
+  const removed: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (names.has(name) || prefixes.some((prefix) => name.startsWith(prefix))) continue;
+    delete env[name];
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * Hands the log file root opened to the daemon's user and group, as its pid
+ * file is theirs, so that the daemon can reopen it on SIGHUP after the switch.
+ * The file is opened again as root with the checks of safe-files.ts.
+ */
+export function handOverLogFile(path: string, identity: Identity): void {
+  if (!path) return;
+  let fd: number | undefined;
+  try {
+    fd = openDaemonFile(path, constants.O_WRONLY | constants.O_APPEND);
+    // A device such as /dev/null is no log file of the daemon's own.
+    if (fstatSync(fd).isFile()) fchownSync(fd, identity.uid, identity.gid);
+  } catch (error) {
+    throw new FrameworkError(`Cannot hand log file ${path} to user '${identity.user}': ${describeSystemError(error)}.`, { cause: error });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
