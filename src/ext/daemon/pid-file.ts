@@ -354,9 +354,16 @@ export class PidFile {
    */
   private unlessHeldElsewhere(content: PidFileContent, verdict: PidFileVerdict): PidFileVerdict {
     const holder = findHolder(content, this.program, content.pid ?? 0);
-    if (holder === undefined) return verdict;
+    // Once the file is gone from its name its inode number may already be another file's, held by someone else.
+    if (holder === undefined || !this.stillNames(content)) return verdict;
     const stat = readStat(holder);
     return { state: 'held', pid: holder, startTicks: typeof stat === 'object' ? stat.startTicks : undefined, isVerified: true, writtenPid: content.pid };
+  }
+
+  /** Whether the path still names the file `content` was read from (same device and inode). */
+  private stillNames(content: PidFileContent): boolean {
+    const stat = lstatSync(this.path, { bigint: true, throwIfNoEntry: false });
+    return stat !== undefined && stat.dev === content.dev && stat.ino === content.ino;
   }
 
   private unverified(pid: number, facts: Parameters<typeof describeCommand>[0] | undefined, how: string): PidFileVerdict {
