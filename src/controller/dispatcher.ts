@@ -35,7 +35,7 @@ export async function dispatch(app: App): Promise<number> {
   if (!command) return 0;
   const instance = resolveController(app, command.controller as never) as Record<string, (args: unknown) => unknown>;
   app.log.debug(`running command '${command.label}' (${command.controller.name}.${command.method})`, 'controller');
-  const result = await instance[command.method](parsed.pargs);
+  const result = await app.track(`command '${command.label}' never finished`, () => instance[command.method](parsed.pargs));
   if (typeof result === 'number') {
     if (Number.isInteger(result) && result >= 0 && result <= 255) return result;
     throw new FrameworkError(`Command '${command.label}' returned ${result}, which is not an exit code (0 to 255).`);

@@ -11,6 +11,7 @@ import { Logger, type LogAdapter } from './logger';
 import { globalOption, type OptionSpec } from './option-spec';
 import type { OutputHandler, RenderOptions } from './output-handler';
 import { OutputStream } from './output-stream';
+import { PendingWork } from './pending-work';
 import { processExit } from './process-exit';
 import type { Renderer } from './renderer';
 import { SignalHandler, isStopAbort } from './signals';
@@ -142,6 +143,9 @@ export class App {
   private readonly coreGlobalCount: number;
   private renderer?: Renderer;
   private readonly signals: SignalHandler;
+  /** What `main()` is waiting on, named for the error when nothing is left that could settle it. */
+  private readonly pending = new PendingWork();
+  private hasStalled = false;
   private readonly crashes: CrashHandler;
   private tsyringeContainer?: DependencyContainer;
   private state: 'new' | 'setting-up' | 'ready' = 'new';
@@ -168,7 +172,7 @@ export class App {
     this.log = new Logger(label, () => this.stderr, options.logger);
     if (this.hasRawFlag('--debug')) this.log.configure({ level: 'debug' });
     if (this.hasRawFlag('--quiet')) this.log.configure({ toConsole: false });
-    this.hooks = new HookManager(this.log);
+    this.hooks = new HookManager(this.log, this.pending);
     this.signals = new SignalHandler(this, options.shutdownTimeout ?? 10_000);
     this.crashes = new CrashHandler(this, options.shutdownTimeout ?? 10_000);
     this.globals.push(
@@ -316,8 +320,12 @@ export class App {
     this.state = 'ready';
   }
 
-  /** Loads one extension; loading the same name again is skipped. */
-  async loadExtension(spec: string | Extension): Promise<void> {
+  /**
+   * Loads one extension; loading the same name again is skipped.
+   *
+   * @param what How errors name it: `extension 'NAME'` by default (plugins are `plugin 'NAME'`).
+   */
+  async loadExtension(spec: string | Extension, what?: string): Promise<void> {
     const extension = resolveExtension(spec);
     if (this.extensions.has(extension.name)) {
       this.log.debug(`extension '${extension.name}' is already loaded`, 'core.extension');
@@ -325,7 +333,7 @@ export class App {
     }
     this.log.debug(`loading the '${extension.name}' extension`, 'core.extension');
     this.extensions.set(extension.name, extension);
-    await extension.load(this);
+    await this.track(`${what ?? `extension '${extension.name}'`} load() never settled`, () => extension.load(this));
   }
 
   /** pre_run → parse the command line → dispatch → post_run. Resolves to the exit code. */
@@ -355,10 +363,12 @@ export class App {
    * `process.exitCode` (unless `embedded`); never throws.
    */
   async main(): Promise<number> {
+    // An app inside another program leaves the event loop to it.
+    if (!this.embedded) this.pending.watch(() => this.stalled());
     let code: number;
     try {
-      await this.setup();
-      code = await this.run();
+      await this.track('setup() never finished', () => this.setup());
+      code = await this.track('run() never finished', () => this.run());
     } catch (error) {
       if (isStopAbort(this.signal, error)) {
         this.log.debug('the command ended when app.signal aborted', 'core.signal');
@@ -368,14 +378,50 @@ export class App {
       }
     }
     try {
-      await this.close();
+      await this.track('close() never finished', () => this.close());
     } catch (error) {
       const closeCode = this.report(error);
       if (code === 0) code = closeCode;
     }
+    this.pending.unwatch();
     this.exitCode = code;
-    if (!this.embedded) process.exitCode = code;
+    if (!this.embedded) {
+      process.exitCode = code;
+      // Work given up on (a plugin load() past its load_timeout) must not keep a failed app alive.
+      if (code !== 0 && this.pending.size > 0) processExit.exit(code);
+    }
     return code;
+  }
+
+  /**
+   * Awaits `work` on behalf of `main()`, known meanwhile as `what` (`command 'run-forever'
+   * never finished`): should the event loop empty before it settles, nothing is left that could
+   * settle it, and `main()` ends the process with exit 1 and one line starting with `what`,
+   * instead of the exit code 0 Node would end it with. Resolves or rejects as `work` does; given
+   * a function, calls it once `what` is known, so that what it awaits in turn is named before it.
+   */
+  track<T>(what: string, work: PromiseLike<T> | (() => T | PromiseLike<T>)): Promise<Awaited<T>> {
+    return this.pending.track(what, work);
+  }
+
+  /**
+   * The event loop emptied while `main()` waits: what it waits on can never settle. One line
+   * naming it, close, exit 1; if closing waits on nothing too, exit 1 at once.
+   */
+  private stalled(): void {
+    if (this.hasStalled) {
+      processExit.exit(1);
+      return;
+    }
+    this.hasStalled = true;
+    const what = this.pending.innermost ?? 'main() never finished';
+    this.report(new FrameworkError(`${what}: it is waiting on a promise that nothing will settle.`));
+    this.exitCode = 1;
+    process.exitCode = 1;
+    this.close().then(
+      () => processExit.exit(1),
+      () => processExit.exit(1),
+    );
   }
 
   /** Prints an error the way `main()` does and returns its exit code. */

@@ -1,5 +1,6 @@
 import { FrameworkError } from './errors';
 import type { Logger } from './logger';
+import type { PendingWork } from './pending-work';
 
 /** A hook function: receives the app (or whatever the hook's runner passes) and may be async. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -41,7 +42,14 @@ export class HookManager {
   private readonly hooks = new Map<string, Registration[]>();
   private registrations = 0;
 
-  constructor(private readonly log?: Logger) {
+  /**
+   * @param pending Where each function being awaited is known by name (`hook 'post_setup' (fn)`),
+   * so that one that never settles is named.
+   */
+  constructor(
+    private readonly log?: Logger,
+    private readonly pending?: PendingWork,
+  ) {
     for (const name of BUILTIN_HOOKS) this.hooks.set(name, []);
   }
 
@@ -81,8 +89,7 @@ export class HookManager {
     if (!list) throw new FrameworkError(`Cannot run unknown hook '${name}'.`);
     const results: unknown[] = [];
     for (const { fn } of [...list]) {
-      this.log?.debug(`running hook '${name}' (${describe(fn)})`, 'core.hook');
-      results.push(await fn(...args));
+      results.push(await this.call(name, fn, args));
     }
     return results;
   }
@@ -98,11 +105,15 @@ export class HookManager {
     if (!list) throw new FrameworkError(`Cannot run unknown hook '${name}'.`);
     let current = value;
     for (const { fn } of [...list]) {
-      this.log?.debug(`running hook '${name}' (${describe(fn)})`, 'core.hook');
-      const result: unknown = await fn(...args(current));
+      const result: unknown = await this.call(name, fn, args(current));
       if (result !== undefined) current = accept(result);
     }
     return current;
+  }
+
+  private call(name: string, fn: HookFunction, args: unknown[]): unknown {
+    this.log?.debug(`running hook '${name}' (${describe(fn)})`, 'core.hook');
+    return this.pending ? this.pending.track(`hook '${name}' (${describe(fn)}) never settled`, () => fn(...args)) : fn(...args);
   }
 }
 

@@ -41,7 +41,7 @@ export async function loadPlugins(app: App, dirs: readonly string[], fromEnviron
     const file = isUnset(module) ? findInDirs(name, dirs) : resolveModule(app, name, module);
     app.log.debug(`loading plugin '${name}' from ${file}`, 'core.plugin');
     try {
-      await app.loadExtension(asExtension(name, loadModule(file)));
+      await app.loadExtension(asExtension(name, loadModule(file)), `plugin '${name}'`);
     } catch (error) {
       throw new FrameworkError(`Plugin '${name}' (${file}) failed to load: ${describe(error)}`, { cause: error });
     }
