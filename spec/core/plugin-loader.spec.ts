@@ -142,6 +142,16 @@ describe('plugins', () => {
       await expectFailure('[plugin.open]\nenabled = true\n', `Plugin 'open' (${join(plugins, 'open.js')}) is not loaded: directory ${plugins} is writable by every user (chmod o-w ${plugins}).`);
     });
 
+    it('refuses a load_timeout that is not a number of seconds above 0', async () => {
+      write({ 'p.js': recorder('p') });
+      for (const value of ['0', '-1', 'soon', 'inf', '9999999']) {
+        await expectFailure(
+          `[plugin.p]\nenabled = true\nload_timeout = ${value}\n`,
+          `Invalid [plugin.p] load_timeout '${value}' ({file}, line 3): ${/^-?\d+$/.test(value) ? 'use seconds, more than 0 and at most 2147483' : 'expected a number'}.`,
+        );
+      }
+    });
+
     it('refuses an enabled value it cannot read, a name that is not a file name, and a relative module', async () => {
       await expectFailure('[plugin.x]\nenabled = maybe\n', "Invalid [plugin.x] enabled 'maybe' ({file}, line 2): expected true or false (or yes/no, on/off, 1/0).");
       await expectFailure('[plugin.../x]\nenabled = true\n', "Invalid plugin name '../x' in [plugin.../x]: use letters, digits, '_' and '-'.");
@@ -201,6 +211,44 @@ describe('plugins', () => {
       // tsyringe is found where the program's own packages are (and is no plugin).
       const found = await host('[plugin.di]\nenabled = true\nmodule = tsyringe\n', ['hi']);
       expect(found.stderr).to.match(/^host: error: Plugin 'di' \(\/.*\/node_modules\/tsyringe\/.*\) failed to load: it exports no load\(app\) function\n$/);
+    });
+
+    it("fails with one line naming the plugin, exit 1, when its load() waits past [plugin.NAME] load_timeout on a timer", async () => {
+      write({ 'slow.js': 'exports.load = () => new Promise((resolve) => setTimeout(resolve, 60_000));\n' });
+      const started = Date.now();
+      const result = await host('[plugin.slow]\nenabled = true\nload_timeout = 0.5\n', ['hi']);
+      expect(result).to.deep.include({
+        code: 1,
+        stdout: '',
+        stderr:
+          `host: error: Plugin 'slow' (${join(plugins, 'slow.js')}) failed to load: its load() did not settle within 0.5 s: ` +
+          'fix it, or give it longer with [plugin.slow] load_timeout (seconds).\n',
+      });
+      expect(Date.now() - started, 'ended by the timeout, not by the plugin\'s timer').to.be.below(30_000);
+    });
+
+    it('gives a load() 5 seconds by default', async function () {
+      this.timeout(30_000);
+      write({ 'slow.js': 'exports.load = () => new Promise((resolve) => setTimeout(resolve, 60_000));\n' });
+      const result = await host('[plugin.slow]\nenabled = true\n', ['hi']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.match(/^host: error: Plugin 'slow' \(.*\) failed to load: its load\(\) did not settle within 5 s: /);
+    });
+
+    it('loads a plugin whose load() takes a while but less than its load_timeout', async () => {
+      write({ 'patient.js': "exports.load = (app) => new Promise((resolve) => setTimeout(resolve, 300)).then(() => app.log.info('loaded'));\n" });
+      const result = await host('[plugin.patient]\nenabled = true\nload_timeout = 20\n', ['hi']);
+      expect(result).to.deep.include({ code: 0, stdout: 'hi\n', stderr: 'INFO: loaded\n' });
+    });
+
+    it('fails with one line naming the plugin, exit 1, at once, when its load() waits on nothing at all', async () => {
+      write({ 'stuck.js': 'exports.load = () => new Promise(() => {});\n' });
+      const result = await host('[plugin.stuck]\nenabled = true\nload_timeout = 600\n', ['hi']);
+      expect(result).to.deep.include({
+        code: 1,
+        stdout: '',
+        stderr: "host: error: plugin 'stuck' load() never settled: it is waiting on a promise that nothing will settle.\n",
+      });
     });
 
     it('fails with one line, exit 1, no stack trace, when a plugin is broken', async () => {

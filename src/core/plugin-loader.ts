@@ -15,6 +15,10 @@ import type { Extension } from './extension';
 import { describeSystemError } from './system-error';
 
 const PLUGIN_NAME = /^[a-z0-9_][a-z0-9_-]*$/i;
+/** Seconds a plugin's `load()` may take when `[plugin.NAME] load_timeout` does not say. */
+export const DEFAULT_LOAD_TIMEOUT = 5;
+/** The longest `load_timeout` Node's timers can wait, in seconds (2^31 - 1 ms). */
+const MAX_LOAD_TIMEOUT = 2_147_483;
 
 interface LoadableModule extends NodeModule {
   load(filename: string): void;
@@ -39,9 +43,13 @@ export async function loadPlugins(app: App, dirs: readonly string[], fromEnviron
   for (const name of names) {
     const module = app.config.get(`plugin.${name}`, 'module');
     const file = isUnset(module) ? findInDirs(name, dirs) : resolveModule(app, name, module);
+    const seconds = loadTimeout(app, name);
     app.log.debug(`loading plugin '${name}' from ${file}`, 'core.plugin');
     try {
-      await app.loadExtension(asExtension(name, loadModule(file)), `plugin '${name}'`);
+      const loading = app.loadExtension(asExtension(name, loadModule(file)), `plugin '${name}'`);
+      await settleWithin(loading, seconds, () => new FrameworkError(
+        `its load() did not settle within ${seconds} s: fix it, or give it longer with [plugin.${name}] load_timeout (seconds).`,
+      ));
     } catch (error) {
       throw new FrameworkError(`Plugin '${name}' (${file}) failed to load: ${describe(error)}`, { cause: error });
     }
@@ -51,6 +59,27 @@ export async function loadPlugins(app: App, dirs: readonly string[], fromEnviron
     if (!fromEnvironment.includes(name)) app.log.debug(`config ${name} set from the environment`, 'core.config');
   }
   return added;
+}
+
+/** `[plugin.NAME] load_timeout`: seconds, more than 0; default {@link DEFAULT_LOAD_TIMEOUT}. */
+function loadTimeout(app: App, name: string): number {
+  const seconds = app.config.getNumber(`plugin.${name}`, 'load_timeout', DEFAULT_LOAD_TIMEOUT);
+  if (!(seconds > 0 && seconds <= MAX_LOAD_TIMEOUT)) {
+    throw app.config.invalid(`plugin.${name}`, 'load_timeout', `use seconds, more than 0 and at most ${MAX_LOAD_TIMEOUT}`);
+  }
+  return seconds;
+}
+
+/**
+ * Resolves or rejects as `work` does, or rejects with `timedOut()` after `seconds`. The timer
+ * does not hold the process: work that waits on nothing is the app's to report (see `App.track`).
+ */
+function settleWithin<T>(work: Promise<T>, seconds: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), seconds * 1000).unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The keys `after` has that `before` lacks, by section. */
