@@ -1,7 +1,8 @@
+import { statSync } from 'node:fs';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { commandRunner } from './command-runner';
 import { Config, type ConfigData } from './config';
-import { configSearch, defaultConfigDirs, defaultConfigFiles, readConfigSources } from './config-search';
+import { configSearch, defaultConfigDirs, defaultConfigFiles, readConfigSources, type ConfigSource } from './config-search';
 import { CrashHandler } from './crash-handler';
 import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
@@ -156,6 +157,11 @@ export class App {
   private extensionDefaults: ConfigData = {};
   /** The config keys plugins added, kept for `reloadConfig()`. */
   private pluginDefaults: ConfigData = {};
+  /**
+   * The config files and directories setup resolved (the `~` ones from the `$HOME` of then) and the
+   * paths of those that existed: `reloadConfig()` reads the same, whatever user the process is now.
+   */
+  private configSources?: { readonly all: readonly ConfigSource[]; readonly found: ReadonlySet<string> };
 
   constructor(label: string, options: AppOptions = {}) {
     if (typeof label !== 'string' || !LABEL.test(label)) {
@@ -435,11 +441,13 @@ export class App {
   }
 
   /**
-   * Builds the config again from code defaults, config files and the
-   * environment, and applies its `[log]` settings; meant for a `reload` hook
-   * (SIGHUP). Options given on the command line keep their effect only for
-   * `--debug` and `--quiet`. When a file is now malformed, the previous config
-   * stays in force and the error is thrown.
+   * Builds the config again from code defaults, the config files and
+   * directories setup found (the same paths, even after a switch to another
+   * user with another home) and the environment, and applies its `[log]`
+   * settings; meant for a `reload` hook (SIGHUP). Options given on the command
+   * line keep their effect only for `--debug` and `--quiet`. When a file is
+   * now malformed or unreadable, the previous config stays in force and the
+   * error is thrown.
    */
   reloadConfig(): void {
     const previous = this.config.toObject();
@@ -494,11 +502,33 @@ export class App {
     // no file sets, as in Cement, whose extensions add their defaults after the files are read.
     this.config.clear();
     for (const name of code.getSections()) this.config.addSection(name);
-    readConfigSources(this.config, configSearch(this.label, homeDirectory, this.options.configFiles, this.options.configDirs), this.log);
+    this.readConfigFiles();
     this.config.merge(code.toObject(), { override: false });
     const names = this.config.applyEnvironment(this.label, process.env);
     for (const name of names) this.log.debug(`config ${name} set from the environment`, 'core.config');
     return names;
+  }
+
+  /**
+   * Reads the config files and directories: those the search gives at setup, the same ones again
+   * later. A path that did not exist then and can no longer even be looked at (a `~` file under
+   * the home of the user the process was before it switched) is skipped; one that existed then
+   * is read, and an error if it cannot be.
+   */
+  private readConfigFiles(): void {
+    if (!this.configSources) {
+      const all = configSearch(this.label, homeDirectory, this.options.configFiles, this.options.configDirs);
+      const found = readConfigSources(this.config, all, this.log);
+      this.configSources = { all, found: new Set(found.map((source) => source.path)) };
+      return;
+    }
+    const { all, found } = this.configSources;
+    const sources = all.filter((source) => {
+      if (found.has(source.path) || canLookAt(source.path)) return true;
+      this.log.debug(`config ${source.isDirectory ? 'directory' : 'file'} ${source.path} did not exist at start and cannot be looked at now: skipped`, 'core.config');
+      return false;
+    });
+    readConfigSources(this.config, sources, this.log);
   }
 
   /** The `configDefaults` the controllers declare, by section, as the command runner reads them. */
@@ -549,6 +579,17 @@ export class App {
  */
 function homeDirectory(): string {
   return process.env.HOME || (require('node:os') as typeof import('node:os')).homedir();
+}
+
+/** Whether a path can be looked up (it may not exist): false when a directory on the way may not be searched. */
+function canLookAt(path: string): boolean {
+  try {
+    statSync(path, { throwIfNoEntry: false });
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== 'EACCES' && code !== 'EPERM';
+  }
 }
 
 function register(container: DependencyContainer, token: unknown, provider: Provider): void {

@@ -36,16 +36,30 @@ export function defaultConfigDirs(label: string, home: string): string[] {
   return [`/etc/${label}/conf.d`, `${home}/.config/${label}/conf.d`];
 }
 
-/** Reads every source into `config`, a later one winning, with a debug line for each file read or skipped. */
-export function readConfigSources(config: Config, sources: readonly ConfigSource[], log: Logger): void {
-  for (const { path, isDirectory } of sources) {
+/**
+ * Reads every source into `config`, a later one winning, with a debug line for each file read or
+ * skipped. Resolves to the sources that exist (a file read, a directory found).
+ */
+export function readConfigSources(config: Config, sources: readonly ConfigSource[], log: Logger): ConfigSource[] {
+  const found: ConfigSource[] = [];
+  for (const source of sources) {
+    const { path, isDirectory } = source;
     if (!isDirectory) {
-      if (config.parseFile(path)) log.debug(`read config file ${path}`, 'core.config');
-      else log.debug(`config file ${path} does not exist: skipped`, 'core.config');
+      if (config.parseFile(path)) {
+        found.push(source);
+        log.debug(`read config file ${path}`, 'core.config');
+      } else {
+        log.debug(`config file ${path} does not exist: skipped`, 'core.config');
+      }
       continue;
     }
     const files = config.parseDirectory(path);
-    if (files === false) log.debug(`config directory ${path} does not exist: skipped`, 'core.config');
-    else for (const file of files) log.debug(`read config file ${file}`, 'core.config');
+    if (files === false) {
+      log.debug(`config directory ${path} does not exist: skipped`, 'core.config');
+      continue;
+    }
+    found.push(source);
+    for (const file of files) log.debug(`read config file ${file}`, 'core.config');
   }
+  return found;
 }
