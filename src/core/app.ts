@@ -162,6 +162,8 @@ export class App {
    * paths of those that existed: `reloadConfig()` reads the same, whatever user the process is now.
    */
   private configSources?: { readonly all: readonly ConfigSource[]; readonly found: ReadonlySet<string> };
+  /** Checks `reloadConfig()` runs on a new config before it takes effect (see {@link addConfigCheck}). */
+  private readonly configChecks: ((config: Config) => void)[] = [];
 
   constructor(label: string, options: AppOptions = {}) {
     if (typeof label !== 'string' || !LABEL.test(label)) {
@@ -443,10 +445,11 @@ export class App {
   /**
    * Builds the config again from code defaults, the config files and
    * directories setup found (the same paths, even after a switch to another
-   * user with another home) and the environment, and applies its `[log]`
-   * settings; meant for a `reload` hook (SIGHUP). Options given on the command
-   * line keep their effect only for `--debug` and `--quiet`. When a file is
-   * now malformed or unreadable, the previous config stays in force and the
+   * user with another home) and the environment, runs the checks extensions
+   * added ({@link addConfigCheck}), and applies its `[log]` settings; meant
+   * for a `reload` hook (SIGHUP). Options given on the command line keep their
+   * effect only for `--debug` and `--quiet`. When a file is now malformed or
+   * unreadable, or a check fails, the previous config stays in force and the
    * error is thrown.
    */
   reloadConfig(): void {
@@ -457,12 +460,23 @@ export class App {
       this.setupConfig();
       this.config.merge(this.pluginDefaults, { override: false });
       this.config.applyEnvironment(this.label, process.env);
+      for (const check of this.configChecks) check(this.config);
       this.setupLog();
     } catch (error) {
       this.config.clear();
       this.config.merge(previous);
       throw error;
     }
+  }
+
+  /**
+   * Adds a check of a new config that `reloadConfig()` runs before the config takes effect: it
+   * throws (a `FrameworkError` naming the key, e.g. through `config.invalid()`) to keep the
+   * previous config. Extensions use it for their sections (the daemon extension checks
+   * `[daemon]` as it does at start).
+   */
+  addConfigCheck(check: (config: Config) => void): void {
+    this.configChecks.push(check);
   }
 
   /** Config files searched when `configFiles` is not given (each level's `conf.d` is read after its file). */

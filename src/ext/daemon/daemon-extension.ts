@@ -1,5 +1,6 @@
 import { arg } from '../../controller/arg';
 import type { App } from '../../core/app';
+import { FrameworkError } from '../../core/errors';
 import type { Extension } from '../../core/extension';
 import { setDaemonAccount } from '../../core/safe-files';
 import { DaemonService, type DaemonizeOptions } from './daemon-service';
@@ -49,6 +50,20 @@ export const DaemonExtension: Extension = {
     app.provide(DaemonService, () => service);
     // Root may open and remove files the daemon's user owns (its log file, its pid file and directory).
     setDaemonAccount(() => service.account());
+    // A reload checks [daemon] as a start does, so that a bad value keeps the config in force
+    // instead of being found later by `daemon status` or `daemon stop`.
+    app.addConfigCheck(function daemonSettings(config) {
+      const settings = service.settings();
+      if (!settings.user && !settings.group) return;
+      const { resolveIdentity } = require('./privileges') as typeof import('./privileges');
+      try {
+        resolveIdentity(settings.user, settings.group);
+      } catch (error) {
+        const where = ['user', 'group'].map((key) => config.origin('daemon', key)).filter(Boolean);
+        if (where.length === 0 || !(error instanceof FrameworkError)) throw error;
+        throw new FrameworkError(`${error.message.replace(/\.$/, '')} ([daemon] in ${where.join('; ')}).`, { cause: error });
+      }
+    });
     app.extend('daemonize', (options?: DaemonizeOptions) => service.daemonize(options));
     app.hooks.register(
       'pre_close',
