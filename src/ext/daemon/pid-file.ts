@@ -13,7 +13,7 @@
  * user), its start time and program are the evidence, and evidence that does
  * not decide is a refusal, never "stale".
  */
-import { closeSync, constants, fstatSync, lstatSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FrameworkError } from '../../core/errors';
 // As root, every open, link and unlink goes through the verified directory (safe-files.ts).
@@ -48,6 +48,8 @@ const LOCK_ABANDONED_AFTER_MS = 10_000;
 const MAX_ATTEMPTS = 200;
 /** The largest pid any system hands out (a signed 32-bit pid_t). */
 const MAX_PID = 0x7fffffff;
+/** How long a search that found no process holding a file is trusted (see `PidFile.unlessHeldElsewhere`). */
+const UNHELD_MEMORY_MS = 1000;
 /** The longest a pid file worth reading can be; anything longer is garbage anyway. */
 const MAX_READ_BYTES = 4096;
 
@@ -114,6 +116,8 @@ export type PidFileVerdict =
 export class PidFile {
   /** The descriptor this process holds the file by, once it has acquired it. */
   private held: number | undefined;
+  /** The file last found held by no process at all, and when: the search of every process is not repeated for a second. */
+  private unheld: { readonly dev: bigint; readonly ino: bigint; readonly atMs: number } | undefined;
 
   /**
    * @param path The pid file's absolute path.
@@ -157,7 +161,8 @@ export class PidFile {
       }
       if (before === 'unknown') {
         if (!existsBySignal(pid)) return { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false };
-        return this.unverified(pid, undefined, 'without /proc');
+        // /proc is missing, or hides other users' processes (hidepid).
+        return this.unverified(pid, undefined, existsSync('/proc/self/stat') ? 'as this user' : 'without /proc');
       }
       const holds = holdsFile(pid, content);
       // The process that was read is the one whose descriptors were: a pid reused meanwhile is read again.
@@ -353,9 +358,17 @@ export class PidFile {
    * live daemon holds, so a host's `stop` never removes a container's file.
    */
   private unlessHeldElsewhere(content: PidFileContent, verdict: PidFileVerdict): PidFileVerdict {
+    const { dev, ino } = content;
+    const unheld = this.unheld;
+    if (unheld !== undefined && unheld.dev === dev && unheld.ino === ino && Date.now() - unheld.atMs < UNHELD_MEMORY_MS) return verdict;
     const holder = findHolder(content, this.program, content.pid ?? 0);
+    if (holder === undefined) {
+      // acquire() judges a file again on each of its attempts while another starter holds the lock.
+      this.unheld = { dev, ino, atMs: Date.now() };
+      return verdict;
+    }
     // Once the file is gone from its name its inode number may already be another file's, held by someone else.
-    if (holder === undefined || !this.stillNames(content)) return verdict;
+    if (!this.stillNames(content)) return verdict;
     const stat = readStat(holder);
     return { state: 'held', pid: holder, startTicks: typeof stat === 'object' ? stat.startTicks : undefined, isVerified: true, writtenPid: content.pid };
   }

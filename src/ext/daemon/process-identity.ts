@@ -99,9 +99,9 @@ export interface FileIdentity {
  * path). `'unreadable'` when this process may not read that directory
  * (another user's process, or one that switched user and so is not
  * dumpable: only root reads it then) or there is no `/proc`; `'gone'` when
- * the process has ended. Descriptors are listed in ascending order, and a
- * daemon opens its pid file early, so the search usually ends within the
- * first few.
+ * the process has ended. Only descriptors whose link names a path are
+ * stat'ed: a Node daemon has a dozen or more sockets, pipes and event
+ * descriptors, and a handful of files.
  */
 export function holdsFile(pid: number, file: FileIdentity): boolean | 'unreadable' | 'gone' {
   const dir = `/proc/${pid}/fd`;
@@ -112,11 +112,16 @@ export function holdsFile(pid: number, file: FileIdentity): boolean | 'unreadabl
     return (error as NodeJS.ErrnoException).code === 'ENOENT' && hasProc() ? 'gone' : 'unreadable';
   }
   for (const entry of entries) {
+    const link = `${dir}/${entry}`;
     let stat: BigIntStats;
     try {
-      stat = statSync(`${dir}/${entry}`, { bigint: true });
+      // Sockets, pipes, event descriptors and devices read as `socket:[N]`, `anon_inode:[...]`, `/dev/...`:
+      // reading the link is cheaper than a stat, and only a path can be the file.
+      const target = readlinkSync(link);
+      if (!target.startsWith('/') || target.startsWith('/dev/')) continue;
+      stat = statSync(link, { bigint: true });
     } catch {
-      continue; // closed while listing, or a descriptor that names nothing statable
+      continue; // closed while listing
     }
     if (stat.ino === file.ino && stat.dev === file.dev) return true;
   }
