@@ -18,6 +18,7 @@ import { expect } from 'chai';
 import { DaemonSandbox, daemonFixture, exists, expectOutput, isAlive, readIfExists, waitUntil } from '../../helpers/daemon';
 
 const SHUTDOWN = daemonFixture('shutdown');
+const MANUAL_READY = daemonFixture('manual-ready');
 
 describe('stop signals during a --daemon start', function () {
   let sandbox: DaemonSandbox;
@@ -65,6 +66,31 @@ describe('stop signals during a --daemon start', function () {
     await waitUntil(() => !isAlive(child), `daemon child ${child} to be gone`);
     expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
     expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
+  });
+});
+
+describe('a stop signal to a daemon with manual readiness, after daemonize() and before ready()', function () {
+  let sandbox: DaemonSandbox;
+
+  beforeEach(() => {
+    sandbox = new DaemonSandbox();
+  });
+
+  afterEach(async () => {
+    await sandbox?.cleanUp();
+  });
+
+  it('keeps it from reporting ready: it closes, removing its pid file, and the invoker exits 1 saying so', async () => {
+    const invocation = sandbox.start(MANUAL_READY, ['serve', '--daemon'], { env: { READY_DELAY_MS: '1500' } });
+    // The pid file is written in daemonize(); ready() comes READY_DELAY_MS later.
+    await waitUntil(() => /^\d+\n$/.test(readIfExists(sandbox.pidFile) ?? ''), 'the daemon to write its pid file', 10_000);
+    const daemon = sandbox.daemonPid();
+    sandbox.signal(daemon, 'SIGTERM');
+    const result = await sandbox.finish(invocation);
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stderrLines).to.deep.equal(['myapp: error: The daemon received SIGTERM before it was ready, so it did not start.']);
+    await waitUntil(() => !isAlive(daemon), `daemon ${daemon} to be gone`);
+    expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
   });
 });
 
