@@ -79,15 +79,17 @@ describe('PidFile', () => {
   const NODE: Program = { executables: [process.execPath], scripts: [] };
 
   /**
-   * A live node process that holds `file` open read-only, as a daemon holds
-   * its pid file, from the moment this resolves; `write` first writes its own
-   * pid to the file.
+   * A live node process that holds `file` open, as a daemon holds its pid
+   * file (an O_PATH descriptor), from the moment this resolves; `write` first
+   * writes its own pid to the file; `reader` holds it by an ordinary
+   * read-only descriptor instead, as a process reading the file would.
    */
-  async function startHolder(file: string, options: { write?: boolean; uid?: number } = {}): Promise<number> {
+  async function startHolder(file: string, options: { write?: boolean; uid?: number; reader?: boolean } = {}): Promise<number> {
+    const flags = options.reader ? fs.constants.O_RDONLY : 0o10000000 | fs.constants.O_NOFOLLOW;
     const script = `
       const fs = require('fs');
       if (process.argv[2] === 'write') fs.writeFileSync(process.argv[1], process.pid + '\\n');
-      fs.openSync(process.argv[1], 'r');
+      fs.openSync(process.argv[1], ${flags});
       process.stdout.write('holding\\n');
       setInterval(() => undefined, 1000);
     `;
@@ -283,6 +285,18 @@ describe('PidFile', () => {
       expect(file.judge(file.read()!)).to.include({ state: 'held', pid: holder, isVerified: true, writtenPid: 1 });
       fs.writeFileSync(path, `${deadPid()}\n`);
       expect(file.judge(file.read()!)).to.include({ state: 'held', pid: holder, isVerified: true });
+    });
+
+    it('never takes a process of the program that merely has the file open for reading for the daemon', async function () {
+      if (!isRoot) {
+        process.stdout.write('      (skipped: searching every process for the holder needs root)\n');
+        this.skip();
+      }
+      const dead = deadPid();
+      fs.writeFileSync(path, `${dead}\n`);
+      await startHolder(path, { reader: true });
+      const file = new PidFile(path, { program: NODE });
+      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', pid: dead, reason: `pid ${dead} is not running`, isAlive: false });
     });
 
     it('never takes another program that has the file open (a tail -f) for the daemon', async () => {

@@ -1,10 +1,11 @@
 /**
  * The daemon's pid file: the decimal pid and a newline, created exclusively,
  * never through a symbolic link, and never visible half-written. The daemon
- * keeps it open (read-only) for its lifetime, from before the file appears
- * under its name until after it is removed: a process *is the daemon* when it
- * holds that very file (same device and inode among `/proc/<pid>/fd`), which
- * no clock, `touch`, copy or entry point changes and no reused pid fakes.
+ * keeps it open (an `O_PATH` descriptor, which cannot even read it) for its
+ * lifetime, from before the file appears under its name until after it is
+ * removed: a process *is the daemon* when it holds that very file (same
+ * device and inode among `/proc/<pid>/fd`), which no clock, `touch`, copy or
+ * entry point changes and no reused pid fakes.
  *
  * A file that names no live holder — no pid at all, a dead or zombie process,
  * or a process proven not to hold it — is stale and may be replaced; of
@@ -30,6 +31,7 @@ import {
   describeCommand,
   existsBySignal,
   findHolder,
+  HOLD_FLAG,
   holdsFile,
   isDead,
   readProcess,
@@ -300,7 +302,7 @@ export class PidFile {
     try {
       try {
         writeSync(fd, `${pid}\n`);
-        if (pid === process.pid) holder = openSync(temporary, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+        if (pid === process.pid) holder = openSync(temporary, HOLD_FLAG | O_NOFOLLOW);
       } finally {
         closeSync(fd);
       }
@@ -337,14 +339,20 @@ export class PidFile {
     }
   }
 
-  /** Opens the file read-only, to hold it. */
+  /** Opens the file to hold it (see `HOLD_FLAG`). */
   private openToHold(): number {
+    let fd: number;
     try {
-      return openSync(this.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      fd = openSync(this.path, HOLD_FLAG | O_NOFOLLOW);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw this.symlinkError();
       throw this.writeError(error);
     }
+    // O_PATH with O_NOFOLLOW opens a symbolic link itself rather than failing.
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw this.symlinkError();
+    }
+    return fd;
   }
 
   private get program(): Program {

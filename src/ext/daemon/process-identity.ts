@@ -104,6 +104,21 @@ export interface FileIdentity {
  * descriptors, and a handful of files.
  */
 export function holdsFile(pid: number, file: FileIdentity): boolean | 'unreadable' | 'gone' {
+  const found = descriptorOf(pid, file);
+  return typeof found === 'number' ? true : found;
+}
+
+/**
+ * The flag a daemon opens its pid file with to hold it: `O_PATH` (Linux), a
+ * descriptor that pins the file without reading it, and that nothing else
+ * that opens a pid file (a `status`, a starter, `cat`, `tail -f`) uses, so a
+ * process that merely reads the file at some moment is never taken for its
+ * holder.
+ */
+export const HOLD_FLAG = 0o10000000;
+
+/** {@link holdsFile}, with the number of the descriptor that holds the file. */
+function descriptorOf(pid: number, file: FileIdentity): number | false | 'unreadable' | 'gone' {
   const dir = `/proc/${pid}/fd`;
   let entries: string[];
   try {
@@ -123,7 +138,7 @@ export function holdsFile(pid: number, file: FileIdentity): boolean | 'unreadabl
     } catch {
       continue; // closed while listing
     }
-    if (stat.ino === file.ino && stat.dev === file.dev) return true;
+    if (stat.ino === file.ino && stat.dev === file.dev) return Number(entry);
   }
   return false;
 }
@@ -133,10 +148,10 @@ export function holdsFile(pid: number, file: FileIdentity): boolean | 'unreadabl
  * `program`'s binary, found by searching every `/proc/<pid>/fd` this process
  * may read; undefined when there is none. This is how a daemon is recognised
  * whose pid file was written in another pid namespace (a container shares
- * the file, not the pid: the file says 1). The program's binary is required
- * so that, say, a `tail -f` of the file is never taken for the daemon, and
- * the holder is checked twice, so that a process merely reading the file at
- * that moment is not either.
+ * the file, not the pid: the file says 1). The holder must run `program`'s
+ * binary and hold the file by a descriptor opened with {@link HOLD_FLAG}, as
+ * the daemon does: a `tail -f` of the file, or a `status` reading it at that
+ * very moment, is never taken for the daemon.
  */
 export function findHolder(file: FileIdentity, program: Program, except: number): number | undefined {
   let entries: string[];
@@ -152,10 +167,10 @@ export function findHolder(file: FileIdentity, program: Program, except: number)
     // The binary first: reading one link is far cheaper than every descriptor of every process.
     if (pid === process.pid || pid === except || !names.has(basename(binaryOf(pid)))) continue;
     const before = startTicksOf(pid);
-    if (holdsFile(pid, file) !== true) continue;
+    const fd = descriptorOf(pid, file);
+    if (typeof fd !== 'number' || !hasFlag(pid, fd, HOLD_FLAG)) continue;
     const stat = readStat(pid);
-    if (typeof stat !== 'object' || isDead(stat.state) || stat.startTicks !== before) continue;
-    if (holdsFile(pid, file) === true) return pid;
+    if (typeof stat === 'object' && !isDead(stat.state) && stat.startTicks === before) return pid;
   }
   return undefined;
 }
@@ -186,6 +201,16 @@ export function runsProgram(facts: ProcessFacts, program: Program, resolve: (pat
     const tail = normalize(argument);
     return !tail.startsWith('..') && program.scripts.some((script) => script.endsWith(`/${tail}`));
   });
+}
+
+/** Whether descriptor `fd` of process `pid` was opened with `flag` (the octal `flags:` of `/proc/<pid>/fdinfo/<fd>`). */
+function hasFlag(pid: number, fd: number, flag: number): boolean {
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
+    return flags !== undefined && (parseInt(flags, 8) & flag) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The path of the binary a process runs (its command line's first word when `/proc/<pid>/exe` is closed to this user); '' when gone. */
