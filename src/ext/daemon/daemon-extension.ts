@@ -3,6 +3,8 @@ import type { App } from '../../core/app';
 import { FrameworkError } from '../../core/errors';
 import type { Extension } from '../../core/extension';
 import { setDaemonAccount } from '../../core/safe-files';
+import { HEALTH_DEFAULTS, WORKER_DEFAULTS } from '../workers/worker-settings';
+import { WORKER_MARKER } from '../workers/worker-messages';
 import { DaemonService, type DaemonizeOptions } from './daemon-service';
 import { ReadinessChannel } from './readiness';
 import { SystemdNotifier } from './systemd-notify';
@@ -44,9 +46,10 @@ export const DaemonExtension: Extension = {
     // An invoker that is not this process's parent (see detach.ts) learns the pid here; another
     // has it already, and a message it does not need would only wake it while this one starts.
     if (channel?.isPidWanted) channel.send({ type: 'started', pid: process.pid });
-    const service = new DaemonService(app, channel, new SystemdNotifier(app.log));
+    const worker = process.env[WORKER_MARKER] === undefined ? undefined : workerPart().ClusterWorker.fromEnvironment();
+    const service = new DaemonService(app, channel, new SystemdNotifier(app.log), worker);
     app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));
-    app.config.merge({ daemon: { ...DAEMON_DEFAULTS } }, { override: false });
+    app.config.merge({ daemon: { ...DAEMON_DEFAULTS, ...WORKER_DEFAULTS }, health: { ...HEALTH_DEFAULTS } }, { override: false });
     app.provide(DaemonService, () => service);
     // Root may open and remove files the daemon's user owns (its log file, its pid file and directory).
     setDaemonAccount(() => service.account());
@@ -72,6 +75,8 @@ export const DaemonExtension: Extension = {
         service.releaseHold();
         // A daemon child closing before it was ready tells its invoker why (a no-op otherwise).
         const failure = app.lastError;
+        // A worker tells the primary the error it closes with, which names it when it stops the daemon.
+        if (worker && failure !== undefined) worker.failed(failure instanceof Error ? failure.message : String(failure));
         const reason =
           failure !== undefined
             ? failure instanceof Error
@@ -85,5 +90,10 @@ export const DaemonExtension: Extension = {
     app.hooks.register('post_close', function daemonRemovePidFile() {
       service.releasePidFile();
     }, { weight: 1000 });
+    if (worker) app.hooks.register('post_close', () => worker.close(), { weight: 1000 });
   },
 };
+
+function workerPart(): typeof import('../workers/cluster-worker') {
+  return require('../workers/cluster-worker') as typeof import('../workers/cluster-worker');
+}

@@ -4,6 +4,8 @@ import type { App } from '../../core/app';
 import { isUnset } from '../../core/config-value';
 import { FrameworkError } from '../../core/errors';
 import { onProcessEnd, processExit } from '../../core/process-exit';
+import type { ClusterWorker } from '../workers/cluster-worker';
+import type { WorkerSettings } from '../workers/worker-settings';
 import type { PidFile, PidFileVerdict } from './pid-file';
 import type { ReadinessChannel } from './readiness';
 import type { SystemdNotifier } from './systemd-notify';
@@ -31,6 +33,9 @@ const part = {
   },
   get inspector() {
     return require('./inspector') as typeof import('./inspector');
+  },
+  get workerSettings() {
+    return require('../workers/worker-settings') as typeof import('../workers/worker-settings');
   },
 };
 
@@ -134,6 +139,8 @@ export class DaemonService {
     private readonly app: App,
     private readonly channel: ReadinessChannel | undefined,
     private readonly notifier: SystemdNotifier,
+    /** Set in a worker that the cluster primary started (`[daemon] workers`). */
+    private readonly worker?: ClusterWorker,
   ) {}
 
   /** Whether this process is a detached daemon started by an invoker. */
@@ -193,9 +200,34 @@ export class DaemonService {
     if (this.started) return;
     this.started = true;
     const settings = this.settings();
-    if (this.channel) return this.daemonizeChild(settings, options);
+    const workers = part.workerSettings.readWorkerSettings(this.app.config);
+    if (this.worker) return this.daemonizeWorker(settings, options);
+    if (this.channel) return this.daemonizeChild(settings, options, workers);
     if (this.detachRequested) return this.detach(settings);
     this.becomeDaemon(settings);
+    return this.serve(options, workers);
+  }
+
+  /**
+   * After the daemon's steps: the cluster primary runs the workers instead of
+   * the command (`[daemon] workers`); a single process reports ready as asked.
+   */
+  private async serve(options: DaemonizeOptions, workers: WorkerSettings): Promise<void> {
+    if (workers.isCluster) {
+      const { runPrimary } = require('../workers/run-primary') as typeof import('../workers/run-primary');
+      return runPrimary(this.app, workers, () => this.ready());
+    }
+    if (workers.health || workers.shutdownDelay > 0) {
+      const { watchSingleProcess } = require('../workers/single-process') as typeof import('../workers/single-process');
+      await watchSingleProcess(this.app, workers, () => this.isReady);
+    }
+    if ((options.ready ?? 'auto') === 'auto') this.ready();
+  }
+
+  /** In a worker: the primary did the daemon's steps and started it in the invocation directory, so paths resolve alike. */
+  private daemonizeWorker(settings: DaemonSettings, options: DaemonizeOptions): void {
+    process.chdir(settings.dir);
+    this.worker!.start();
     if ((options.ready ?? 'auto') === 'auto') this.ready();
   }
 
@@ -211,6 +243,7 @@ export class DaemonService {
       return;
     }
     this.isReady = true;
+    if (this.worker) return this.worker.ready();
     this.app.log.debug(`daemon ready (pid ${process.pid})`, NAMESPACE);
     if (this.channel) {
       // The invoker is systemd's main process: it passes READY=1 on with this pid.
@@ -426,7 +459,7 @@ export class DaemonService {
     this.holdOpen();
   }
 
-  private async daemonizeChild(settings: DaemonSettings, options: DaemonizeOptions): Promise<void> {
+  private async daemonizeChild(settings: DaemonSettings, options: DaemonizeOptions, workers: WorkerSettings): Promise<void> {
     const channel = this.channel!;
     this.app.log.setMirror((line) => channel.send({ type: 'log', line }));
     // A stop signal during setup: the daemon does not start, and its invoker says so.
@@ -446,7 +479,7 @@ export class DaemonService {
       this.abandon(error instanceof Error ? error.message : String(error));
       throw error;
     }
-    if ((options.ready ?? 'auto') === 'auto') this.ready();
+    return this.serve(options, workers);
   }
 
   private async detach(settings: DaemonSettings): Promise<void> {

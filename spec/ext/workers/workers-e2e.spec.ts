@@ -1,0 +1,173 @@
+/**
+ * `[daemon] workers`: the process in the pid file is the cluster primary, the
+ * workers run the command and share the port; a crashed worker is replaced,
+ * a crash loop stops the daemon; SIGHUP replaces the workers one by one
+ * without a failed request; SIGTERM turns readiness off, drains and ends 143.
+ */
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DaemonSandbox, exists, isAlive, procStat, readIfExists, waitUntil, type Invocation } from '../../helpers/daemon';
+import { ClientLoop, answeringPid, freePort, get } from '../../helpers/http-load';
+
+const HTTP = resolve(__dirname, '../../fixtures/workers/http.js');
+
+describe('daemon workers', function () {
+  this.timeout(60_000);
+  let sandbox: DaemonSandbox;
+  let port: number;
+
+  beforeEach(async () => {
+    sandbox = new DaemonSandbox();
+    port = await freePort();
+  });
+
+  afterEach(async () => {
+    await sandbox?.cleanUp();
+  });
+
+  function environment(extra: Record<string, string> = {}): Record<string, string> {
+    return { MYAPP_DAEMON_WORKERS: '2', PORT: String(port), ...extra };
+  }
+
+  /** The live workers of a primary: the sandbox's processes whose parent it is. */
+  function workersOf(primary: number): number[] {
+    return sandbox
+      .livingProcesses()
+      .filter((pid) => procStat(pid).ppid === primary)
+      .sort((a, b) => a - b);
+  }
+
+  /** Starts `http.js serve` in the foreground and waits until the primary reports its workers ready. */
+  async function foreground(extra: Record<string, string> = {}): Promise<{ invocation: Invocation; primary: number; workers: number[] }> {
+    const invocation = sandbox.start(HTTP, ['serve'], { env: environment(extra) });
+    await waitUntil(() => /workers ready/.test(invocation.child.stderr) || !invocation.child.isRunning, 'the workers to be ready', 20_000);
+    expect(invocation.child.stderr, 'the primary says its workers are ready').to.match(/^INFO: 2 workers ready \(pids \d+, \d+\)$/m);
+    const primary = sandbox.daemonPid();
+    return { invocation, primary, workers: workersOf(primary) };
+  }
+
+  /** Asks until every pid in `pids` has answered (bounded). */
+  async function answeringPids(count: number): Promise<Set<number>> {
+    const seen = new Set<number>();
+    for (let attempt = 0; attempt < 50 && seen.size < count; attempt++) {
+      const pid = answeringPid(await get(port, '/'));
+      if (pid !== undefined) seen.add(pid);
+    }
+    return seen;
+  }
+
+  it('runs the command in 2 workers that share the port; the pid file names the primary', async () => {
+    const { invocation, primary, workers } = await foreground();
+    expect(primary, 'the pid file names the process started').to.equal(invocation.child.pid);
+    expect(workers, 'two workers, children of the primary').to.have.length(2);
+    expect([...(await answeringPids(2))].sort((a, b) => a - b), 'the pids that answered').to.deep.equal(workers);
+    invocation.child.kill('SIGTERM');
+    const result = await sandbox.finish(invocation);
+    expect(result.signal, result.stderr).to.equal('SIGTERM');
+    expect(exists(sandbox.pidFile), 'the pid file after the stop').to.equal(false);
+    for (const worker of workers) expect(isAlive(worker), `worker ${worker} after the stop`).to.equal(false);
+  });
+
+  it('with --daemon, the invoker returns once every worker is ready', async () => {
+    const started = await sandbox.run(HTTP, ['serve', '--daemon'], { env: environment() });
+    expect(started.code, started.stderr).to.equal(0);
+    const primary = sandbox.daemonPid();
+    expect(started.wasPidFileAliveAtExit, 'the pid file named a live primary when the invoker exited').to.equal(true);
+    const workers = workersOf(primary);
+    expect(workers).to.have.length(2);
+    expect([...(await answeringPids(2))].sort((a, b) => a - b)).to.deep.equal(workers);
+    await sandbox.signalAndWait(primary, 'SIGTERM', 15_000);
+    expect(exists(sandbox.pidFile), 'the pid file after the stop').to.equal(false);
+  });
+
+  it('refuses a wrong workers value before anything starts', async () => {
+    const result = await sandbox.run(HTTP, ['serve', '--daemon'], { env: environment({ MYAPP_DAEMON_WORKERS: 'many' }) });
+    expect(result.code).to.equal(1);
+    expect(result.stderrLines).to.deep.equal([
+      "myapp: error: Invalid [daemon] workers 'many' (environment variable MYAPP_DAEMON_WORKERS): expected auto or a whole number from 1 to 1024.",
+    ]);
+    expect(exists(sandbox.pidFile)).to.equal(false);
+  });
+
+  it('replaces a worker killed with SIGKILL, with no failed request', async () => {
+    const { invocation, primary, workers } = await foreground();
+    const loop = new ClientLoop(port, { connections: 4, maxMs: 20_000 });
+    await waitUntil(() => loop.answered > 50, 'the client loop to be answered');
+    sandbox.signal(workers[0], 'SIGKILL');
+    await waitUntil(() => workersOf(primary).length === 2 && !workersOf(primary).includes(workers[0]), 'a replacement worker', 15_000);
+    await waitUntil(() => /replaces the one that crashed/.test(invocation.child.stderr), 'the replacement to be ready', 15_000);
+    const before = loop.answered;
+    await waitUntil(() => loop.answered > before + 50, 'more answers');
+    const result = await loop.stop();
+    const onSurvivor = result.failures.filter((failure) => failure.lastPid !== workers[0]);
+    expect(onSurvivor, 'failed requests, other than those the killed worker had taken').to.deep.equal([]);
+    expect(invocation.child.stderr).to.match(new RegExp(`^WARNING: worker \\d \\(pid ${workers[0]}\\) ended by signal SIGKILL \\(it reported no error\\); starting another in \\d+ ms$`, 'm'));
+    expect(isAlive(primary), 'the primary').to.equal(true);
+  });
+
+  it('stops with exit 1 and one line naming the cause when the workers crash in a loop', async () => {
+    const invocation = sandbox.start(HTTP, ['serve'], {
+      env: environment({ CRASH_AFTER_MS: '100', MYAPP_DAEMON_CRASH_LIMIT: '3', MYAPP_DAEMON_CRASH_WINDOW: '30' }),
+    });
+    const result = await sandbox.finish(invocation, 30_000);
+    expect(result.code, result.stderr).to.equal(1);
+    const last = result.stderrLines.filter((line) => line.startsWith('myapp: error:'));
+    expect(last, result.stderr).to.have.length.greaterThan(0);
+    expect(result.stderrLines.at(-1)).to.match(
+      /^myapp: error: The workers crash in a loop \(3 crashes within 30 s: \[daemon\] crash_limit = 3, crash_window = 30\), so the daemon stops; the last: worker \d \(pid \d+\) ended by exit code 1: worker \d+ crashed on purpose$/,
+    );
+    expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
+    expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
+  });
+
+  it('SIGHUP replaces every worker one by one with no failed request; the primary stays', async () => {
+    const { invocation, primary, workers } = await foreground();
+    const loop = new ClientLoop(port, { connections: 4, maxMs: 30_000 });
+    await waitUntil(() => loop.answered > 50, 'the client loop to be answered');
+    sandbox.signal(primary, 'SIGHUP');
+    await waitUntil(() => /^INFO: reloaded: 2 workers/m.test(invocation.child.stderr), 'the reload to finish', 20_000);
+    await waitUntil(() => workersOf(primary).length === 2, 'the old workers to end', 15_000);
+    const before = loop.answered;
+    await waitUntil(() => loop.answered > before + 50, 'more answers');
+    const result = await loop.stop();
+    expect(result.failures, 'failed requests').to.deep.equal([]);
+    const now = workersOf(primary);
+    expect(now.filter((pid) => workers.includes(pid)), 'old workers left').to.deep.equal([]);
+    expect(sandbox.daemonPid(), 'the pid file').to.equal(primary);
+    expect([...result.pids.keys()].filter((pid) => now.includes(pid)), 'new workers answered').to.have.length(2);
+  });
+
+  it('aborts a reload whose new worker cannot get ready, and the old workers go on serving', async () => {
+    const failMark = sandbox.path('fail');
+    const { invocation, primary, workers } = await foreground({ FAIL_IF_EXISTS: failMark });
+    writeFileSync(failMark, '');
+    sandbox.signal(primary, 'SIGHUP');
+    await waitUntil(() => /reload aborted/.test(invocation.child.stderr), 'the reload to be aborted', 20_000);
+    const lines = invocation.child.stderr.split('\n').filter((line) => line.startsWith('ERROR:'));
+    expect(lines.filter((line) => line.includes('reload aborted'))).to.have.length(1);
+    expect(invocation.child.stderr).to.match(
+      /^ERROR: reload aborted: The new worker 1 \(pid \d+\) ended by exit code 1: cannot get ready: .*fail exists before it was ready\. The old workers go on serving\.$/m,
+    );
+    expect(workersOf(primary), 'the workers').to.deep.equal(workers);
+    expect([...(await answeringPids(2))].sort((a, b) => a - b)).to.deep.equal(workers);
+  });
+
+  it('on SIGTERM, /readyz answers 503 at once, in-flight requests complete, and it ends by SIGTERM without its pid file', async () => {
+    const health = await freePort();
+    const { invocation, primary } = await foreground({ MYAPP_HEALTH_LISTEN: `127.0.0.1:${health}`, MYAPP_DAEMON_SHUTDOWN_DELAY: '1', SLOW_MS: '1500' });
+    expect(await get(health, '/readyz')).to.deep.equal({ status: 200, body: 'ready\n' });
+    expect(await get(health, '/livez')).to.deep.equal({ status: 200, body: 'ok\n' });
+    const slow = get(port, '/slow');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    sandbox.signal(primary, 'SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await get(health, '/readyz'), '/readyz after SIGTERM').to.deep.equal({ status: 503, body: 'not ready\n' });
+    const answer = await slow;
+    expect(answer.status, 'the in-flight request').to.equal(200);
+    const result = await sandbox.finish(invocation);
+    expect(result.signal, result.stderr).to.equal('SIGTERM');
+    expect(exists(sandbox.pidFile)).to.equal(false);
+    expect(readIfExists(join(sandbox.runDir, 'app.pid'))).to.equal(undefined);
+  });
+});
