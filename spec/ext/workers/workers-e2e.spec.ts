@@ -81,6 +81,31 @@ describe('daemon workers', function () {
     expect(exists(sandbox.pidFile), 'the pid file after the stop').to.equal(false);
   });
 
+  it('daemon reload replaces the workers of a detached daemon', async () => {
+    expect((await sandbox.run(HTTP, ['serve', '--daemon'], { env: environment() })).code).to.equal(0);
+    const primary = sandbox.daemonPid();
+    const workers = workersOf(primary);
+    const reload = await sandbox.run(HTTP, ['daemon', 'reload'], { env: environment() });
+    expect(reload.code, reload.stderr).to.equal(0);
+    expect(reload.stdout).to.equal(`myapp is reloading (pid ${primary})\n`);
+    await waitUntil(() => {
+      const now = workersOf(primary);
+      return now.length === 2 && now.every((pid) => !workers.includes(pid));
+    }, 'two new workers and no old one', 20_000);
+    expect(sandbox.daemonPid()).to.equal(primary);
+    await sandbox.signalAndWait(primary, 'SIGTERM', 15_000);
+    const after = await sandbox.run(HTTP, ['daemon', 'reload'], { env: environment() });
+    expect([after.code, after.stdout]).to.deep.equal([7, 'myapp is not running\n']);
+  });
+
+  it('daemon reload refuses a daemon that SIGHUP would stop (one process, no reload hook)', async () => {
+    const result = await sandbox.run(HTTP, ['daemon', 'reload'], { env: environment({ MYAPP_DAEMON_WORKERS: '1' }) });
+    expect(result.code).to.equal(1);
+    expect(result.stderrLines).to.deep.equal([
+      "myapp: error: myapp does not reload on SIGHUP (it registers no reload hook and runs no [daemon] workers), so SIGHUP would stop it; use 'daemon stop' and start it again.",
+    ]);
+  });
+
   it('refuses a wrong workers value before anything starts', async () => {
     const result = await sandbox.run(HTTP, ['serve', '--daemon'], { env: environment({ MYAPP_DAEMON_WORKERS: 'many' }) });
     expect(result.code).to.equal(1);

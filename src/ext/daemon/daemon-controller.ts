@@ -2,11 +2,13 @@ import { arg } from '../../controller/arg';
 import { Controller } from '../../controller/controller';
 import { Expose } from '../../controller/expose';
 import { App } from '../../core/app';
-import { UsageError } from '../../core/errors';
+import { FrameworkError, UsageError } from '../../core/errors';
 import { DaemonService } from './daemon-service';
 
 /** LSB exit codes of `status`. */
 const STATUS_EXIT = { running: 0, stale: 1, stopped: 3, unknown: 4 } as const;
+/** LSB exit codes of `reload` (7: program is not running). */
+const RELOAD_EXIT = { running: 0, stale: 1, stopped: 7 } as const;
 
 /**
  * `myapp daemon status` and `myapp daemon stop`, for operators. Add it to
@@ -16,8 +18,8 @@ const STATUS_EXIT = { running: 0, stale: 1, stopped: 3, unknown: 4 } as const;
   label: 'daemon',
   stackedOn: 'base',
   stackedType: 'nested',
-  description: 'Query or stop the running daemon (found through [daemon] pid_file).',
-  help: 'query or stop the running daemon',
+  description: 'Query, reload or stop the running daemon (found through [daemon] pid_file).',
+  help: 'query, reload or stop the running daemon',
 })
 export class DaemonController {
   constructor(
@@ -38,6 +40,26 @@ export class DaemonController {
     const line = lines[status.state];
     this.app.stdout.write(`${line}\n`);
     return STATUS_EXIT[status.state];
+  }
+
+  @Expose({ help: 'reload the daemon: SIGHUP (with workers, a rolling reload; exit 0: sent, 1: stale pid file, 7: not running)' })
+  async reload(): Promise<number> {
+    const name = this.app.label;
+    const { readWorkerSettings } = require('../workers/worker-settings') as typeof import('../workers/worker-settings');
+    // SIGHUP stops a daemon that has nothing to reload: refuse rather than stop it.
+    if (!readWorkerSettings(this.app.config).isCluster && !this.app.hooks.hasRegistrations('reload')) {
+      throw new FrameworkError(
+        `${name} does not reload on SIGHUP (it registers no reload hook and runs no [daemon] workers), so SIGHUP would stop it; use 'daemon stop' and start it again.`,
+      );
+    }
+    const status = await this.daemon.reload();
+    const lines: Record<typeof status.state, string> = {
+      running: `${name} is reloading (pid ${status.pid})`,
+      stale: `${name} is not running, but its stale pid file ${status.pidFile} remains: ${status.reason}; sent no signal`,
+      stopped: `${name} is not running`,
+    };
+    this.app.stdout.write(`${lines[status.state]}\n`);
+    return RELOAD_EXIT[status.state];
   }
 
   @Expose({

@@ -359,6 +359,28 @@ export class DaemonService {
     return env;
   }
 
+  /**
+   * Sends SIGHUP to the daemon the pid file names, which reloads (with
+   * `[daemon] workers`, a rolling reload); resolves to what the pid file
+   * showed, as `status()` does. A stale or missing pid file signals nothing.
+   */
+  async reload(): Promise<DaemonStatus & { state: 'running' | 'stopped' | 'stale' }> {
+    const pidFile = this.configuredPidFile();
+    const content = pidFile.read();
+    if (!content) return { state: 'stopped', pidFile: pidFile.path };
+    const verdict = pidFile.judge(content);
+    if (verdict.state === 'stale') return { state: 'stale', pid: content.pid, pidFile: pidFile.path, reason: verdict.reason };
+    if (verdict.state === 'unverified') throw new FrameworkError(verdict.reason);
+    if (!verdict.isVerified) {
+      throw new FrameworkError(
+        `pid ${verdict.pid} looks like ${this.app.label}'s daemon (${describeRecognition(verdict, pidFile.path)}), ` +
+          `but is not signalled on that evidence: run as root or as its user`,
+      );
+    }
+    if (!this.signalDaemon(verdict.pid, 'SIGHUP', () => sameProcess(verdict.pid, verdict))) return { state: 'stopped', pidFile: pidFile.path };
+    return { state: 'running', pid: verdict.pid, pidFile: pidFile.path };
+  }
+
   /** Tells a waiting invoker that the daemon stopped before it was ready. */
   abandon(reason: string): void {
     if (!this.channel?.isOpen) return;
