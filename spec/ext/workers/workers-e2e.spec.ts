@@ -30,11 +30,18 @@ describe('daemon workers', function () {
     return { MYAPP_DAEMON_WORKERS: '2', PORT: String(port), ...extra };
   }
 
-  /** The live workers of a primary: the sandbox's processes whose parent it is. */
+  /** The live workers of a primary: the sandbox's processes whose parent it is (one that ends meanwhile is left out). */
   function workersOf(primary: number): number[] {
+    const parentOf = (pid: number): number | undefined => {
+      try {
+        return procStat(pid).ppid;
+      } catch {
+        return undefined;
+      }
+    };
     return sandbox
       .livingProcesses()
-      .filter((pid) => procStat(pid).ppid === primary)
+      .filter((pid) => parentOf(pid) === primary)
       .sort((a, b) => a - b);
   }
 
