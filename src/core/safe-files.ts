@@ -81,7 +81,10 @@ export function openDaemonFile(path: string, flags: number, mode?: number): numb
     try {
       fd = openSync(entry, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, mode);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new UnsafePathError(`${path} is a symbolic link, which root does not follow here`, { isSymbolicLink: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') throw new UnsafePathError(`${path} is a symbolic link, which root does not follow here`, { isSymbolicLink: true });
+      // A FIFO no one reads (O_NONBLOCK keeps the open from waiting), or a device no driver serves.
+      if (code === 'ENXIO') throw new UnsafePathError(`${path} is not a regular file`);
       throw error;
     }
     try {
@@ -148,8 +151,13 @@ export function checkTrusted(path: string, options: { always?: boolean } = {}): 
 function inVerifiedDirectory<T>(path: string, withDaemon: boolean, act: (entry: string) => T): T {
   const full = resolve(path);
   const directory = openVerifiedDirectory(dirname(full), withDaemon);
+  const entry = join(entryBase(directory.fd, directory.path), basename(full));
   try {
-    return act(join(entryBase(directory.fd, directory.path), basename(full)));
+    return act(entry);
+  } catch (error) {
+    // A system error names the path it was given: the user's, not the one through /proc.
+    if (error instanceof Error && !(error instanceof UnsafePathError)) error.message = error.message.split(entry).join(full);
+    throw error;
   } finally {
     closeSync(directory.fd);
   }

@@ -104,4 +104,15 @@ describe('a daemon started as root that runs as nobody', function () {
     expect(listeningPorts(pid), 'ports the daemon listens on').to.deep.equal([]);
     expect(isAlive(pid), 'the daemon still runs').to.equal(true);
   });
+
+  it('keeps the inspector closed in a foreground process that switched user, too', async () => {
+    const invocation = sandbox!.start(MYAPP, ['run-forever'], { env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_PID_FILE: sandbox!.path('run', 'foreground.pid') } });
+    await invocation.child.waitForOutput(/^1$/m);
+    const foreground = invocation.child.pid;
+    const kill = spawnSync('kill', ['-USR1', String(foreground)], { uid: NOBODY.uid, gid: NOBODY.gid, encoding: 'utf8' });
+    expect(kill.status, `kill -USR1 as nobody: ${kill.stderr}`).to.equal(0);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(listeningPorts(foreground), 'ports the process listens on').to.deep.equal([]);
+    expect(isAlive(foreground), 'the process still runs').to.equal(true);
+  });
 });
