@@ -84,8 +84,25 @@ describe('daemon workers', function () {
     const workers = workersOf(primary);
     expect(workers).to.have.length(2);
     expect([...(await answeringPids(2))].sort((a, b) => a - b)).to.deep.equal(workers);
+    const status = await sandbox.run(HTTP, ['daemon', 'status'], { env: environment() });
+    expect(status.code, status.stderr).to.equal(0);
+    const lines = status.stdout.split('\n');
+    expect(lines[0]).to.match(new RegExp(`^myapp is running \\(pid ${primary}\\b`));
+    const listed = lines.slice(1, 3).map((line) => /^ {2}worker ([12]): pid (\d+), up \d+s, 0 restarts, ready$/.exec(line));
+    expect(listed.every(Boolean), status.stdout).to.equal(true);
+    expect(listed.map((match) => match![1])).to.deep.equal(['1', '2']);
+    expect(listed.map((match) => Number(match![2])).sort((a, b) => a - b)).to.deep.equal(workers);
+    const json = await sandbox.run(HTTP, ['daemon', 'status', '-o', 'json'], { env: environment() });
+    const parsed = JSON.parse(json.stdout) as { state: string; pid: number; workers: { slot: number; pid: number; restarts: number; ready: boolean; uptime: number }[] };
+    expect([parsed.state, parsed.pid]).to.deep.equal(['running', primary]);
+    expect(parsed.workers.map((worker) => worker.pid).sort((a, b) => a - b)).to.deep.equal(workers);
+    expect(parsed.workers.map((worker) => [worker.slot, worker.restarts, worker.ready, typeof worker.uptime])).to.deep.equal([
+      [1, 0, true, 'number'],
+      [2, 0, true, 'number'],
+    ]);
     await sandbox.signalAndWait(primary, 'SIGTERM', 15_000);
     expect(exists(sandbox.pidFile), 'the pid file after the stop').to.equal(false);
+    expect(exists(`${sandbox.pidFile}.workers`), 'the workers state file after the stop').to.equal(false);
   });
 
   it('daemon reload replaces the workers of a detached daemon', async () => {

@@ -37,8 +37,13 @@ export class DaemonController {
       unknown: `${status.reason}`,
       stopped: `${name} is not running`,
     };
-    const line = lines[status.state];
-    this.app.stdout.write(`${line}\n`);
+    const workers = status.state === 'running' && status.pid !== undefined ? workersPart().listWorkers(status.pidFile, status.pid) : undefined;
+    const output = this.app.pargs.output;
+    if (typeof output === 'string' && output !== 'text') {
+      await this.app.render({ ...status, ...(workers ? { workers } : {}) });
+    } else {
+      this.app.stdout.write(`${lines[status.state]}\n${workers ? workersPart().describeWorkers(workers) : ''}`);
+    }
     return STATUS_EXIT[status.state];
   }
 
@@ -83,4 +88,8 @@ export class DaemonController {
     this.app.stdout.write(`${lines[result.outcome]}\n`);
     return 0;
   }
+}
+
+function workersPart(): typeof import('../workers/workers-status') {
+  return require('../workers/workers-status') as typeof import('../workers/workers-status');
 }

@@ -205,17 +205,17 @@ export class DaemonService {
     if (this.channel) return this.daemonizeChild(settings, options, workers);
     if (this.detachRequested) return this.detach(settings);
     this.becomeDaemon(settings);
-    return this.serve(options, workers);
+    return this.serve(options, workers, settings.pidFile);
   }
 
   /**
    * After the daemon's steps: the cluster primary runs the workers instead of
    * the command (`[daemon] workers`); a single process reports ready as asked.
    */
-  private async serve(options: DaemonizeOptions, workers: WorkerSettings): Promise<void> {
+  private async serve(options: DaemonizeOptions, workers: WorkerSettings, pidFile: string | undefined): Promise<void> {
     if (workers.isCluster) {
       const { runPrimary } = require('../workers/run-primary') as typeof import('../workers/run-primary');
-      return runPrimary(this.app, workers, () => this.ready());
+      return runPrimary(this.app, workers, () => this.ready(), pidFile);
     }
     if (workers.health || workers.shutdownDelay > 0) {
       const { watchSingleProcess } = require('../workers/single-process') as typeof import('../workers/single-process');
@@ -501,7 +501,7 @@ export class DaemonService {
       this.abandon(error instanceof Error ? error.message : String(error));
       throw error;
     }
-    return this.serve(options, workers);
+    return this.serve(options, workers, settings.pidFile);
   }
 
   private async detach(settings: DaemonSettings): Promise<void> {

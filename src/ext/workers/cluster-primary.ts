@@ -3,6 +3,7 @@ import type { App } from '../../core/app';
 import { FrameworkError } from '../../core/errors';
 import { CrashBudget } from './crash-budget';
 import { HealthServer } from './health-server';
+import { removeWorkersState, writeWorkersState } from './workers-state-file';
 import { WORKER_MARKER, mortarMessage, type PrimaryMessage, type WorkerMessage } from './worker-messages';
 import { readWorkerSettings, type WorkerSettings } from './worker-settings';
 
@@ -105,6 +106,8 @@ export class ClusterPrimary {
     private settings: WorkerSettings,
     /** Reports the daemon ready (to the invoker of `--daemon`, or systemd). */
     private readonly onReady: () => void,
+    /** Where the workers are listed for `daemon status` (next to the pid file), if anywhere. */
+    private readonly statePath?: string,
   ) {
     this.budget = new CrashBudget(settings.crashLimit, settings.crashWindow * 1000);
   }
@@ -146,6 +149,7 @@ export class ClusterPrimary {
     }
     if (this.isStopping) return this.finished;
     this.isStarted = true;
+    this.changed();
     this.app.log.info(`${this.serving.length} workers ready (pids ${this.serving.map((worker) => worker.pid).join(', ')})`, NAMESPACE);
     this.onReady();
     return this.finished;
@@ -166,12 +170,14 @@ export class ClusterPrimary {
       if (received?.mortar === 'ready' && !record.isReady) {
         record.isReady = true;
         record.onReady?.();
+        this.changed();
       }
     });
     worker.once('exit', (code: number | null, signal: string | null) => {
       record.exit = signal ? `signal ${signal}` : `exit code ${code}`;
       this.alive.delete(record);
       this.exited(record);
+      this.changed();
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -234,6 +240,7 @@ export class ClusterPrimary {
       return;
     }
     this.serving.push(fresh);
+    this.changed();
     this.app.log.info(`${fresh.name} replaces the one that crashed`, NAMESPACE);
   }
 
@@ -280,6 +287,7 @@ export class ClusterPrimary {
         this.serving[index] = fresh;
         started.push(fresh.pid);
         void this.retire(old);
+        this.changed();
       }
       await this.resize(started);
       log.info(`reloaded: ${this.serving.length} workers (new pids ${started.join(', ') || 'none'})`, NAMESPACE);
@@ -356,6 +364,17 @@ export class ClusterPrimary {
     hooks.register('pre_close', () => {
       this.health?.close();
       this.killAll();
+      if (this.statePath) removeWorkersState(this.statePath);
     });
+  }
+
+  /** Lists the serving workers in the state file (once the daemon started, until it stops). */
+  private changed(): void {
+    if (!this.statePath || !this.isStarted || this.isStopping) return;
+    try {
+      writeWorkersState(this.statePath, this.workers);
+    } catch (error) {
+      this.app.log.debug(`cannot write ${this.statePath}: ${(error as Error).message}`, NAMESPACE);
+    }
   }
 }
