@@ -62,17 +62,17 @@ describe('arg()', () => {
     );
   });
 
-  it("refuses const except on an option with nargs '?'", () => {
+  it("refuses const except on an option with nargs '?', store_const or append_const", () => {
     expect(declarationError(() => arg(['--level'], { const: 1 }))).to.equal(
-      "arg('--level'): 'const' is the value of an option given without one, so it needs nargs '?' on an option",
+      "arg('--level'): 'const' is the value of an option given without one, so it needs nargs '?' on an option (or action 'store_const' or 'append_const')",
     );
     expect(declarationError(() => arg('x', { nargs: '?', const: 1 }))).to.match(/'const' is the value/);
     expect(arg(['--level'], { nargs: '?', const: 1 }).const).to.equal(1);
   });
 
   it('refuses bad actions, types, choices and flags', () => {
-    expect(declarationError(() => arg(['-x'], { action: 'store_const' as never }))).to.equal(
-      "arg('-x'): unknown action 'store_const' (use 'store', 'store_true', 'store_false', 'append', 'count')",
+    expect(declarationError(() => arg(['-x'], { action: 'store_constant' as never }))).to.equal(
+      "arg('-x'): unknown action 'store_constant' (use 'store', 'store_true', 'store_false', 'store_const', 'append', 'append_const', 'extend', 'count', 'boolean_optional')",
     );
     expect(declarationError(() => arg(['-x'], { type: 'float' as never }))).to.equal(
       "arg('-x'): unknown type 'float' (use 'string', 'number', 'integer')",

@@ -7,6 +7,9 @@ import { expect } from 'chai';
 import type * as ArgModule from '../../dist/controller/arg';
 import type * as ParserModule from '../../dist/controller/parser';
 import type * as ErrorsModule from '../../dist/core/errors';
+import type * as HelpModule from '../../dist/controller/help';
+import type * as CompletionTableModule from '../../dist/controller/completion-table';
+import type * as OptionFromConfigModule from '../../dist/controller/option-from-config';
 import type { ArgumentSpec } from '../../dist/controller/metadata';
 import type { ControllerNode, ParsedCommandLine } from '../../dist/controller/tree';
 import { requireDist } from '../helpers/dist';
@@ -14,7 +17,10 @@ import { command, level } from '../helpers/tree';
 
 const { arg } = requireDist<typeof ArgModule>('controller/arg');
 const { parseCommandLine } = requireDist<typeof ParserModule>('controller/parser');
-const { UsageError } = requireDist<typeof ErrorsModule>('core/errors');
+const { UsageError, FrameworkError } = requireDist<typeof ErrorsModule>('core/errors');
+const { formatHelp, formatUsage } = requireDist<typeof HelpModule>('controller/help');
+const { completionTable } = requireDist<typeof CompletionTableModule>('controller/completion-table');
+const { optionFromConfig } = requireDist<typeof OptionFromConfigModule>('controller/option-from-config');
 
 const GLOBALS = [arg(['-h', '--help'], { action: 'store_true' }), arg(['--debug'], { action: 'store_true' })];
 
@@ -26,6 +32,17 @@ function program(...specs: ArgumentSpec[]): ControllerNode {
 
 function parse(root: ControllerNode, ...argv: string[]): Record<string, unknown> {
   return parseCommandLine(root, argv, GLOBALS, 'p').pargs;
+}
+
+/** The message of the FrameworkError a declaration throws. */
+function declaration(declare: () => unknown): string {
+  try {
+    declare();
+  } catch (error) {
+    if (error instanceof FrameworkError) return error.message;
+    throw error;
+  }
+  throw new Error('expected the declaration to throw');
 }
 
 function failure(root: ControllerNode, ...argv: string[]): string {
@@ -148,6 +165,138 @@ describe('the parser, compared with argparse', () => {
         ['c', 'd'],
       ]);
       expect(parse(append, '--st', '--st', 'x').st).to.deep.equal(['c', 'x']);
+    });
+  });
+
+  describe('append and const, as argparse reads them', () => {
+    it("adds to a list default instead of replacing it (argparse: default=['X'], --baz a gives ['X', 'a'])", () => {
+      const root = program(arg(['--baz'], { action: 'append', default: ['X'] }));
+      expect(parse(root, '--baz', 'a').baz).to.deep.equal(['X', 'a']);
+      expect(parse(root, '--baz', 'a', '--baz', 'b').baz).to.deep.equal(['X', 'a', 'b']);
+      expect(parse(root).baz).to.deep.equal(['X']);
+    });
+
+    it("refuses a default that is not a list for what adds to it (argparse: AttributeError: 'str' object has no attribute 'append')", () => {
+      for (const action of ['append', 'append_const', 'extend'] as const) {
+        const declare = (): unknown => arg(['--baz'], { action, default: 'X', ...(action === 'append_const' ? { const: 1 } : {}) } as never);
+        expect(declaration(declare)).to.equal(`arg('--baz'): action '${action}' adds to its default, so the default must be an array (e.g. default: ["X"])`);
+      }
+    });
+
+    it("converts a string const by type (argparse: nargs='?', type=int, const='42' gives 42) and checks it against choices", () => {
+      expect(parse(program(arg(['--foo'], { nargs: '?', type: 'integer', const: '42' })), '--foo').foo).to.equal(42);
+      expect(parse(program(arg(['--foo'], { nargs: '?', type: 'number', const: '1e3' })), '--foo').foo).to.equal(1000);
+      expect(parse(program(arg(['--foo'], { nargs: '?', const: '42' })), '--foo').foo).to.equal('42');
+      expect(parse(program(arg(['--foo'], { nargs: '?', type: 'integer', const: 7 })), '--foo').foo).to.equal(7);
+      // argparse fails only when the bare option is used (invalid choice: 42); the declaration is the mistake.
+      expect(declaration(() => arg(['--foo'], { nargs: '?', type: 'integer', const: '42', choices: [1] }))).to.equal(
+        "arg('--foo'): const \"42\" is not one of the choices ('1')",
+      );
+      expect(declaration(() => arg(['--foo'], { nargs: '?', type: 'integer', const: 'x' }))).to.equal("arg('--foo'): const \"x\" is not an integer");
+    });
+  });
+
+  describe('store_const, append_const, extend and boolean_optional', () => {
+    it("store_const stores const when given, else the default (argparse: const=42 gives 42, absent None)", () => {
+      const root = program(arg(['--foo'], { action: 'store_const', const: 42 }), arg(['--bar'], { action: 'store_const', const: 'b', default: 'a' }));
+      expect(parse(root, '--foo', '--bar')).to.deep.include({ foo: 42, bar: 'b' });
+      expect(parse(root)).to.deep.include({ foo: undefined, bar: 'a' });
+      expect(failure(root, '--foo=1')).to.equal("option '--foo' takes no value");
+    });
+
+    it("append_const adds const per occurrence, several options sharing a dest (argparse: [42, 'b', 42]; absent: mortar [], argparse None)", () => {
+      const root = program(arg(['--foo'], { action: 'append_const', const: 42, dest: 'foo' }), arg(['--bar'], { action: 'append_const', const: 'b', dest: 'foo' }));
+      expect(parse(root, '--foo', '--bar', '--foo').foo).to.deep.equal([42, 'b', 42]);
+      expect(parse(root).foo).to.deep.equal([]);
+      expect(parse(program(arg(['--t'], { action: 'append_const', const: 't', default: ['s'] })), '--t').t).to.deep.equal(['s', 't']);
+    });
+
+    it("extend adds each value of each occurrence, after the default's (argparse: nargs='+', type=int: --foo 1 2 --foo 3 gives [1, 2, 3])", () => {
+      const root = program(arg(['--foo'], { action: 'extend', nargs: '+', type: 'integer' }), arg(['--tag'], { action: 'extend', default: ['X'] }));
+      expect(parse(root, '--foo', '1', '2', '--foo', '3').foo).to.deep.equal([1, 2, 3]);
+      expect(parse(root, '--tag', 'a', '--tag', 'b').tag).to.deep.equal(['X', 'a', 'b']);
+      expect(parse(root)).to.deep.include({ foo: [], tag: ['X'] });
+      expect(failure(root, '--foo', 'x')).to.equal("option '--foo' expects an integer, got 'x'");
+      expect(failure(root, '--foo')).to.equal("option '--foo' expects at least one value");
+    });
+
+    it('extend without nargs adds the one value it takes, where argparse adds each character of it (--foo ab: mortar [ab], argparse [a, b])', () => {
+      expect(parse(program(arg(['--foo'], { action: 'extend' })), '--foo', 'ab', '--foo', 'c').foo).to.deep.equal(['ab', 'c']);
+    });
+
+    it('boolean_optional gives --x true, --no-x false, neither the default (argparse BooleanOptionalAction: True, False, None)', () => {
+      const root = program(arg(['-f', '--foo'], { action: 'boolean_optional', help: 'the foo' }), arg(['--color'], { action: 'boolean_optional', default: true }));
+      expect(parse(root, '--foo').foo).to.equal(true);
+      expect(parse(root, '--no-foo').foo).to.equal(false);
+      expect(parse(root, '-f').foo).to.equal(true);
+      expect(parse(root, '--foo', '--no-foo').foo).to.equal(false);
+      expect(parse(root)).to.deep.include({ foo: undefined, color: true });
+      expect(parse(root, '--no-color').color).to.equal(false);
+      expect(failure(root, '--no-fo')).to.equal("unknown option '--no-fo' (did you mean '--no-foo'?)");
+      expect(declaration(() => arg(['-f'], { action: 'boolean_optional' }))).to.equal(
+        "arg('-f'): action 'boolean_optional' makes '--no-x' of a long flag '--x', so it needs one",
+      );
+    });
+
+    it("refuses what the constants and flags cannot take, and store_const without const", () => {
+      expect(declaration(() => arg(['--x'], { action: 'store_const' }))).to.equal("arg('--x'): action 'store_const' stores its 'const', so it needs one");
+      expect(declaration(() => arg(['--x'], { action: 'append_const' }))).to.equal("arg('--x'): action 'append_const' appends its 'const', so it needs one");
+      expect(declaration(() => arg(['--x'], { action: 'boolean_optional', type: 'integer' }))).to.equal(
+        "arg('--x'): action 'boolean_optional' takes no value, so it has no type, choices or nargs",
+      );
+      expect(declaration(() => arg(['--x'], { action: 'store_const', const: 1, nargs: '?' }))).to.match(/takes no value/);
+    });
+
+    it("shows them in help as argparse does: [--foo | --no-foo], 'extend' values with their nargs", () => {
+      const run = command('default', {
+        hide: true,
+        arguments: [
+          arg(['-f', '--foo'], { action: 'boolean_optional', help: 'the foo' }),
+          arg(['--bar'], { action: 'store_const', const: 1, help: 'c' }),
+          arg(['--baz'], { action: 'append_const', const: 1, help: 'a' }),
+          arg(['--qux'], { action: 'extend', nargs: '*', help: 'e' }),
+        ],
+      });
+      const root = level('base', { defaultCommand: run, commands: [run] });
+      // argparse 3.11: usage: p [-h] [-f | --foo | --no-foo] [--bar] [--baz] [--qux [QUX ...]]
+      expect(formatUsage('p', [root], run, [])).to.equal('usage: p [-f | --foo | --no-foo] [--bar] [--baz] [--qux [QUX ...]]');
+      const help = formatHelp('p', [root], run, []);
+      expect(help).to.contain('  -f, --foo, --no-foo  the foo\n');
+      expect(help).to.contain('  --bar                c\n');
+      expect(help).to.contain('  --qux [QUX ...]      e\n');
+    });
+
+    it('offers --no-x in completion, and takes no value after a constant or a flag', () => {
+      const run = command('default', {
+        hide: true,
+        arguments: [
+          arg(['--foo'], { action: 'boolean_optional' }),
+          arg(['--bar'], { action: 'store_const', const: 1 }),
+          arg(['--baz'], { action: 'append_const', const: 1 }),
+          arg(['--qux'], { action: 'extend', nargs: 2 }),
+        ],
+      });
+      const [node] = completionTable(level('base', { defaultCommand: run, commands: [run] }), []);
+      expect(node.options.map((option) => [option.flags.join(' '), option.takes])).to.deep.equal([
+        ['--foo --no-foo', 0],
+        ['--bar', 0],
+        ['--baz', 0],
+        ['--qux', 2],
+      ]);
+    });
+
+    it('takes config values: a boolean for boolean_optional, store_const and append_const, one value per line for extend', () => {
+      const flag = arg(['--foo'], { action: 'boolean_optional' });
+      expect(optionFromConfig(flag, 'no')).to.deep.equal({ value: false });
+      expect(optionFromConfig(flag, 'yes')).to.deep.equal({ value: true });
+      expect(optionFromConfig(arg(['--bar'], { action: 'store_const', const: 42 }), 'true')).to.deep.equal({ value: 42 });
+      expect(optionFromConfig(arg(['--bar'], { action: 'store_const', const: 42 }), 'false')).to.deep.equal({ value: undefined });
+      expect(optionFromConfig(arg(['--baz'], { action: 'append_const', const: 42 }), 'on')).to.deep.equal({ value: [42] });
+      expect(optionFromConfig(arg(['--bar'], { action: 'store_const', const: 42 }), 'maybe')).to.deep.equal({
+        problem: 'expected true or false (or yes/no, on/off, 1/0)',
+        text: 'maybe',
+      });
+      expect(optionFromConfig(arg(['--qux'], { action: 'extend', type: 'integer' }), '1\n2')).to.deep.equal({ value: [1, 2] });
     });
   });
 

@@ -575,14 +575,15 @@ describe('parseCommandLine', () => {
       expect([...parse().given]).to.deep.equal([]);
     });
 
-    it('copies an append default rather than sharing it', () => {
+    it('copies an append default rather than sharing it, and adds the given values to it (argparse: default [a], -I b gives [a, b])', () => {
       const include = arg(['-I'], { action: 'append', default: ['a'] });
       const root = level('base', { arguments: [include] });
       const first = parseCommandLine(root, [], [], 'x').pargs.I as string[];
       first.push('changed');
       expect(include.default).to.deep.equal(['a']);
       expect(parseCommandLine(root, [], [], 'x').pargs.I).to.deep.equal(['a']);
-      expect(parseCommandLine(root, ['-I', 'b'], [], 'x').pargs.I).to.deep.equal(['b']);
+      expect(parseCommandLine(root, ['-I', 'b'], [], 'x').pargs.I).to.deep.equal(['a', 'b']);
+      expect(include.default).to.deep.equal(['a']);
     });
 
     it('lets the first declaration of a shared dest give the default', () => {

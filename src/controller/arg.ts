@@ -2,12 +2,27 @@ import { FrameworkError } from '../core/errors';
 import type { DestOf, NoExtraKeys, ValueOf } from './argument-types';
 import type { ArgumentAction, ArgumentOptions, ArgumentSpec, ArgumentType } from './metadata';
 import { readFloat, readInteger } from './python-numbers';
+import { convertValue } from './values';
 
 const LONG = /^--[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 const SHORT = /^-[a-zA-Z0-9]$/;
 const POSITIONAL = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
 
-const ACTIONS: readonly ArgumentAction[] = ['store', 'store_true', 'store_false', 'append', 'count'];
+const ACTIONS: readonly ArgumentAction[] = [
+  'store',
+  'store_true',
+  'store_false',
+  'store_const',
+  'append',
+  'append_const',
+  'extend',
+  'count',
+  'boolean_optional',
+];
+/** The actions that read values from the command line. */
+const VALUE_ACTIONS: readonly ArgumentAction[] = ['store', 'append', 'extend'];
+/** The actions that collect into an array, which a default must then be (argparse appends to it). */
+const LIST_ACTIONS: readonly ArgumentAction[] = ['append', 'append_const', 'extend'];
 const TYPES: readonly ArgumentType[] = ['string', 'number', 'integer'];
 const KEYS: readonly (keyof ArgumentOptions)[] = [
   'action',
@@ -57,7 +72,7 @@ export function arg<const Flags extends string | readonly string[], const Option
   if (declared.type !== undefined && !TYPES.includes(declared.type)) {
     throw fail(`unknown type '${String(declared.type)}' (use ${quoted(TYPES)})`);
   }
-  const hasValues = action === 'store' || action === 'append';
+  const hasValues = VALUE_ACTIONS.includes(action);
   if (positional && action !== 'store') throw fail(`a positional argument only supports action 'store'`);
   if (!hasValues && (declared.type !== undefined || declared.choices !== undefined || declared.nargs !== undefined)) {
     throw fail(`action '${action}' takes no value, so it has no type, choices or nargs`);
@@ -71,16 +86,21 @@ export function arg<const Flags extends string | readonly string[], const Option
     }
   }
   if (declared.required !== undefined && typeof declared.required !== 'boolean') throw fail(`'required' must be true or false`);
+  if (LIST_ACTIONS.includes(action) && declared.default !== undefined && !Array.isArray(declared.default)) {
+    throw fail(`action '${action}' adds to its default, so the default must be an array (e.g. default: [${JSON.stringify(declared.default)}])`);
+  }
+  const negativeFlags = action === 'boolean_optional' ? negationsOf(list, fail) : undefined;
 
   const type = declared.type ?? 'string';
   const dest = declared.dest ?? destOf(list, positional);
   const spec = {
-    flags: Object.freeze(list),
+    flags: Object.freeze(negativeFlags ? list.flatMap((flag) => (flag.startsWith('--') ? [flag, `--no-${flag.slice(2)}`] : [flag])) : list),
+    negativeFlags,
     positional,
     action,
     type,
     nargs: declared.nargs,
-    const: declared.const,
+    const: constOf(declared, action, type, fail),
     dest,
     metavar: declared.metavar ?? (positional ? list[0] : toUpperSnake(dest)),
     choices: declared.choices === undefined ? undefined : Object.freeze([...declared.choices]),
@@ -109,8 +129,11 @@ function checkNargs(options: ArgumentOptions, positional: boolean, fail: (proble
   if (positional && nargs !== undefined && options.required !== undefined) {
     throw fail(`'required' is fixed by nargs ${JSON.stringify(nargs)} for a positional argument; leave it out`);
   }
-  if (options.const !== undefined && (positional || nargs !== '?')) {
-    throw fail(`'const' is the value of an option given without one, so it needs nargs '?' on an option`);
+  const action = options.action ?? 'store';
+  if (action === 'store_const' || action === 'append_const') {
+    if (options.const === undefined) throw fail(`action '${action}' ${action === 'store_const' ? 'stores' : 'appends'} its 'const', so it needs one`);
+  } else if (options.const !== undefined && (positional || nargs !== '?')) {
+    throw fail(`'const' is the value of an option given without one, so it needs nargs '?' on an option (or action 'store_const' or 'append_const')`);
   }
 }
 
@@ -141,6 +164,28 @@ function defaultOf(
   const number = type === 'integer' ? readInteger(value) : readFloat(value);
   if (number === undefined) throw fail(`default '${value}' is not ${type === 'integer' ? 'an integer' : 'a number'}`);
   return number;
+}
+
+/**
+ * The `const` of an option: as declared for `store_const` and `append_const`; for a bare `nargs: '?'`
+ * option, a string is converted by `type` and checked against `choices`, as argparse does with it.
+ */
+function constOf(options: ArgumentOptions, action: ArgumentAction, type: ArgumentType, fail: (problem: string) => FrameworkError): unknown {
+  const value = options.const;
+  if (value === undefined || action === 'store_const' || action === 'append_const') return value;
+  if (typeof value !== 'string') return value;
+  const result = convertValue({ type, choices: options.choices }, value);
+  if ('value' in result) return result.value;
+  throw fail(`const ${JSON.stringify(value)} ${result.expected === undefined ? `is not one of the choices (${result.choices})` : `is not ${result.expected}`}`);
+}
+
+/** The `--no-x` flag of each long flag of a `boolean_optional` option; at least one is needed. */
+function negationsOf(flags: readonly string[], fail: (problem: string) => FrameworkError): readonly string[] {
+  const negations = flags.filter((flag) => flag.startsWith('--')).map((flag) => `--no-${flag.slice(2)}`);
+  if (negations.length === 0) throw fail(`action 'boolean_optional' makes '--no-x' of a long flag '--x', so it needs one`);
+  const taken = negations.find((flag) => flags.includes(flag));
+  if (taken) throw fail(`flag '${taken}' is made by action 'boolean_optional'; leave it out`);
+  return Object.freeze(negations);
 }
 
 function requiredOf(options: ArgumentOptions, positional: boolean): boolean {

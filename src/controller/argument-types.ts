@@ -85,12 +85,24 @@ type HasDefault<Options> = Options extends { default: unknown } ? true : false;
 
 type Many<Options> = Options extends { nargs: '*' | '+' | number } ? true : false;
 
+/** The `const` a bare `nargs: '?'` option gives: a string converted by a numeric `type`. */
+type BareConst<Options> = Options extends { const: infer Const }
+  ? Const extends string
+    ? IsNumeric<Options> extends true
+      ? number
+      : Const
+    : Const
+  : undefined;
+
+/** The `const` of `store_const` and `append_const`, as declared. */
+type ConstOf<Options> = Options extends { const: infer Const } ? Const : never;
+
 /** One occurrence: a value, an array of them, or for `nargs: '?'` the `const` when given bare. */
 type Occurrence<Options> =
   Many<Options> extends true
     ? Item<Options>[]
     : Options extends { nargs: '?' }
-      ? Item<Options> | (Options extends { const: infer Const } ? Const : undefined)
+      ? Item<Options> | BareConst<Options>
       : Item<Options>;
 
 /** The value when nothing is given: the default, or undefined unless something always fills it. */
@@ -116,7 +128,15 @@ type OptionValue<Options> = [ActionOf<Options>] extends ['store_true' | 'store_f
       ? Occurrence<Options>[] | DefaultOf<Options>
       : [ActionOf<Options>] extends ['store']
         ? Occurrence<Options> | Absent<Options, Options extends { required: true } ? true : false>
-        : unknown;
+        : [ActionOf<Options>] extends ['store_const']
+          ? ConstOf<Options> | Absent<Options, Options extends { required: true } ? true : false>
+          : [ActionOf<Options>] extends ['append_const']
+            ? ConstOf<Options>[] | DefaultOf<Options>
+            : [ActionOf<Options>] extends ['extend']
+              ? Item<Options>[] | DefaultOf<Options>
+              : [ActionOf<Options>] extends ['boolean_optional']
+                ? boolean | Absent<Options, Options extends { required: true } ? true : false>
+                : unknown;
 
 /** The value an argument gives the command. */
 export type ValueOf<Flags, Options> = IsPositional<Flags> extends true ? PositionalValue<Options> : OptionValue<Options>;

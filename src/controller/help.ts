@@ -139,6 +139,8 @@ function usageParts(screen: Screen): string[] {
 /** The usage parts of the options, and of the positional arguments with the command list. */
 function usageGroups(screen: Screen): { options: string[]; positionals: string[] } {
   const options = screen.options.map((spec) => {
+    // argparse writes a BooleanOptionalAction's flags as alternatives: [--x | --no-x].
+    if (spec.action === 'boolean_optional') return spec.required ? spec.flags.join(' | ') : `[${spec.flags.join(' | ')}]`;
     const text = takesValue(spec) ? `${spec.flags[0]} ${valuesUsage(spec)}` : spec.flags[0];
     return spec.required ? text : `[${text}]`;
   });

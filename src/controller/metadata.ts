@@ -18,33 +18,42 @@ export type Nargs = '?' | '*' | '+' | number;
 /** Options of {@link arg}. Any other key is an error, in the type checker and at run time. */
 export interface ArgumentOptions {
   /**
-   * What the argument does: `store` keeps the value (default), `store_true` /
-   * `store_false` are flags, `append` collects every occurrence in an array,
-   * `count` counts repetitions (`-vvv` gives 3). Positional arguments only `store`.
+   * What the argument does, as argparse's action of the same name: `store` keeps the value
+   * (default); `store_true` / `store_false` are flags; `store_const` stores `const`; `append`
+   * adds each occurrence's value to an array (after the default's items), `append_const` adds
+   * `const`, `extend` adds each of an occurrence's values; `count` counts repetitions (`-vvv`
+   * gives 3); `boolean_optional` (argparse's `BooleanOptionalAction`) makes a `--no-x` flag of
+   * each long flag `--x`: `--x` gives true, `--no-x` false, neither the default (`undefined`
+   * unless given). Positional arguments only `store`.
    */
   action?: ArgumentAction;
   /**
    * How each value is converted: `string` (default), `number` (as Python's `float()` reads it:
    * `1.5`, `1e3`, `5_000`, `inf`, `nan`) or `integer` (as Python's `int()`: `42`, `-7`, `5_000`).
-   * Only for `store` and `append`.
+   * Only for `store`, `append` and `extend`.
    */
   type?: ArgumentType;
   /**
    * How many values the argument takes: `'?'`, `'*'`, `'+'` or a number of at least 1. Default: one
    * value, kept as it is; with `'*'`, `'+'` or a number the values come as an array (with `append`,
-   * an array per occurrence). An option with `'?'` given without a value takes `const`. Only for
-   * `store` and `append`.
+   * an array per occurrence; `extend` adds each value). An option with `'?'` given without a value
+   * takes `const`. Only for `store`, `append` and `extend`.
    */
   nargs?: Nargs;
-  /** The value of an option with `nargs: '?'` given without a value. Default: `undefined`. Only with `nargs: '?'` on an option. */
+  /**
+   * What `store_const` stores and `append_const` adds (required by both); or the value of an option
+   * with `nargs: '?'` given without a value, a string then converted by `type` and checked against
+   * `choices` as argparse does (`const: '42'` of an `integer` option gives 42). Default: `undefined`.
+   */
   const?: unknown;
   /** The accepted values; anything else is a usage error naming the argument. Default: any value. */
   choices?: readonly (string | number)[];
   /**
    * The value when the argument is not given (and no config value fills it). A string default of
    * a `number` or `integer` argument is converted like a typed-in value. Default: `undefined`;
-   * `false` for `store_true`, `true` for `store_false`, `0` for `count`, `[]` for `append` and for
-   * a positional with `nargs: '*'`.
+   * `false` for `store_true`, `true` for `store_false`, `0` for `count`, `[]` for `append`,
+   * `append_const`, `extend` and a positional with `nargs: '*'`. For `append`, `append_const` and
+   * `extend` it must be an array, which the values given are added to, as argparse does.
    */
   default?: unknown;
   /**
@@ -79,8 +88,10 @@ declare const ARGUMENT_VALUE: unique symbol;
 export interface ArgumentSpec<Dest extends string = string, Value = unknown> extends OptionSpec {
   /** As declared; `undefined` means one value, kept as it is. */
   readonly nargs?: Nargs;
-  /** The value of an option with `nargs: '?'` given without a value. */
+  /** What `store_const`/`append_const` store, or the value of an option with `nargs: '?'` given without a value. */
   readonly const?: unknown;
+  /** The `--no-x` flags of a `boolean_optional` option (also in `flags`), which give false. */
+  readonly negativeFlags?: readonly string[];
   readonly dest: Dest;
   readonly [ARGUMENT_VALUE]?: () => Value;
 }

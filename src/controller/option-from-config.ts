@@ -4,10 +4,12 @@
  * any type; each is converted by the option's `type` and checked against its
  * `choices` exactly as a value typed on the command line.
  *
- * - a flag (`store_true`/`store_false`) takes what `Config.getBoolean()` takes
+ * - a flag (`store_true`/`store_false`/`boolean_optional`) takes what `Config.getBoolean()` takes
  *   (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`): the value its dest gets;
+ * - a constant (`store_const`/`append_const`) takes a boolean too: true is the flag given once
+ *   (`const`, or `[const]`), false is not set;
  * - a counter (`count`) takes a whole number of at least 0;
- * - an option with several values (`append`, `nargs` `'*'`, `'+'` or a number)
+ * - an option with several values (`append`, `extend`, `nargs` `'*'`, `'+'` or a number)
  *   takes one value per line (a multi-line value), or an array from code;
  * - an empty value counts as not set, so the option keeps its own default.
  */
@@ -22,9 +24,19 @@ export type OptionFromConfig = { readonly value: unknown } | { readonly problem:
 /** Converts a config value for an option (see the module's comment for the rules). */
 export function optionFromConfig(spec: ArgumentSpec, raw: unknown): OptionFromConfig {
   if (isUnset(raw)) return { value: undefined };
-  if (spec.action === 'store_true' || spec.action === 'store_false') {
+  if (spec.action === 'store_true' || spec.action === 'store_false' || spec.action === 'boolean_optional') {
     const value = toBoolean(raw);
-    return value === undefined ? { problem: 'expected true or false (or yes/no, on/off, 1/0)', text: String(raw) } : { value };
+    return value === undefined ? { problem: BOOLEAN_EXPECTED, text: String(raw) } : { value };
+  }
+  if (spec.action === 'store_const' || spec.action === 'append_const') {
+    // true: as if the flag were given once; false: not set.
+    const value = toBoolean(raw);
+    if (value === undefined) return { problem: BOOLEAN_EXPECTED, text: String(raw) };
+    if (!value) return { value: undefined };
+    return { value: spec.action === 'store_const' ? spec.const : [spec.const] };
+  }
+  if (spec.action === 'extend') {
+    return listOf(Array.isArray(raw) ? raw : (toList(raw) ?? []), (item) => one(spec, item));
   }
   if (spec.action === 'count') {
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? readInteger(raw) : undefined;
@@ -41,6 +53,8 @@ export function optionFromConfig(spec: ArgumentSpec, raw: unknown): OptionFromCo
   }
   return one(spec, raw);
 }
+
+const BOOLEAN_EXPECTED = 'expected true or false (or yes/no, on/off, 1/0)';
 
 /** The values of one occurrence of an option with several, checked against its nargs. */
 function several(spec: ArgumentSpec, items: readonly unknown[]): OptionFromConfig {

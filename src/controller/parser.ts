@@ -90,7 +90,7 @@ export function parseCommandLine(
     if (!Object.hasOwn(pargs, spec.dest)) pargs[spec.dest] = initialValue(spec);
   }
   for (const use of uses) {
-    pargs[use.spec.dest] = nextValue(use, pargs[use.spec.dest], given.has(use.spec.dest), fail);
+    pargs[use.spec.dest] = nextValue(use, pargs[use.spec.dest], fail);
     given.add(use.spec.dest);
   }
 
@@ -324,23 +324,34 @@ function assignPositionals(
 }
 
 function initialValue(spec: ArgumentSpec): unknown {
-  if (spec.action === 'append') return Array.isArray(spec.default) ? [...(spec.default as unknown[])] : (spec.default ?? []);
+  if (spec.action === 'append' || spec.action === 'append_const' || spec.action === 'extend') {
+    return Array.isArray(spec.default) ? [...(spec.default as unknown[])] : (spec.default ?? []);
+  }
   if (spec.positional && spec.nargs === '*' && spec.default === undefined) return [];
   return spec.default;
 }
 
-/** The value of an option after one more occurrence on the line. Given `append` values replace the default. */
-function nextValue(use: OptionUse, current: unknown, isGiven: boolean, fail: Fail): unknown {
+/** The value of an option after one more occurrence on the line; what collects adds to the default's items, as argparse does. */
+function nextValue(use: OptionUse, current: unknown, fail: Fail): unknown {
   const { spec } = use;
+  const items = Array.isArray(current) ? current : [];
   switch (spec.action) {
     case 'store_true':
       return true;
     case 'store_false':
       return false;
+    case 'boolean_optional':
+      return !spec.negativeFlags?.includes(use.flag);
+    case 'store_const':
+      return spec.const;
     case 'count':
       return (typeof current === 'number' ? current : 0) + 1;
     case 'append':
-      return [...(isGiven && Array.isArray(current) ? current : []), occurrence(use, fail)];
+      return [...items, occurrence(use, fail)];
+    case 'append_const':
+      return [...items, spec.const];
+    case 'extend':
+      return [...items, ...use.values.map((value) => convertArgument(spec, value, fail))];
     case 'store':
       return occurrence(use, fail);
   }
@@ -368,8 +379,12 @@ function convertArgument(spec: ArgumentSpec, text: string, fail: Fail): string |
   throw fail(`${what} expects ${result.expected}, got '${text}'`);
 }
 
-/** The options the config may fill, with the section of the controller that declares each: not the global ones. */
-function configurableOptions(
+/**
+ * The options the config may fill, with the section of the controller that declares each (not the
+ * global ones): the key is the dest in snake_case there, both for reading a value the line did not
+ * give and for writing back one it did.
+ */
+export function configurableOptions(
   path: readonly ControllerNode[],
   command: CommandNode | undefined,
   globals: readonly ArgumentSpec[],

@@ -16,7 +16,7 @@ export type Conversion =
   | { readonly choices: string; readonly expected?: undefined };
 
 /** Converts one value as written to the argument's type and checks it against its choices. */
-export function convertValue(spec: ArgumentSpec, text: string): Conversion {
+export function convertValue(spec: Pick<ArgumentSpec, 'type' | 'choices'>, text: string): Conversion {
   let value: string | number = text;
   if (spec.type === 'integer') {
     const number = readInteger(text);
@@ -51,7 +51,7 @@ export function isList(spec: Pick<ArgumentSpec, 'nargs'>): boolean {
   return spec.nargs === '*' || spec.nargs === '+' || typeof spec.nargs === 'number';
 }
 
-/** Whether an option takes values on the command line (`store` and `append` do; flags and counters do not). */
+/** Whether an option takes values on the command line (`store`, `append` and `extend` do; flags, constants and counters do not). */
 export function takesValue(spec: Pick<ArgumentSpec, 'action'>): boolean {
-  return spec.action === 'store' || spec.action === 'append';
+  return spec.action === 'store' || spec.action === 'append' || spec.action === 'extend';
 }

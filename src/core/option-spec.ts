@@ -6,7 +6,16 @@
  */
 
 /** How a command-line argument consumes its value. */
-export type ArgumentAction = 'store' | 'store_true' | 'store_false' | 'append' | 'count';
+export type ArgumentAction =
+  | 'store'
+  | 'store_true'
+  | 'store_false'
+  | 'store_const'
+  | 'append'
+  | 'append_const'
+  | 'extend'
+  | 'count'
+  | 'boolean_optional';
 
 /** How a stored value is converted. */
 export type ArgumentType = 'string' | 'number' | 'integer';
@@ -17,7 +26,11 @@ export interface OptionSpec {
   readonly flags: readonly string[];
   /** Whether it is a positional argument (its only flag does not start with `-`). */
   readonly positional: boolean;
-  /** What it does with its value: `store` keeps it, `store_true`/`store_false` are flags, `append` collects, `count` counts. */
+  /**
+   * What it does with its value, as argparse's actions do: `store` keeps it, `store_true`/`store_false`
+   * and `boolean_optional` (`--x`/`--no-x`) are flags, `store_const` stores a constant, `append`,
+   * `append_const` and `extend` collect, `count` counts.
+   */
   readonly action: ArgumentAction;
   /** How a value is converted: `string`, `number` or `integer`. */
   readonly type: ArgumentType;
