@@ -2,12 +2,25 @@ import type { App } from '../core/app';
 import { FrameworkError } from '../core/errors';
 import type { Template } from '../core/output-handler';
 import { snakeCase } from './arg';
+import type { ArgumentSpec } from './metadata';
 import { configLookup } from './config-lookup';
 import { resolveController } from './controller-resolver';
 import { globalArguments } from './global-arguments';
-import { parseCommandLine } from './parser';
-import { buildCommandTree, controllerLabel, controllerOptions } from './registry';
-import type { ControllerNode, ParsedCommandLine } from './tree';
+import { configurableOptions, parseCommandLine } from './parser';
+import { buildCommandTree } from './registry';
+import type { ParsedCommandLine } from './tree';
+
+/** The command each app dispatched to, as typed: see {@link dispatchedCommand}. */
+const dispatched = new WeakMap<App, string>();
+
+/**
+ * The command `run()` dispatched to, as a user types it (`'info'`, `'db migrate'`; the app's
+ * label for the base level's default command), or undefined when none ran (help, `--version`,
+ * a usage error). For messages about the command, such as the daemon's `--daemon has no effect`.
+ */
+export function dispatchedCommand(app: App): string | undefined {
+  return dispatched.get(app);
+}
 
 /**
  * argv → parser → controller method. Prints help or the version when asked,
@@ -19,7 +32,7 @@ export async function dispatch(app: App): Promise<number> {
   const globals = globalArguments(app);
   const parsed = parseCommandLine(tree, app.argv, globals, app.label, { configValue: configLookup(app) });
   app.pargs = parsed.pargs;
-  applyToConfig(app, parsed);
+  applyToConfig(app, parsed, globals);
   await app.hooks.run('post_argument_parsing', app);
   if (app.version !== undefined && parsed.pargs.version === true && parsed.pargs.help !== true) {
     app.stdout.write(`${app.label} ${app.version}\n`);
@@ -33,6 +46,9 @@ export async function dispatch(app: App): Promise<number> {
   }
   const command = parsed.command;
   if (!command) return 0;
+  const level = parsed.path[parsed.path.length - 1];
+  const words = [...parsed.path.slice(1).map((node) => node.label), ...(command === level.defaultCommand ? [] : [command.label])];
+  dispatched.set(app, words.length > 0 ? words.join(' ') : app.label);
   const instance = resolveController(app, command.controller as never) as Record<string, (args: unknown) => unknown>;
   app.log.debug(`running command '${command.label}' (${command.controller.name}.${command.method})`, 'controller');
   const result = await app.track(`command '${command.label}' never finished`, () => instance[command.method](parsed.pargs));
@@ -45,20 +61,15 @@ export async function dispatch(app: App): Promise<number> {
 }
 
 /**
- * Command-line values override config: an option given on the line whose dest
- * (or its snake_case form) is a key of its controller's config section replaces it.
+ * Command-line values override config: an option given on the line whose key (its dest in
+ * snake_case, the key the config fills it from) is in its controller's section replaces that
+ * value, whether the section comes from the controller's `configDefaults`, a file or the environment.
  */
-function applyToConfig(app: App, parsed: ParsedCommandLine): void {
-  const levels: Function[] = parsed.path.map((node: ControllerNode) => node.controller);
-  if (parsed.command) levels.push(parsed.command.controller);
-  for (const controller of levels) {
-    const options = controllerOptions(controller);
-    if (!options?.configDefaults) continue;
-    const section = controllerLabel(controller);
-    for (const dest of parsed.given) {
-      const key = [dest, snakeCase(dest)].find((name) => app.config.has(section, name));
-      if (key) app.config.set(section, key, parsed.pargs[dest]);
-    }
+function applyToConfig(app: App, parsed: ParsedCommandLine, globals: readonly ArgumentSpec[]): void {
+  for (const [spec, section] of configurableOptions(parsed.path, parsed.command, globals)) {
+    if (!parsed.given.has(spec.dest)) continue;
+    const key = snakeCase(spec.dest);
+    if (app.config.has(section, key)) app.config.set(section, key, parsed.pargs[spec.dest]);
   }
 }
 
