@@ -3,7 +3,7 @@ import { Controller } from '../../controller/controller';
 import { Expose } from '../../controller/expose';
 import { App } from '../../core/app';
 import { FrameworkError, UsageError } from '../../core/errors';
-import { DaemonService } from './daemon-service';
+import { DaemonService, type DaemonStatus, type StopResult } from './daemon-service';
 
 /** LSB exit codes of `status`. */
 const STATUS_EXIT = { running: 0, stale: 1, stopped: 3, unknown: 4 } as const;
@@ -13,6 +13,9 @@ const RELOAD_EXIT = { running: 0, stale: 1, stopped: 7 } as const;
 /**
  * `myapp daemon status` and `myapp daemon stop`, for operators. Add it to
  * the app's `controllers`; it needs the daemon extension and `[daemon] pid_file`.
+ * Each renders what it found, a line for people (`text`) or the
+ * {@link DaemonStatus} / {@link StopResult} itself with `-o json` (in an app
+ * that gives `AppOptions.output`); the exit code is the same either way.
  */
 @Controller({
   label: 'daemon',
@@ -31,19 +34,18 @@ export class DaemonController {
   async status(): Promise<number> {
     const status = await this.daemon.status();
     const name = this.app.label;
-    const lines: Record<typeof status.state, string> = {
-      running: `${name} is running (pid ${status.pid}${status.reason ? `; ${status.reason}` : ''})`,
-      stale: `${name} is not running, but its stale pid file ${status.pidFile} remains: ${status.reason}`,
-      unknown: `${status.reason}`,
-      stopped: `${name} is not running`,
+    const template = (found: DaemonStatus): string => {
+      const lines: Record<DaemonStatus['state'], string> = {
+        running: `${name} is running (pid ${found.pid}${found.reason ? `; ${found.reason}` : ''})`,
+        stale: `${name} is not running, but its stale pid file ${found.pidFile} remains: ${found.reason}`,
+        unknown: `${found.reason}`,
+        stopped: `${name} is not running`,
+      };
+      return lines[found.state];
     };
     const workers = status.state === 'running' && status.pid !== undefined ? workersPart().listWorkers(status.pidFile, status.pid) : undefined;
-    const output = this.app.pargs.output;
-    if (typeof output === 'string' && output !== 'text') {
-      await this.app.render({ ...status, ...(workers ? { workers } : {}) });
-    } else {
-      this.app.stdout.write(`${lines[status.state]}\n${workers ? workersPart().describeWorkers(workers) : ''}`);
-    }
+    const text = (found: DaemonStatus): string => `${template(found)}\n${workers ? workersPart().describeWorkers(workers) : ''}`;
+    await this.app.render({ ...status, ...(workers ? { workers } : {}) }, { template: text });
     return STATUS_EXIT[status.state];
   }
 
@@ -77,15 +79,18 @@ export class DaemonController {
     }
     const result = await this.daemon.stop({ timeout: args.timeout * 1000 });
     const name = this.app.label;
-    const lines: Record<typeof result.outcome, string> = {
-      stopped: `${name} stopped (pid ${result.pid})`,
-      killed: `${name} did not stop within ${args.timeout} s: killed (pid ${result.pid})`,
-      'not-running': `${name} is not running`,
-      stale:
-        `${name} is not running; ${result.removedPidFile ? 'removed its' : 'could not remove its'} stale pid file: ${result.reason}` +
-        (result.isPidAlive ? '; sent it no signal' : ''),
+    const template = (done: StopResult): string => {
+      const lines: Record<StopResult['outcome'], string> = {
+        stopped: `${name} stopped (pid ${done.pid})`,
+        killed: `${name} did not stop within ${args.timeout} s: killed (pid ${done.pid})`,
+        'not-running': `${name} is not running`,
+        stale:
+          `${name} is not running; ${done.removedPidFile ? 'removed its' : 'could not remove its'} stale pid file: ${done.reason}` +
+          (done.isPidAlive ? '; sent it no signal' : ''),
+      };
+      return lines[done.outcome];
     };
-    this.app.stdout.write(`${lines[result.outcome]}\n`);
+    await this.app.render(result, { template });
     return 0;
   }
 }

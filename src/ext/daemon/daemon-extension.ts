@@ -87,6 +87,13 @@ export const DaemonExtension: Extension = {
       },
       { weight: -1000 },
     );
+    // Whether a command becomes a daemon is known only once it has run: its body may call daemonize().
+    app.hooks.register('post_run', function daemonOptionUnused() {
+      if (!service.detachRequested || service.hasDaemonized) return;
+      const { dispatchedCommand } = require('../../controller/dispatcher') as typeof import('../../controller/dispatcher');
+      const command = dispatchedCommand(app);
+      if (command !== undefined) app.log.warning(`--daemon has no effect: '${command}' does not run as a daemon`, 'daemon');
+    });
     app.hooks.register('post_close', function daemonRemovePidFile() {
       service.releasePidFile();
     }, { weight: 1000 });

@@ -148,6 +148,11 @@ export class DaemonService {
     return this.channel !== undefined;
   }
 
+  /** Whether `daemonize()` has been called in this process (by `@Daemonize()`, `app.daemonize()` or this service). */
+  get hasDaemonized(): boolean {
+    return this.started;
+  }
+
   /** Whether `--daemon` was given (before or after the sub-command). */
   get detachRequested(): boolean {
     return this.app.pargs.daemon === true || this.app.hasRawFlag('--daemon');
