@@ -107,6 +107,21 @@ describe('plugins', () => {
       expect(app.hasExtension('elsewhere')).to.equal(true);
     });
 
+    it('loads a .cjs file, and an ES module that needs nothing of mortar where Node can require() it', async () => {
+      const cjs = join(dir, 'common.cjs');
+      writeFileSync(cjs, recorder('cjs'));
+      expect((await run(`[plugin.common]\nenabled = true\nmodule = ${cjs}\n`, ['hi'])).app.config.get('t', 'loaded')).to.equal('cjs ');
+      const esm = join(dir, 'plain.mjs');
+      writeFileSync(esm, "export function load(app) { app.config.set('t', 'loaded', 'esm'); }\n");
+      const { code, app, stderr } = await run(`[plugin.plain]\nenabled = true\nmodule = ${esm}\n`, ['hi']);
+      if ((process.features as { require_module?: boolean }).require_module) {
+        expect(code, stderr).to.equal(0);
+        expect(app.config.get('t', 'loaded')).to.equal('esm');
+      } else {
+        expect(stderr).to.contain('it is an ES module, and plugins must be CommonJS');
+      }
+    });
+
     it('searches no directory when nothing is enabled', async () => {
       const { code } = await run('[plugin.ghost]\nenabled = false\n', ['hi'], { pluginDirs: [join(dir, 'no-such-dir')] });
       expect(code).to.equal(0);
@@ -127,6 +142,22 @@ describe('plugins', () => {
       await expectFailure('[plugin.broken]\nenabled = true\n', `Plugin 'broken' (${join(plugins, 'broken.js')}) failed to load: SyntaxError: Unexpected end of input`);
       await expectFailure('[plugin.throws]\nenabled = true\n', `Plugin 'throws' (${join(plugins, 'throws.js')}) failed to load: Error: no database`);
       await expectFailure('[plugin.empty]\nenabled = true\n', `Plugin 'empty' (${join(plugins, 'empty.js')}) failed to load: it exports no load(app) function`);
+    });
+
+    it('says that plugins must be CommonJS, and why, for an ES module that imports mortar or awaits at its top level', async () => {
+      const imports = join(dir, 'imports.mjs');
+      const awaits = join(dir, 'awaits.mjs');
+      writeFileSync(imports, "import { App } from 'mortar';\nexport function load(app) { return app instanceof App; }\n");
+      writeFileSync(awaits, 'await null;\nexport function load() {}\n');
+      const why =
+        "it is an ES module, and plugins must be CommonJS (module.exports, require()): mortar loads a plugin with require() so that require('mortar') " +
+        "in it is the app's own mortar wherever the file lies, which an import cannot reach";
+      const fix = '; compile it to CommonJS (tsc "module": "commonjs") or write it as a .cjs file';
+      await expectFailure(`[plugin.imports]\nenabled = true\nmodule = ${imports}\n`, `Plugin 'imports' (${imports}) failed to load: ${why}${fix}`);
+      await expectFailure(
+        `[plugin.awaits]\nenabled = true\nmodule = ${awaits}\n`,
+        `Plugin 'awaits' (${awaits}) failed to load: ${why} (and require() cannot load a module with top-level await)${fix}`,
+      );
     });
 
     it('names the directories searched when the file is in none of them', async () => {

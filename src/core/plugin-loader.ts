@@ -51,7 +51,7 @@ export async function loadPlugins(app: App, dirs: readonly string[], fromEnviron
         `its load() did not settle within ${seconds} s: fix it, or give it longer with [plugin.${name}] load_timeout (seconds).`,
       ));
     } catch (error) {
-      throw new FrameworkError(`Plugin '${name}' (${file}) failed to load: ${describe(error)}`, { cause: error });
+      throw new FrameworkError(`Plugin '${name}' (${file}) failed to load: ${esModuleProblem(error) ?? describe(error)}`, { cause: error });
     }
   }
   const added = addedKeys(before, app.config.toObject());
@@ -185,6 +185,28 @@ function asExtension(name: string, exports: unknown): Extension {
   if (!plugin) throw new FrameworkError(`it exports no load(app) function`);
   const ownName = typeof plugin.name === 'string' && plugin.name !== '' ? plugin.name : name;
   return { name: ownName, load: (app) => plugin.load!(app) };
+}
+
+/**
+ * Why an ES module plugin failed, when that is what failed. Plugins are loaded with require(), so
+ * that require('mortar') in them is the app's own mortar wherever the file lies: Node loads an ES
+ * module that way only where it can (20.19+, 22.12+), never one with top-level await, and an
+ * `import ... from 'mortar'` in it is resolved from the plugin's directory, where mortar is not.
+ */
+function esModuleProblem(error: unknown): string | undefined {
+  const { code, message = '' } = (error ?? {}) as { code?: unknown; message?: string };
+  const isEsModule =
+    code === 'ERR_REQUIRE_ESM' ||
+    code === 'ERR_REQUIRE_ASYNC_MODULE' ||
+    (code === 'ERR_MODULE_NOT_FOUND' && message.includes("'mortar'")) ||
+    (error instanceof SyntaxError && /import statement outside a module|Unexpected token 'export'/.test(message));
+  if (!isEsModule) return undefined;
+  return (
+    'it is an ES module, and plugins must be CommonJS (module.exports, require()): mortar loads a plugin with require() ' +
+    "so that require('mortar') in it is the app's own mortar wherever the file lies, which an import cannot reach" +
+    (code === 'ERR_REQUIRE_ASYNC_MODULE' ? ' (and require() cannot load a module with top-level await)' : '') +
+    '; compile it to CommonJS (tsc "module": "commonjs") or write it as a .cjs file'
+  );
 }
 
 function describe(error: unknown): string {
