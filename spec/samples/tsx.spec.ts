@@ -65,9 +65,9 @@ describe('the tsx sample, run under tsx (no decorator metadata)', () => {
     expect(result.code, result.stderr).to.equal(1);
     expect(result.stdout).to.equal('');
     expect(result.stderr).to.equal(
-      'hello: error: Cannot build controller HelloController: its constructor has parameters but no type metadata. ' +
-        "Compile with tsc and emitDecoratorMetadata and import 'reflect-metadata' before the controller is defined, " +
-        'or give every parameter an explicit @inject(TOKEN) (tsx and esbuild emit no metadata).\n',
+      "hello: error: Cannot build controller HelloController: parameter 'app' (#0) has no @inject(TOKEN), and there is no " +
+        'type metadata to inject it by (tsc writes it with emitDecoratorMetadata; tsx and esbuild write none); give it an ' +
+        'explicit @inject(TOKEN), or compile with tsc and emitDecoratorMetadata.\n',
     );
   });
 });

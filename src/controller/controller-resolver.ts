@@ -38,13 +38,11 @@ export function resolveController<T extends object>(app: App, target: Class<T>):
       continue;
     }
     if (!types) {
+      // mortar installs a Reflect metadata API itself when none is loaded, so what is missing is the compiler's metadata.
       throw new FrameworkError(
-        Object.keys(tokens).length === 0
-          ? `${what}: its constructor has parameters but no type metadata. Compile with tsc and emitDecoratorMetadata ` +
-              `and import 'reflect-metadata' before the controller is defined, or give every parameter an explicit ` +
-              `@inject(TOKEN) (tsx and esbuild emit no metadata).`
-          : `${what}: ${parameter} has no @inject(TOKEN), and there is no type metadata to inject it by ` +
-              `(tsx and esbuild emit none); give it an explicit @inject(TOKEN).`,
+        `${what}: ${parameter} has no @inject(TOKEN), and there is no type metadata to inject it by ` +
+          `(tsc writes it with emitDecoratorMetadata; tsx and esbuild write none); give it an explicit @inject(TOKEN), ` +
+          `or compile with tsc and emitDecoratorMetadata.`,
       );
     }
     const type = types[index];
