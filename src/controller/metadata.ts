@@ -161,7 +161,3 @@ export type ExposeList = (string | ExposeOptions)[];
 /** Metadata keys. Method records live on the constructor, keyed by method name. */
 export const CONTROLLER_KEY = Symbol.for('mortar:controller');
 export const EXPOSE_KEY = Symbol.for('mortar:expose');
-/** Extensions attach per-method records (e.g. `@Daemonize`) under their own keys in this map. */
-export const METHOD_EXTRAS_KEY = Symbol.for('mortar:method-extras');
-
-export type MethodExtras = Map<string, Map<symbol, unknown>>;
