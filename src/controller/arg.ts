@@ -19,6 +19,8 @@ const ACTIONS: readonly ArgumentAction[] = [
   'count',
   'boolean_optional',
 ];
+/** The code of the errors a mistaken declaration throws. */
+const DECLARATION = 'mortar.invalidDeclaration';
 /** The actions that read values from the command line. */
 const VALUE_ACTIONS: readonly ArgumentAction[] = ['store', 'append', 'extend'];
 /** The actions that collect into an array, which a default must then be (argparse appends to it). */
@@ -56,8 +58,8 @@ export function arg<const Flags extends string | readonly string[], const Option
   const list: string[] = typeof flags === 'string' ? [flags] : [...(flags as readonly string[])];
   const declared: ArgumentOptions = options ?? {};
   const where = `arg(${list.length === 1 ? `'${list[0]}'` : `[${list.map((flag) => `'${flag}'`).join(', ')}]`})`;
-  const fail = (problem: string): FrameworkError => new FrameworkError(`${where}: ${problem}`);
-  if (list.length === 0) throw new FrameworkError('arg(): at least one flag or a positional name is required');
+  const fail = (problem: string): FrameworkError => new FrameworkError(`${where}: ${problem}`, { code: DECLARATION });
+  if (list.length === 0) throw new FrameworkError('arg(): at least one flag or a positional name is required', { code: DECLARATION });
   const positional = list.length === 1 && !list[0].startsWith('-');
   for (const flag of list) {
     const valid = positional ? POSITIONAL.test(flag) : LONG.test(flag) || SHORT.test(flag);

@@ -2,6 +2,8 @@ import type { App, Class } from '../core/app';
 import { FrameworkError } from '../core/errors';
 
 const owners = new WeakMap<object, App>();
+/** The code of the errors a controller that cannot be built throws. */
+const INJECTION = 'mortar.cannotInject';
 
 /** The app that built a controller instance (used by method decorators such as `@Daemonize`). */
 export function appOf(instance: object): App | undefined {
@@ -43,17 +45,20 @@ export function resolveController<T extends object>(app: App, target: Class<T>):
         `${what}: ${parameter} has no @inject(TOKEN), and there is no type metadata to inject it by ` +
           `(tsc writes it with emitDecoratorMetadata; tsx and esbuild write none); give it an explicit @inject(TOKEN), ` +
           `or compile with tsc and emitDecoratorMetadata.`,
+        { code: INJECTION },
       );
     }
     const type = types[index];
     if (type === undefined) {
       throw new FrameworkError(
         `${what}: ${parameter} has no runtime type (a circular import, or a class imported with 'import type').`,
+        { code: INJECTION },
       );
     }
     if (type === Object || type === Number || type === String || type === Boolean || type === Array) {
       throw new FrameworkError(
         `${what}: ${parameter} is typed as an interface, union or primitive; inject it by token with @inject(TOKEN).`,
+        { code: INJECTION },
       );
     }
     dependencies.push(type);
@@ -69,7 +74,7 @@ export function resolveController<T extends object>(app: App, target: Class<T>):
     return own(app, app.container.resolve(target as unknown as new (...args: unknown[]) => T));
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
-    throw new FrameworkError(`${what}: ${reason}`, { cause: error });
+    throw new FrameworkError(`${what}: ${reason}`, { cause: error, code: INJECTION });
   }
 }
 

@@ -19,6 +19,7 @@ export function Controller(options: ControllerOptions = {}): ClassDecorator {
         throw new FrameworkError(
           `@Controller on ${target.name}: positional argument '${spec.flags[0]}' ${what}, but a controller's positional ` +
             `arguments come before its command name and must take a fixed number of values; declare it on a command instead.`,
+          { code: 'mortar.invalidDeclaration' },
         );
       }
     }

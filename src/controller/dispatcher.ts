@@ -54,7 +54,7 @@ export async function dispatch(app: App): Promise<number> {
   const result = await app.track(`command '${command.label}' never finished`, () => instance[command.method](parsed.pargs));
   if (typeof result === 'number') {
     if (Number.isInteger(result) && result >= 0 && result <= 255) return result;
-    throw new FrameworkError(`Command '${command.label}' returned ${result}, which is not an exit code (0 to 255).`);
+    throw new FrameworkError(`Command '${command.label}' returned ${result}, which is not an exit code (0 to 255).`, { code: 'mortar.invalidExitCode' });
   }
   if (result !== undefined) await app.render<unknown>(result, { template: command.template as Template | undefined });
   return 0;

@@ -41,8 +41,11 @@ export interface ParseOptions {
   readonly configValue?: (spec: ArgumentSpec, section: string) => ConfigValue | undefined;
 }
 
+/** What kind of mistake a command line has: the `code` of its UsageError, after `mortar.`. */
+type Mistake = 'unknownCommand' | 'unknownOption' | 'invalidValue' | 'missingArgument' | 'unexpectedArgument' | 'ambiguousOption';
+
 /** Builds the UsageError for a message, with the usage line of where the parser stands. */
-type Fail = (message: string) => UsageError;
+type Fail = (message: string, mistake: Mistake) => UsageError;
 
 /** Where the first pass ended. */
 interface Walk {
@@ -76,7 +79,7 @@ export function parseCommandLine(
 ): ParsedCommandLine {
   const walked = walk(root, argv, globals, prog);
   const { path, command } = walked;
-  const fail: Fail = (message) => new UsageError(message, { usage: formatUsage(prog, path, command, globals) });
+  const fail: Fail = (message, mistake) => new UsageError(message, { usage: formatUsage(prog, path, command, globals), code: `mortar.${mistake}` });
 
   const declared = [...globals, ...path.flatMap((node) => node.arguments), ...(command?.arguments ?? [])];
   const table = new OptionTable(declared);
@@ -101,7 +104,7 @@ export function parseCommandLine(
   }
   const rest = operands.filter((index) => !walked.pathIndices.has(index) && !walked.levelOperands.has(index));
   const early = walked.commandIndex === undefined ? undefined : rest.find((index) => index < walked.commandIndex!);
-  if (early !== undefined) throw fail(`unexpected argument '${argv[early]}'`);
+  if (early !== undefined) throw fail(`unexpected argument '${argv[early]}'`, 'unexpectedArgument');
   assignPositionals(commandPositionals, rest.map((index) => argv[index]), pargs, given, fail);
 
   const configured = new Map<string, unknown>();
@@ -125,6 +128,7 @@ export function parseCommandLine(
     if (missing) {
       throw fail(
         missing.positional ? `missing required argument '${missing.flags[0]}'` : `missing required option '${optionName(missing)}'`,
+        'missingArgument',
       );
     }
   }
@@ -137,7 +141,8 @@ function walk(root: ControllerNode, argv: readonly string[], globals: readonly A
   const pathIndices = new Set<number>();
   const levelOperands = new Map<number, ControllerNode>();
   const lookaheads: { use: OptionUse; level: ControllerNode }[] = [];
-  const unknownCommand: Fail = (message) => new UsageError(message, { usage: formatUsage(prog, path, undefined, globals) });
+  const unknownCommand: Fail = (message, mistake) =>
+    new UsageError(message, { usage: formatUsage(prog, path, undefined, globals), code: `mortar.${mistake}` });
   let rules = walkRules(globals, path, unknownCommand);
   let unknown: { flag: string; rules: OptionTable } | undefined;
   let index = 0;
@@ -159,6 +164,7 @@ function walk(root: ControllerNode, argv: readonly string[], globals: readonly A
         const isCommand = commandsOf(level).some((node) => isNamed(node, argv[word])) || level.children.some((node) => isNamed(node, argv[word]));
         throw unknownCommand(
           `unexpected argument '${argv[word]}' after '--'` + (isCommand ? ` (a command name goes before '--')` : ''),
+          'unexpectedArgument',
         );
       }
       return { path, command: level.defaultCommand, pathIndices, levelOperands, lookaheads };
@@ -184,9 +190,9 @@ function walk(root: ControllerNode, argv: readonly string[], globals: readonly A
       return { path, command: level.defaultCommand, pathIndices, levelOperands, lookaheads };
     }
     // An unknown option before the word probably meant to take it as its value: name the option.
-    if (unknown) throw unknownCommand(unknownOptionMessage(unknown.flag, unknown.rules));
+    if (unknown) throw unknownCommand(unknownOptionMessage(unknown.flag, unknown.rules), 'unknownOption');
     const guess = suggest(word, visibleNames(level));
-    throw unknownCommand(`unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
+    throw unknownCommand(`unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}`, 'unknownCommand');
   }
   const level = path[path.length - 1];
   return { path, command: level.defaultCommand, pathIndices, levelOperands, lookaheads };
@@ -215,7 +221,7 @@ function walkRules(
     if (!candidates) return undefined;
     const shapes = new Set(candidates.map((candidate) => `${candidate.action}/${String(candidate.nargs)}`));
     if (shapes.size > 1) {
-      throw fail(`option '${flag}' means different things under '${level.label}': write it after the command it belongs to`);
+      throw fail(`option '${flag}' means different things under '${level.label}': write it after the command it belongs to`, 'ambiguousOption');
     }
     ahead.add(candidates[0]);
     return candidates[0];
@@ -257,16 +263,20 @@ function readStrictly(argv: readonly string[], table: OptionTable, walked: Walk,
     } else if (step.kind === 'options') {
       uses.push(...step.uses);
     } else if (step.kind === 'invalid') {
-      throw fail(step.message);
+      throw fail(step.message, 'invalidValue');
     } else {
-      throw fail(unknownOption(step.flag, step.index, table, walked));
+      const message = unknownOption(step.flag, step.index, table, walked);
+      throw fail(message, message.startsWith('unknown option') ? 'unknownOption' : 'invalidValue');
     }
   }
   for (const index of [...walked.pathIndices, ...walked.levelOperands.keys()]) {
     if (operands.includes(index)) continue;
     // An option that only the final path knows takes a value, and swallowed a command name.
     const swallower = uses.find((use) => use.valueIndices.includes(index) && use.index !== index);
-    throw fail(swallower ? `option '${optionName(swallower.spec)}' expects a value` : `unexpected argument '${argv[index]}'`);
+    throw fail(
+      swallower ? `option '${optionName(swallower.spec)}' expects a value` : `unexpected argument '${argv[index]}'`,
+      swallower ? 'invalidValue' : 'unexpectedArgument',
+    );
   }
   return { uses, operands };
 }
@@ -320,7 +330,7 @@ function assignPositionals(
     pargs[spec.dest] = isList(spec) ? values : values[0];
     given.add(spec.dest);
   });
-  if (next < words.length) throw fail(`unexpected argument '${words[next]}'`);
+  if (next < words.length) throw fail(`unexpected argument '${words[next]}'`, 'unexpectedArgument');
 }
 
 function initialValue(spec: ArgumentSpec): unknown {
@@ -374,9 +384,9 @@ function convertArgument(spec: ArgumentSpec, text: string, fail: Fail): string |
   if (result.choices !== undefined) {
     // A number is never a typo of another: '5' does not mean '3'.
     const guess = spec.type === 'string' && Number.isNaN(Number(text)) ? suggest(text, (spec.choices ?? []).map(String)) : undefined;
-    throw fail(`invalid value '${text}' for ${what} (choose from ${result.choices}${guess ? `; did you mean '${guess}'?` : ''})`);
+    throw fail(`invalid value '${text}' for ${what} (choose from ${result.choices}${guess ? `; did you mean '${guess}'?` : ''})`, 'invalidValue');
   }
-  throw fail(`${what} expects ${result.expected}, got '${text}'`);
+  throw fail(`${what} expects ${result.expected}, got '${text}'`, 'invalidValue');
 }
 
 /**
@@ -403,7 +413,9 @@ function configuredValue(spec: ArgumentSpec, found: ConfigValue): unknown {
   const { optionFromConfig } = require('./option-from-config') as typeof import('./option-from-config');
   const result = optionFromConfig(spec, found.value);
   if (!('problem' in result)) return result.value;
-  throw new FrameworkError(`invalid value ${quote(result.text)} for ${found.name} (from ${found.origin()}): ${result.problem}`);
+  throw new FrameworkError(`invalid value ${quote(result.text)} for ${found.name} (from ${found.origin()}): ${result.problem}`, {
+    code: 'mortar.invalidConfigValue',
+  });
 }
 
 /** A long option is compared with the long flags, a short one only with a flag that differs in case (`-C` for `-c`). */

@@ -117,10 +117,10 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
   const nodes = new Map<string, { node: Level; options: ControllerOptions }>();
   for (const target of controllers) {
     const options = controllerOptions(target);
-    if (!options) throw new FrameworkError(`${target.name || 'A class'} is not a controller: decorate it with @Controller().`);
+    if (!options) throw new FrameworkError(`${target.name || 'A class'} is not a controller: decorate it with @Controller().`, { code: 'mortar.invalidDeclaration' });
     const label = controllerLabel(target);
     const clash = nodes.get(label);
-    if (clash) throw new FrameworkError(`Controllers ${clash.node.controller.name} and ${target.name} both use the label '${label}'.`);
+    if (clash) throw new FrameworkError(`Controllers ${clash.node.controller.name} and ${target.name} both use the label '${label}'.`, { code: 'mortar.invalidDeclaration' });
     nodes.set(label, { node: new Level(target, options, label), options });
   }
   const base = nodes.get('base')?.node ?? emptyBase();
@@ -128,7 +128,7 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
   const levelOf = (label: string, seen: string[] = []): Level => {
     const entry = nodes.get(label);
     if (!entry || label === 'base') return base;
-    if (seen.includes(label)) throw new FrameworkError(`Controllers stack on each other in a cycle: ${[...seen, label].join(' \u2192 ')}.`);
+    if (seen.includes(label)) throw new FrameworkError(`Controllers stack on each other in a cycle: ${[...seen, label].join(' \u2192 ')}.`, { code: 'mortar.invalidDeclaration' });
     if ((entry.options.stackedType ?? 'nested') === 'nested') return entry.node;
     return levelOf(parentLabel(entry.node, entry.options, nodes), [...seen, label]);
   };
@@ -149,7 +149,7 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
     ({ node, options }) => (options.stackedType ?? 'nested') === 'nested' && node.label !== 'base' && !reachable.has(node),
   );
   if (lost.length > 0) {
-    throw new FrameworkError(`Controllers stack on each other in a cycle: ${lost.map(({ node }) => node.controller.name).join(', ')}.`);
+    throw new FrameworkError(`Controllers stack on each other in a cycle: ${lost.map(({ node }) => node.controller.name).join(', ')}.`, { code: 'mortar.invalidDeclaration' });
   }
   return base;
 }
@@ -157,15 +157,15 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
 function parentLabel(node: Level, options: ControllerOptions, nodes: Map<string, unknown>): string {
   const label = options.stackedOn ?? 'base';
   if (label !== 'base' && !nodes.has(label)) {
-    throw new FrameworkError(`Controller ${node.controller.name} is stacked on unknown controller '${label}'.`);
+    throw new FrameworkError(`Controller ${node.controller.name} is stacked on unknown controller '${label}'.`, { code: 'mortar.invalidDeclaration' });
   }
-  if (label === node.label) throw new FrameworkError(`Controller ${node.controller.name} is stacked on itself.`);
+  if (label === node.label) throw new FrameworkError(`Controller ${node.controller.name} is stacked on itself.`, { code: 'mortar.invalidDeclaration' });
   return label;
 }
 
 function commandOf(target: AnyClass, record: ExposeRecord): CommandNode {
   if (typeof (target.prototype as Record<string, unknown>)[record.method] !== 'function') {
-    throw new FrameworkError(`@Expose on ${target.name}.${record.method}: not a method.`);
+    throw new FrameworkError(`@Expose on ${target.name}.${record.method}: not a method.`, { code: 'mortar.invalidDeclaration' });
   }
   return Object.freeze({
     label: record.label ?? kebabCase(record.method),
@@ -195,7 +195,7 @@ function checkNames(node: Level, commands: readonly CommandNode[]): void {
   const claim = (name: string, owner: string): void => {
     const previous = owners.get(name);
     if (previous) {
-      throw new FrameworkError(`'${name}' names both ${previous} and ${owner} under '${node.label}'.`);
+      throw new FrameworkError(`'${name}' names both ${previous} and ${owner} under '${node.label}'.`, { code: 'mortar.invalidDeclaration' });
     }
     owners.set(name, owner);
   };
