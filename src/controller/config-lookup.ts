@@ -4,6 +4,11 @@ import { snakeCase } from './arg';
 import type { ArgumentSpec } from './metadata';
 import type { ConfigValue } from './parser';
 
+/** The config key an option is filled from and written back to: its dest in snake_case (`--dry-run` → `dry_run`). */
+export function configKey(spec: ArgumentSpec): string {
+  return snakeCase(spec.dest);
+}
+
 /**
  * Where options not given on the command line find their config values: the
  * key of the option's dest in snake_case (`--pid-file` → `pid_file`), in the
@@ -16,7 +21,7 @@ import type { ConfigValue } from './parser';
 export function configLookup(app: App): (spec: ArgumentSpec, section: string) => ConfigValue | undefined {
   const prefix = envName(app.label);
   return (spec, section) => {
-    const key = snakeCase(spec.dest);
+    const key = configKey(spec);
     const name = `[${section}] ${key}`;
     if (app.config.has(section, key)) {
       const origin = (): string => app.config.origin(section, key) ?? 'the config defaults in code';

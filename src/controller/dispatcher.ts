@@ -1,9 +1,8 @@
 import type { App } from '../core/app';
 import { FrameworkError } from '../core/errors';
 import type { Template } from '../core/output-handler';
-import { snakeCase } from './arg';
 import type { ArgumentSpec } from './metadata';
-import { configLookup } from './config-lookup';
+import { configKey, configLookup } from './config-lookup';
 import { resolveController } from './controller-resolver';
 import { globalArguments } from './global-arguments';
 import { configurableOptions, parseCommandLine } from './parser';
@@ -68,7 +67,7 @@ export async function dispatch(app: App): Promise<number> {
 function applyToConfig(app: App, parsed: ParsedCommandLine, globals: readonly ArgumentSpec[]): void {
   for (const [spec, section] of configurableOptions(parsed.path, parsed.command, globals)) {
     if (!parsed.given.has(spec.dest)) continue;
-    const key = snakeCase(spec.dest);
+    const key = configKey(spec);
     if (app.config.has(section, key)) app.config.set(section, key, parsed.pargs[spec.dest]);
   }
 }
