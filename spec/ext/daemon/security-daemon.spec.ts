@@ -6,9 +6,12 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { DaemonSandbox, MYAPP, NOBODY, commandLine, isAlive, isRoot, readIfExists } from '../../helpers/daemon';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DaemonSandbox, NOBODY, commandLine, isAlive, isRoot, readIfExists } from '../../helpers/daemon';
 import { waitForText } from '../../helpers/operate';
+import { copyBuiltPackage } from '../../helpers/readable-copy';
 
 /** The port Node's inspector listens on by default. */
 const INSPECTOR_PORT = 9229;
@@ -43,6 +46,9 @@ function listeningPorts(pid: number): number[] {
 
 describe('a daemon started as root that runs as nobody', function () {
   let sandbox: DaemonSandbox | undefined;
+  let copyDir: string | undefined;
+  /** The myapp sample, in a world-readable copy of the package. */
+  let myapp: string;
   let pid: number;
   let logFile: string;
 
@@ -54,7 +60,10 @@ describe('a daemon started as root that runs as nobody', function () {
     sandbox = new DaemonSandbox();
     sandbox.giveRunDirTo(NOBODY.uid, NOBODY.gid);
     logFile = sandbox.path('myapp.log');
-    const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
+    // The daemon re-reads its config files as nobody on SIGHUP: the checkout may lie under a 0700 directory.
+    copyDir = mkdtempSync(join(tmpdir(), 'mortar-security-copy-'));
+    myapp = join(copyBuiltPackage(copyDir), 'build/samples/myapp/main.js');
+    const started = await sandbox.run(myapp, ['run-forever', '--daemon'], {
       env: {
         MYAPP_DAEMON_USER: NOBODY.user,
         MYAPP_LOG_FILE: logFile,
@@ -76,6 +85,7 @@ describe('a daemon started as root that runs as nobody', function () {
 
   after(async () => {
     await sandbox?.cleanUp();
+    if (copyDir) rmSync(copyDir, { recursive: true, force: true });
   });
 
   it('starts with only the kept variables in /proc/<pid>/environ', () => {
@@ -106,7 +116,7 @@ describe('a daemon started as root that runs as nobody', function () {
   });
 
   it('keeps the inspector closed in a foreground process that switched user, too', async () => {
-    const invocation = sandbox!.start(MYAPP, ['run-forever'], { env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_PID_FILE: sandbox!.path('run', 'foreground.pid') } });
+    const invocation = sandbox!.start(myapp, ['run-forever'], { env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_PID_FILE: sandbox!.path('run', 'foreground.pid') } });
     await invocation.child.waitForOutput(/^1$/m);
     const foreground = invocation.child.pid;
     const kill = spawnSync('kill', ['-USR1', String(foreground)], { uid: NOBODY.uid, gid: NOBODY.gid, encoding: 'utf8' });

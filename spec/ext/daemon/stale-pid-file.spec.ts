@@ -128,7 +128,7 @@ describe('pid file identity: the daemon is the process that holds its pid file',
       })();
       writeFileSync(sandbox.pidFile, `${b}\n`);
       moveMtime(sandbox.pidFile, 600_000);
-      const reason = `pid ${b} \\(.*node --diagnostic-dir=.+\\) does not hold the pid file`;
+      const reason = `pid ${b} \\(.+\\) does not hold the pid file`;
 
       const status = await sandbox.run(MYAPP, ['daemon', 'status']);
       expectOutput(status, 1, new RegExp(`^myapp is not running, but its stale pid file ${sandbox.pidFile} remains: ${reason}\\n$`));
@@ -195,7 +195,7 @@ describe('pid file identity: the daemon is the process that holds its pid file',
       );
 
       moveMtime(sandbox.pidFile, -300_000);
-      const cannotVerify = `pid ${daemon} \\(.*node --diagnostic-dir=.+\\) may be myapp's daemon; cannot verify as this user: run as root or remove ${sandbox.pidFile}`;
+      const cannotVerify = `pid ${daemon} \\(.+\\) may be myapp's daemon; cannot verify as this user: run as root or remove ${sandbox.pidFile}`;
       expectOutput(await sandbox.run(script, ['daemon', 'status'], asNobody), 4, new RegExp(`^${cannotVerify}\\n$`));
       const stop = await sandbox.run(script, ['daemon', 'stop'], asNobody);
       expect(stop.code, stop.stdout + stop.stderr).to.equal(1);

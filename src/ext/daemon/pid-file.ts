@@ -46,8 +46,14 @@ const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constant
 
 /** A replacement lock older than this was left by a crashed starter and may be broken. */
 const LOCK_ABANDONED_AFTER_MS = 10_000;
-/** How often a stale file may be judged, removed and raced for before giving up (about a second at most). */
+/** How often a stale file may be judged, removed and raced for before giving up (about a second on an idle machine). */
 const MAX_ATTEMPTS = 200;
+/**
+ * How long those attempts may take at most, in ms: judging a stale file may
+ * read the descriptors of every Node process, which on a loaded machine makes
+ * 200 attempts last long enough for a waiting starter to break a fresh lock.
+ */
+const GIVE_UP_AFTER_MS = 2_000;
 /** The largest pid any system hands out (a signed 32-bit pid_t). */
 const MAX_PID = 0x7fffffff;
 /** How long a search that found no process holding a file is trusted (see `PidFile.unlessHeldElsewhere`). */
@@ -226,7 +232,8 @@ export class PidFile {
   acquire(pid: number = process.pid): PidFileVerdict | undefined {
     let isLockBusy = false;
     let replaced: PidFileVerdict | undefined;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const deadline = performance.now() + GIVE_UP_AFTER_MS;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && (attempt === 0 || performance.now() < deadline); attempt++) {
       if (this.tryCreate(pid)) return replaced;
       const content = this.read();
       if (content === undefined) continue;
