@@ -1,12 +1,30 @@
 'use strict';
-// One logging case, run in a fresh node: writes LINES info lines to a file and prints the time it took.
+// One logging case, run in a fresh node: writes WARM_UP lines, then LINES info lines to a file, and prints
+// the time the LINES took.
 // Usage: node bench/lib/logging-case.js CASE FILE   (CASE: see CASES)
 const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const LINES = 100_000;
+/** Lines each case writes first, untimed, so that the timed lines measure the steady state, not the JIT warming up. */
+const WARM_UP = 10_000;
 const message = (index) => `request ${index} served in 12 ms`;
+
+/**
+ * Wall time and CPU time (user + system, every thread of the process) from now to stop():
+ * on a shared machine CPU time leaves out the time spent waiting for a core.
+ */
+function start() {
+  const wall = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  return {
+    stop() {
+      const used = process.cpuUsage(cpu);
+      return { wallNs: Number(process.hrtime.bigint() - wall), cpuUs: used.user + used.system };
+    },
+  };
+}
 
 /** The line mortar's text format gives a message (the floor writes these, formatted beforehand). */
 function textLines() {
@@ -25,9 +43,10 @@ function jsonLines() {
 function floor(lines) {
   return (file) => {
     const fd = fs.openSync(file, 'a');
-    const started = process.hrtime.bigint();
+    for (let index = 0; index < WARM_UP; index++) fs.writeSync(fd, lines[index]);
+    const clock = start();
     for (let index = 0; index < LINES; index++) fs.writeSync(fd, lines[index]);
-    const elapsed = process.hrtime.bigint() - started;
+    const elapsed = clock.stop();
     fs.closeSync(fd);
     return elapsed;
   };
@@ -41,9 +60,10 @@ function mortar(config) {
     const app = new App('bench', { argv: [], configFiles: [conf], handleSignals: false });
     await app.setup();
     const { log } = app;
-    const started = process.hrtime.bigint();
+    for (let index = 0; index < WARM_UP; index++) log.info(message(index));
+    const clock = start();
     for (let index = 0; index < LINES; index++) log.info(message(index));
-    const elapsed = process.hrtime.bigint() - started;
+    const elapsed = clock.stop();
     await app.close();
     return elapsed;
   };
@@ -55,10 +75,12 @@ function pino(sync) {
     const destination = sync ? create.destination({ dest: file, sync: true }) : create.destination({ dest: file, sync: false, minLength: 4096 });
     if (!sync) await new Promise((resolve) => destination.once('ready', resolve));
     const logger = create({ name: 'bench' }, destination);
-    const started = process.hrtime.bigint();
+    for (let index = 0; index < WARM_UP; index++) logger.info(message(index));
+    destination.flushSync();
+    const clock = start();
     for (let index = 0; index < LINES; index++) logger.info(message(index));
     destination.flushSync();
-    const elapsed = process.hrtime.bigint() - started;
+    const elapsed = clock.stop();
     destination.end();
     return elapsed;
   };
@@ -77,8 +99,8 @@ const CASES = {
 async function main() {
   const [kind, file] = process.argv.slice(2);
   if (!CASES[kind] || !file) throw new Error(`usage: logging-case.js ${Object.keys(CASES).join('|')} FILE`);
-  const elapsed = await CASES[kind]()(file);
-  process.stdout.write(`${JSON.stringify({ kind, lines: LINES, ns: Number(elapsed) })}\n`);
+  const { wallNs, cpuUs } = await CASES[kind]()(file);
+  process.stdout.write(`${JSON.stringify({ kind, lines: LINES, wallNs, cpuUs })}\n`);
 }
 
 main().catch((error) => {

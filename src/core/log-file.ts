@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { FrameworkError } from './errors';
 import { openDaemonFile } from './safe-files';
 import { describeSystemError } from './system-error';
@@ -49,6 +49,9 @@ export function openLogFile(path: string): number {
 export class LogFile {
   /** Bytes in the file: as last read from the disk, plus what this process wrote since. */
   private size = 0;
+  /** The open file's device and inode, to tell whether the path still names it. */
+  private dev = 0;
+  private ino = 0;
   /** The millisecond `size` was last read from the disk. */
   private syncedAt = Number.NaN;
   /** Why writing fails, during an episode of failing writes. */
@@ -58,13 +61,15 @@ export class LogFile {
   private rotationFailure: string | undefined;
   private rotationRetryAt = 0;
 
+  private fd = -1;
+
   private constructor(
     readonly path: string,
-    private fd: number,
+    fd: number,
     private rotation: LogRotation | undefined,
     private readonly report: LogFileReport,
   ) {
-    if (rotation) this.resync(Date.now());
+    this.adopt(fd);
   }
 
   /** Opens the file at `path`; throws a {@link FrameworkError} naming it when it cannot. */
@@ -75,7 +80,6 @@ export class LogFile {
   /** Changes the rotation (`undefined`: none) of the open file. */
   setRotation(rotation: LogRotation | undefined): void {
     this.rotation = rotation;
-    if (rotation) this.resync(Date.now());
   }
 
   /** Appends text (whole lines), rotating first when it would fill the file; `now` is the line's time in ms. */
@@ -101,8 +105,7 @@ export class LogFile {
    * logrotate renamed it). Throws a {@link FrameworkError} when it cannot; the old file stays in use.
    */
   reopen(): void {
-    this.switchTo(openLogFile(this.path));
-    if (this.rotation) this.resync(Date.now());
+    this.adopt(openLogFile(this.path));
   }
 
   /** Closes the file. */
@@ -114,18 +117,18 @@ export class LogFile {
     }
   }
 
-  /** Reads the size from the disk, and follows the path when another process has rotated the file. */
+  /**
+   * Reads the size from the disk (one `stat` of the path), and follows the
+   * path when another process has rotated the file.
+   */
   private resync(now: number): void {
     this.syncedAt = now;
     try {
-      const mine = fstatSync(this.fd);
       const onDisk = statSync(this.path, { throwIfNoEntry: false });
-      if (onDisk && !isSameFile(onDisk, mine)) {
-        this.switchTo(openLogFile(this.path));
-        this.size = fstatSync(this.fd).size;
-      } else {
-        this.size = mine.size;
-      }
+      // renamed away and not replaced yet (logrotate before its SIGHUP): go on counting
+      if (!onDisk) return;
+      if (onDisk.ino !== this.ino || onDisk.dev !== this.dev) this.adopt(openLogFile(this.path));
+      else this.size = onDisk.size;
     } catch {
       // the counted size stays: the next millisecond tries again, and a rotation reports its own failure
     }
@@ -138,19 +141,13 @@ export class LogFile {
     try {
       lock = acquireLock(lockPath);
       // Under the lock, the truth from the disk: another process may have rotated already.
-      const mine = fstatSync(this.fd);
       const onDisk = statSync(this.path, { throwIfNoEntry: false });
-      if (!onDisk || !isSameFile(onDisk, mine)) {
-        this.switchTo(openLogFile(this.path));
-        this.size = fstatSync(this.fd).size;
-      } else {
-        this.size = mine.size;
-      }
+      if (!onDisk || onDisk.ino !== this.ino || onDisk.dev !== this.dev) this.adopt(openLogFile(this.path));
+      else this.size = onDisk.size;
       if (this.size > 0 && this.size + length >= rotation.maxBytes) {
         for (let index = rotation.maxFiles - 1; index >= 1; index--) renameIfPresent(`${this.path}.${index}`, `${this.path}.${index + 1}`);
         renameSync(this.path, `${this.path}.1`);
-        this.switchTo(openLogFile(this.path));
-        this.size = 0;
+        this.adopt(openLogFile(this.path));
       }
       if (this.rotationFailure !== undefined) {
         this.rotationFailure = undefined;
@@ -167,9 +164,21 @@ export class LogFile {
     }
   }
 
-  private switchTo(fd: number): void {
-    this.close();
+  /** Writes to `fd` from now on (closing the file in use), with its identity and size. */
+  private adopt(fd: number): void {
+    let dev = 0;
+    let ino = 0;
+    let size = 0;
+    try {
+      ({ dev, ino, size } = fstatSync(fd));
+    } catch {
+      // unknown identity: the next check of the path reopens it
+    }
+    if (this.fd >= 0) this.close();
     this.fd = fd;
+    this.dev = dev;
+    this.ino = ino;
+    this.size = size;
   }
 
   private writeFailed(error: unknown): void {
@@ -185,10 +194,6 @@ export class LogFile {
     this.dropped = 0;
     this.report('warning', `the log file ${this.path} is written again; ${dropped} line${dropped === 1 ? ' was' : 's were'} dropped`);
   }
-}
-
-function isSameFile(a: Stats, b: Stats): boolean {
-  return a.ino === b.ino && a.dev === b.dev;
 }
 
 function reason(error: unknown): string {

@@ -75,7 +75,15 @@ export function jsonLine(record: LogRecord): string {
     if (quotedNames.size < 1000) quotedNames.set(record.namespace, name);
   }
   const err = record.error ? `,"err":${JSON.stringify(errorFields(record.error))}` : '';
-  return `{"level":${PINO_LEVELS[record.level]},"time":${record.time}${processFields},"name":${name}${err},"msg":${JSON.stringify(record.message)}}\n`;
+  return `{"level":${PINO_LEVELS[record.level]},"time":${record.time}${processFields},"name":${name}${err},"msg":${quoted(record.message)}}\n`;
+}
+
+/** What JSON escapes in a string: quotes, backslashes, control characters, surrogates (a lone one is escaped). */
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as JSON: most messages need no escaping, and quoting them is cheaper than `JSON.stringify`. */
+function quoted(text: string): string {
+  return NEEDS_ESCAPING.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
 function errorFields(error: Error): Record<string, unknown> {
