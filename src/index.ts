@@ -36,6 +36,7 @@ export type {
 } from './controller/metadata';
 
 export type { DaemonizeOptions, DaemonSettings, DaemonStatus, StopOptions, StopResult } from './ext/daemon/daemon-service';
+export type { Watchdog, WatchdogCheck } from './ext/systemd/watchdog';
 
 // The daemon's classes and decorator are loaded on first use, so programs that never touch
 // them don't pay for them at start-up. The getters are written in the form

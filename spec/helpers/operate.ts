@@ -72,6 +72,15 @@ export class NotifyListener {
     }
   }
 
+  /**
+   * The messages that change the service's state, in order: every message but
+   * the heartbeats (`EXTEND_TIMEOUT_USEC=` while starting or stopping) and the
+   * watchdog's pings, which come as time passes.
+   */
+  get states(): string[] {
+    return this.messages.filter((message) => !/^(EXTEND_TIMEOUT_USEC=\d+|WATCHDOG=1)$/.test(message));
+  }
+
   /** The value of `NOTIFY_SOCKET` that names this socket. */
   get address(): string {
     return this.name.startsWith('\0') ? `@${this.name.slice(1)}` : this.name;

@@ -207,6 +207,22 @@ export class SystemdSandbox {
     return values;
   }
 
+  /**
+   * Resolves to the unit's properties once `accept` takes them, polling
+   * `systemctl show`; rejects with the last ones seen and the journal after `timeoutMs`.
+   */
+  async waitForShow(unit: string, properties: readonly string[], accept: (values: Record<string, string>) => boolean, timeoutMs = 20_000): Promise<Record<string, string>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const values = await this.show(unit, ...properties);
+      if (accept(values)) return values;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${unit}: ${JSON.stringify(values)}\n${await this.journal(unit)}`);
+      }
+      await delay(100);
+    }
+  }
+
   /** The unit's journal, message text only (systemd's lines about it and its own output). */
   async journal(unit: string): Promise<string> {
     return (await this.exec('journalctl', '--no-pager', '-o', 'cat', '-u', unit)).stdout;

@@ -56,7 +56,7 @@ describe('DaemonService.settings(): the [daemon] section', () => {
   });
 
   it('takes an empty value as the default of its key: umask 022, dir /, no pid file, stdio /dev/null, 30 s', async () => {
-    const settings = await settingsFrom('[daemon]\nuser =\ngroup =\ndir =\npid_file =\numask =\nstdout =\nstderr =\nready_timeout =\n');
+    const settings = await settingsFrom('[daemon]\nuser =\ngroup =\ndir =\npid_file =\numask =\nstdout =\nstderr =\nready_timeout =\nstart_timeout =\nstop_timeout =\n');
     expect(settings).to.deep.equal({
       user: undefined,
       group: undefined,
@@ -68,6 +68,8 @@ describe('DaemonService.settings(): the [daemon] section', () => {
       readyTimeout: 30,
       keepEnv: [],
       inspector: false,
+      startTimeout: 90,
+      stopTimeout: 90,
     });
   });
 
@@ -109,6 +111,14 @@ describe('DaemonService.settings(): the [daemon] section', () => {
     expect(await failureFrom('[daemon]\nready_timeout = 0\n')).to.equal(
       `Invalid [daemon] ready_timeout '0' (${conf}, line 2): expected seconds, more than 0.`,
     );
+  });
+
+  it('reads start_timeout and stop_timeout in seconds, 0 turning the heartbeats off, and refuses a negative one', async () => {
+    expect(await settingsFrom('[daemon]\nstart_timeout = 0\nstop_timeout = 2.5\n')).to.deep.include({ startTimeout: 0, stopTimeout: 2.5 });
+    expect(await failureFrom('[daemon]\nstart_timeout = -1\n')).to.equal(
+      `Invalid [daemon] start_timeout '-1' (${conf}, line 2): expected seconds, 0 or more.`,
+    );
+    expect(await failureFrom('[daemon]\nstop_timeout = later\n')).to.equal(`Invalid [daemon] stop_timeout 'later' (${conf}, line 2): expected a number.`);
   });
 
   it('refuses true or false where a name or path is expected', async () => {

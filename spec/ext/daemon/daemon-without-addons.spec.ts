@@ -102,4 +102,18 @@ describe('daemon end to end without the optional addons', function () {
     const result = await sandbox.finish(invocation);
     expect([result.code, result.signal], result.stderr).to.deep.equal([null, 'SIGTERM']);
   });
+
+  it("under systemd's watchdog (WATCHDOG_USEC), says in one warning that it cannot ping, and how often systemd will stop it", async () => {
+    const invocation = sandbox.start(MYAPP, ['run-forever'], {
+      env: { NOTIFY_SOCKET: sandbox.path('notify.sock'), WATCHDOG_USEC: '2000000' },
+      execArgv: ['--require', HIDE_ADDONS],
+    });
+    await invocation.child.waitForOutput(/^1$/m);
+    expect(invocation.child.stderr.split('\n').filter((line) => line.includes('watchdog'))).to.deep.equal([
+      "WARNING: the optional 'unix-dgram' addon is not installed: cannot ping systemd's watchdog, so systemd stops the service every 2 s; " +
+        'install it, or remove WatchdogSec=.',
+    ]);
+    invocation.child.kill('SIGTERM');
+    await sandbox.finish(invocation);
+  });
 });

@@ -59,7 +59,7 @@ describe('operating a daemon: systemd notifications and init systems', function 
       const invocation = sandbox.start(MYAPP, ['run-forever'], { env: { NOTIFY_SOCKET: socket.address } });
       await invocation.child.waitForOutput(/^1$/m);
       await socket.waitFor(/^READY=1$/m, NOTIFY_WAIT_MS);
-      expect(socket.messages).to.deep.equal([`READY=1\nMAINPID=${invocation.child.pid}`]);
+      expect(socket.states).to.deep.equal([`READY=1\nMAINPID=${invocation.child.pid}`]);
     });
 
     it('sends STOPPING=1 on SIGTERM, then ends by SIGTERM', async () => {
@@ -71,7 +71,7 @@ describe('operating a daemon: systemd notifications and init systems', function 
       const result = await sandbox.finish(invocation, 5000);
       expect(result.signal, `how it ended (exit code ${result.code})\n${result.stderr}`).to.equal('SIGTERM');
       await socket.waitFor(/^STOPPING=1$/m, NOTIFY_WAIT_MS);
-      expect(socket.messages).to.deep.equal([`READY=1\nMAINPID=${invocation.child.pid}`, 'STOPPING=1']);
+      expect(socket.states).to.deep.equal([`READY=1\nMAINPID=${invocation.child.pid}`, 'STOPPING=1']);
     });
 
     it('takes NOTIFY_SOCKET out of the environment its children inherit', async () => {
@@ -93,13 +93,13 @@ describe('operating a daemon: systemd notifications and init systems', function 
       const { invoker, daemon } = await startDaemon({ NOTIFY_SOCKET: socket.address });
       expect(daemon, "the daemon's pid").to.not.equal(invoker);
       await socket.waitFor(/^READY=1$/m, NOTIFY_WAIT_MS);
-      expect(socket.messages, 'notifications once the invoker has exited').to.deep.equal([`READY=1\nMAINPID=${daemon}`]);
+      expect(socket.states, 'notifications once the invoker has exited').to.deep.equal([`READY=1\nMAINPID=${daemon}`]);
 
       const stop = await sandbox.run(MYAPP, ['daemon', 'stop']);
       expect(stop.code, `\`daemon stop\`\n${stop.stdout}${stop.stderr}`).to.equal(0);
       expect(isAlive(daemon), `daemon ${daemon} is gone (or a zombie)`).to.equal(false);
       await socket.waitFor(/^STOPPING=1$/m, NOTIFY_WAIT_MS);
-      expect(socket.messages).to.deep.equal([`READY=1\nMAINPID=${daemon}`, 'STOPPING=1']);
+      expect(socket.states).to.deep.equal([`READY=1\nMAINPID=${daemon}`, 'STOPPING=1']);
     });
 
     it('leaves neither NOTIFY_SOCKET nor the readiness marker in the environment its children inherit', async () => {
@@ -129,7 +129,9 @@ describe('operating a daemon: systemd notifications and init systems', function 
       expect(result.stderrLines[0]).to.match(/^myapp: error: Cannot start the daemon through setsid\(1\), .*: no such file or directory\. Install util-linux, or drop --daemon/);
       expect(existsSync(sandbox.pidFile), 'the pid file').to.equal(false);
       expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
-      expect(socket.messages, 'notifications').to.deep.equal([]);
+      expect(socket.states, 'notifications: the status line says why the start failed').to.deep.equal([
+        `STATUS=${result.stderrLines[0].slice('myapp: error: '.length)}`,
+      ]);
     });
 
     it('notifies an abstract socket given as NOTIFY_SOCKET=@name', async function () {
@@ -141,7 +143,7 @@ describe('operating a daemon: systemd notifications and init systems', function 
       const socket = listen(`\0mortar-notify-${process.pid}-${Date.now()}`);
       const { daemon } = await startDaemon({ NOTIFY_SOCKET: socket.address });
       await socket.waitFor(/^READY=1$/m, NOTIFY_WAIT_MS);
-      expect(socket.messages).to.deep.equal([`READY=1\nMAINPID=${daemon}`]);
+      expect(socket.states).to.deep.equal([`READY=1\nMAINPID=${daemon}`]);
     });
   });
 

@@ -274,6 +274,11 @@ describe('under a real systemd (the samples as units)', function () {
       skipWithoutNotify(this);
       await exercise(await addSampleUnit('myapp-notify-daemon.service'), NOBODY.uid);
     });
+
+    it('myapp-watchdog.service', async function () {
+      skipWithoutNotify(this);
+      await exercise(await addSampleUnit('myapp-watchdog.service'), NOBODY.uid);
+    });
   });
 
   it('the sandbox is its own: its units only, its own /run', async () => {

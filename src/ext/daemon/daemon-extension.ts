@@ -8,6 +8,8 @@ import { WORKER_MARKER } from '../workers/worker-messages';
 import { DaemonService, type DaemonizeOptions } from './daemon-service';
 import { ReadinessChannel } from './readiness';
 import { SystemdNotifier } from './systemd-notify';
+import { Supervisor } from '../systemd/supervisor';
+import type { Watchdog } from '../systemd/watchdog';
 
 /** The `[daemon]` defaults (see README, "The daemon extension"). */
 export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -21,6 +23,8 @@ export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   ready_timeout: 30,
   keep_env: '',
   inspector: false,
+  start_timeout: 90,
+  stop_timeout: 90,
 });
 
 declare module '../../core/app' {
@@ -30,6 +34,13 @@ declare module '../../core/app' {
      * In the invoking process of `--daemon` it never returns.
      */
     daemonize(options?: DaemonizeOptions): Promise<void>;
+    /**
+     * Added by the daemon extension: sets the text `systemctl status` shows
+     * (`STATUS=`) when systemd listens; returns whether it was sent.
+     */
+    status(text: string): boolean;
+    /** Added by the daemon extension: systemd's watchdog; `check(fn)` adds a health check. */
+    readonly watchdog: Watchdog;
   }
 }
 
@@ -47,7 +58,9 @@ export const DaemonExtension: Extension = {
     // has it already, and a message it does not need would only wake it while this one starts.
     if (channel?.isPidWanted) channel.send({ type: 'started', pid: process.pid });
     const worker = process.env[WORKER_MARKER] === undefined ? undefined : workerPart().ClusterWorker.fromEnvironment();
-    const service = new DaemonService(app, channel, new SystemdNotifier(app.log), worker);
+    const supervisor = new Supervisor(new SystemdNotifier(app.log), app.log, channel !== undefined);
+    const service = new DaemonService(app, channel, supervisor, worker);
+    supervisor.starting();
     app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));
     app.config.merge({ daemon: { ...DAEMON_DEFAULTS, ...WORKER_DEFAULTS }, health: { ...HEALTH_DEFAULTS } }, { override: false });
     app.provide(DaemonService, () => service);
@@ -68,6 +81,17 @@ export const DaemonExtension: Extension = {
       }
     });
     app.extend('daemonize', (options?: DaemonizeOptions) => service.daemonize(options));
+    app.extend('status', (text: string) => service.setStatus(text));
+    app.extend('watchdog', supervisor.watchdog);
+    app.hooks.register('post_setup', function daemonTimeouts() {
+      const { startTimeout, stopTimeout } = service.timeouts();
+      supervisor.progress.setCeiling('start', startTimeout);
+      supervisor.progress.setCeiling('stop', stopTimeout);
+    }, { weight: -1000 });
+    // A stop signal begins the stop phase at once: the command may take a while to end.
+    app.hooks.register('signal', function daemonSignalled() {
+      supervisor.stopping();
+    }, { weight: -1000 });
     app.hooks.register(
       'pre_close',
       function daemonClosing() {
@@ -77,6 +101,7 @@ export const DaemonExtension: Extension = {
         const failure = app.lastError;
         // A worker tells the primary the error it closes with, which names it when it stops the daemon.
         if (worker && failure !== undefined) worker.failed(failure instanceof Error ? failure.message : String(failure));
+        if (failure !== undefined && !service.hasReported) supervisor.failed(failure);
         const reason =
           failure !== undefined
             ? failure instanceof Error

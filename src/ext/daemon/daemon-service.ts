@@ -8,7 +8,8 @@ import type { ClusterWorker } from '../workers/cluster-worker';
 import type { WorkerSettings } from '../workers/worker-settings';
 import type { PidFile, PidFileVerdict } from './pid-file';
 import type { ReadinessChannel } from './readiness';
-import type { SystemdNotifier } from './systemd-notify';
+import { DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, type Supervisor } from '../systemd/supervisor';
+import type { Watchdog } from '../systemd/watchdog';
 
 /**
  * The daemon's working parts, each loaded on first use: most runs of a daemon
@@ -65,6 +66,10 @@ export interface DaemonSettings {
   readonly keepEnv: readonly string[];
   /** Whether SIGUSR1 may still open Node's inspector in the daemon. */
   readonly inspector: boolean;
+  /** How long systemd's start timeout is extended while the app starts, in seconds (0: not at all). */
+  readonly startTimeout: number;
+  /** How long systemd's stop timeout is extended while the app stops, in seconds (0: not at all). */
+  readonly stopTimeout: number;
 }
 
 /** What `status()` finds. */
@@ -138,10 +143,15 @@ export class DaemonService {
   constructor(
     private readonly app: App,
     private readonly channel: ReadinessChannel | undefined,
-    private readonly notifier: SystemdNotifier,
+    private readonly supervisor: Supervisor,
     /** Set in a worker that the cluster primary started (`[daemon] workers`). */
     private readonly worker?: ClusterWorker,
   ) {}
+
+  /** Whether the daemon reported ready (to its invoker, or to systemd). */
+  get hasReported(): boolean {
+    return this.isReady;
+  }
 
   /** Whether this process is a detached daemon started by an invoker. */
   get isDaemon(): boolean {
@@ -180,6 +190,7 @@ export class DaemonService {
     const keepEnv = (text('keep_env') ?? '').split(/[\s,]+/).filter((entry) => entry !== '');
     const wrong = keepEnv.find((entry) => !part.privileges.KEEP_ENV_ENTRY.test(entry));
     if (wrong !== undefined) throw config.invalid('daemon', 'keep_env', `'${wrong}' is no variable name: give names or prefixes ending in *, separated by commas`);
+    const { startTimeout, stopTimeout } = this.timeouts();
     return {
       user: text('user'),
       group: text('group'),
@@ -191,7 +202,40 @@ export class DaemonService {
       readyTimeout,
       keepEnv,
       inspector: config.getBoolean('daemon', 'inspector', false),
+      startTimeout,
+      stopTimeout,
     };
+  }
+
+  /**
+   * `[daemon] start_timeout` and `stop_timeout`: seconds, 0 or more (0 turns the
+   * heartbeats off); a wrong value is an error naming the key.
+   */
+  timeouts(): { startTimeout: number; stopTimeout: number } {
+    const config = this.app.config;
+    const seconds = (key: string, fallback: number): number => {
+      const value = config.getNumber('daemon', key, fallback);
+      if (!(value >= 0) || !Number.isFinite(value)) throw config.invalid('daemon', key, 'expected seconds, 0 or more');
+      return value;
+    };
+    return {
+      startTimeout: seconds('start_timeout', DEFAULT_START_TIMEOUT),
+      stopTimeout: seconds('stop_timeout', DEFAULT_STOP_TIMEOUT),
+    };
+  }
+
+  /**
+   * Sets the text `systemctl status` shows for the service (`STATUS=`), when
+   * systemd listens (`NOTIFY_SOCKET`); one line. Returns whether it was sent.
+   * Also `app.status(text)`. (Not `status()`: that one reads the pid file.)
+   */
+  setStatus(text: string): boolean {
+    return this.supervisor.progress.status(text);
+  }
+
+  /** systemd's watchdog: `check(fn)` adds a health check (see docs/systemd.md). Also `app.watchdog`. */
+  get watchdog(): Watchdog {
+    return this.supervisor.watchdog;
   }
 
   /** See the class description. Calling it again is harmless; an embedded app (`AppOptions.embedded`) is refused. */
@@ -255,13 +299,15 @@ export class DaemonService {
       this.app.log.setMirror(undefined);
       this.channel.finish({ type: 'ready', pid: process.pid });
     } else {
-      this.notifier.notify('READY=1', `MAINPID=${process.pid}`);
+      this.supervisor.notifier.notify('READY=1', `MAINPID=${process.pid}`);
     }
+    this.supervisor.ready();
   }
 
-  /** Tells systemd the daemon is stopping (when it was ready and systemd listens). */
+  /** Tells systemd the daemon is stopping (when it was ready and systemd listens); the watchdog's pings end. */
   stopping(): void {
-    if (this.isReady) this.notifier.notify('STOPPING=1');
+    if (this.isReady) this.supervisor.notifier.notify('STOPPING=1');
+    this.supervisor.stopping();
   }
 
   /** Reads the pid file: is the daemon running? Needs `[daemon] pid_file`. */
@@ -519,9 +565,10 @@ export class DaemonService {
     log.debug('attempting to daemonize the current process', NAMESPACE);
     const { startDaemon } = require('./detach') as typeof import('./detach');
     const pid = await startDaemon({
-      notifySocket: this.notifier.socket,
+      notifySocket: this.supervisor.notifier.socket,
+      supervision: this.supervisor.childEnvironment(),
       // systemd supervises a Type=notify unit's main process only when it is its own child.
-      orphan: this.notifier.socket !== undefined,
+      orphan: this.supervisor.notifier.socket !== undefined,
       stdout: settings.stdout,
       stderr: settings.stderr,
       timeoutMs: settings.readyTimeout * 1000,
@@ -538,7 +585,8 @@ export class DaemonService {
       },
     });
     log.debug(`daemon pid ${pid} is ready; the invoker exits`, NAMESPACE);
-    this.notifier.notify('READY=1', `MAINPID=${pid}`);
+    this.supervisor.handOver();
+    this.supervisor.notifier.notify('READY=1', `MAINPID=${pid}`);
     processExit.exit(0);
     return new Promise<never>(() => undefined);
   }

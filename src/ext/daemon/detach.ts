@@ -12,6 +12,8 @@ import { CHILD_MARKER, PID_WANTED, type ReadinessMessage } from './readiness';
 export interface DetachOptions {
   /** systemd's `NOTIFY_SOCKET`, handed on so the daemon can report STOPPING=1 itself. */
   readonly notifySocket?: string;
+  /** Variables added to the daemon's environment: what systemd's watchdog and socket activation hand on. */
+  readonly supervision?: Readonly<Record<string, string>>;
   /**
    * Whether the daemon is started through `setsid(1)`, which forks once more:
    * the daemon is then orphaned at once, and adopted by the service manager
@@ -74,6 +76,7 @@ export function startDaemon(options: DetachOptions): Promise<number> {
       ...(options.environment ?? process.env),
       [CHILD_MARKER]: `${READY_FD}${options.orphan ? PID_WANTED : ''}`,
       ...(options.notifySocket ? { NOTIFY_SOCKET: options.notifySocket } : {}),
+      ...options.supervision,
     },
   });
   for (const fd of [stdout, stderr]) if (fd !== 'ignore') closeSync(fd);

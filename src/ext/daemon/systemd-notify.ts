@@ -5,6 +5,10 @@ interface DatagramSocket {
   close(): void;
 }
 
+interface DatagramModule {
+  createSocket(type: 'unix_dgram'): DatagramSocket;
+}
+
 const NAMESPACE = 'ext.daemon.systemd';
 
 /**
@@ -21,6 +25,8 @@ export class SystemdNotifier {
   readonly socket: string | undefined;
 
   private hasWarned = false;
+  /** The addon, once looked for (null: not installed). */
+  private dgram: DatagramModule | null | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -31,20 +37,38 @@ export class SystemdNotifier {
     this.socket = value && (value.startsWith('/') || value.startsWith('@')) ? value : undefined;
   }
 
+  /**
+   * Why nothing can be sent to the socket (`[reason, remedy]`), or undefined
+   * when it can (or when there is no socket: then nothing is meant to be sent).
+   */
+  unavailable(): [reason: string, remedy: string] | undefined {
+    if (!this.socket) return undefined;
+    if (this.socket.startsWith('@')) {
+      // unix-dgram copies socket names as C strings, so abstract names all collapse to one address.
+      return [`NOTIFY_SOCKET ${this.socket} is an abstract socket name, which mortar cannot send to`, 'use Type=simple'];
+    }
+    if (this.dgram === undefined) {
+      try {
+        this.dgram = require('unix-dgram') as DatagramModule;
+      } catch {
+        this.dgram = null;
+      }
+    }
+    return this.dgram ? undefined : ["the optional 'unix-dgram' addon is not installed", 'install it, or use Type=simple'];
+  }
+
+  /** Whether messages reach systemd: there is a socket, and the means to send to it. */
+  get canSend(): boolean {
+    return this.socket !== undefined && this.unavailable() === undefined;
+  }
+
   /** Sends `KEY=value` lines, e.g. `notify('READY=1', 'MAINPID=42')`. Returns whether it was sent. */
   notify(...assignments: string[]): boolean {
     if (!this.socket) return false;
     const what = assignments.join(' ');
-    if (this.socket.startsWith('@')) {
-      // unix-dgram copies socket names as C strings, so abstract names all collapse to one address.
-      return this.cannotNotify(`NOTIFY_SOCKET ${this.socket} is an abstract socket name, which mortar cannot send to`, 'use Type=simple', what);
-    }
-    let dgram: { createSocket(type: 'unix_dgram'): DatagramSocket };
-    try {
-      dgram = require('unix-dgram');
-    } catch {
-      return this.cannotNotify("the optional 'unix-dgram' addon is not installed", 'install it, or use Type=simple', what);
-    }
+    const unavailable = this.unavailable();
+    if (unavailable) return this.cannotNotify(unavailable[0], unavailable[1], what);
+    const dgram = this.dgram!;
     const message = Buffer.from(assignments.join('\n'));
     const socket = dgram.createSocket('unix_dgram');
     let sent = true;
