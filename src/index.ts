@@ -37,6 +37,7 @@ export type {
 
 export type { DaemonizeOptions, DaemonSettings, DaemonStatus, StopOptions, StopResult } from './ext/daemon/daemon-service';
 export type { Watchdog, WatchdogCheck } from './ext/systemd/watchdog';
+export type { ListenFds } from './ext/systemd/listen-fds';
 
 // The daemon's classes and decorator are loaded on first use, so programs that never touch
 // them don't pay for them at start-up. The getters are written in the form

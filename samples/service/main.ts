@@ -2,6 +2,8 @@
  * A small HTTP service whose controller injects `DaemonService`: it daemonizes,
  * binds its port, and only then reports ready, so `--daemon` returns once the
  * port answers (and systemd `Type=notify` learns it is up at that moment).
+ * Started by systemd's socket activation (samples/systemd/service-activated.socket),
+ * it serves the socket systemd passed (named `http`) instead of --port.
  *
  *   node build/samples/service/main.js serve --port 8080 --daemon
  *   curl http://127.0.0.1:8080/
@@ -31,9 +33,11 @@ class ServiceController {
   async serve(args: { port: number; host: string }): Promise<void> {
     await this.daemon.daemonize({ ready: 'manual' });
     const server = createServer((_request, response) => response.end(`hello from pid ${process.pid}\n`));
-    server.listen(args.port, args.host);
+    const [activated] = this.daemon.listenFds().get('http') ?? [];
+    if (activated === undefined) server.listen(args.port, args.host);
+    else server.listen({ fd: activated });
     await once(server, 'listening');
-    this.app.log.info(`listening on http://${args.host}:${args.port}/`);
+    this.app.log.info(activated === undefined ? `listening on http://${args.host}:${args.port}/` : `listening on the socket systemd passed (fd ${activated})`);
     this.daemon.ready();
     await once(this.app.signal, 'abort');
     server.close();

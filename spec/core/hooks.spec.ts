@@ -35,7 +35,9 @@ describe('HookManager', () => {
       'pre_close',
       'post_close',
       'signal',
+      'pre_reload',
       'reload',
+      'post_reload',
       'pre_render',
       'post_render',
     ]);

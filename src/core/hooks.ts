@@ -23,7 +23,9 @@ export const BUILTIN_HOOKS = [
   'pre_close',
   'post_close',
   'signal',
+  'pre_reload',
   'reload',
+  'post_reload',
   'pre_render',
   'post_render',
 ] as const;

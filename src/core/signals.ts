@@ -77,12 +77,17 @@ export class SignalHandler {
     }
     if (signal === 'SIGHUP' && hooks.hasRegistrations('reload')) {
       log.debug('caught SIGHUP: reopening log files and running the reload hook', 'core.signal');
+      // pre_reload and post_reload frame the reload for whoever reports it (systemd's RELOADING=1, READY=1).
+      await this.runQuietly('pre_reload');
+      let failure: unknown;
       log.reopen();
       try {
         await hooks.run('reload', this.target);
       } catch (error) {
+        failure = error ?? new Error(String(error));
         log.error(`reload failed: ${(error as Error)?.message ?? String(error)}`, 'core.signal');
       }
+      await this.runQuietly('post_reload', failure);
       return;
     }
     this.stopping = signal;
@@ -99,6 +104,15 @@ export class SignalHandler {
     }
     this.stopReason = new SignalStop(signal);
     this.controller?.abort(this.stopReason);
+  }
+
+  /** Runs a hook around the reload; its failure is logged, and the reload goes on. */
+  private async runQuietly(name: 'pre_reload' | 'post_reload', ...args: unknown[]): Promise<void> {
+    try {
+      await this.target.hooks.run(name, this.target, ...args);
+    } catch (error) {
+      this.target.log.error(`${name} hook failed: ${(error as Error)?.message ?? String(error)}`, 'core.signal');
+    }
   }
 }
 

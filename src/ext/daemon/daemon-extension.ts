@@ -9,6 +9,7 @@ import { DaemonService, type DaemonizeOptions } from './daemon-service';
 import { ReadinessChannel } from './readiness';
 import { SystemdNotifier } from './systemd-notify';
 import { Supervisor } from '../systemd/supervisor';
+import type { ListenFds } from '../systemd/listen-fds';
 import type { Watchdog } from '../systemd/watchdog';
 
 /** The `[daemon]` defaults (see README, "The daemon extension"). */
@@ -39,6 +40,11 @@ declare module '../../core/app' {
      * (`STATUS=`) when systemd listens; returns whether it was sent.
      */
     status(text: string): boolean;
+    /**
+     * Added by the daemon extension: the listening sockets systemd passed
+     * (socket activation) by name, also after `--daemon`; see `DaemonService.listenFds()`.
+     */
+    listenFds(): ListenFds;
     /** Added by the daemon extension: systemd's watchdog; `check(fn)` adds a health check. */
     readonly watchdog: Watchdog;
   }
@@ -83,11 +89,19 @@ export const DaemonExtension: Extension = {
     app.extend('daemonize', (options?: DaemonizeOptions) => service.daemonize(options));
     app.extend('status', (text: string) => service.setStatus(text));
     app.extend('watchdog', supervisor.watchdog);
+    app.extend('listenFds', () => service.listenFds());
     app.hooks.register('post_setup', function daemonTimeouts() {
       const { startTimeout, stopTimeout } = service.timeouts();
       supervisor.progress.setCeiling('start', startTimeout);
       supervisor.progress.setCeiling('stop', stopTimeout);
     }, { weight: -1000 });
+    // A reload on SIGHUP, told as systemd's reload protocol, once systemd knows this process as the service.
+    app.hooks.register('pre_reload', function daemonReloading() {
+      if (service.hasReported) supervisor.reloading();
+    }, { weight: -1000 });
+    app.hooks.register('post_reload', function daemonReloaded(_app: App, failure: unknown) {
+      if (service.hasReported) supervisor.reloaded(failure);
+    }, { weight: 1000 });
     // A stop signal begins the stop phase at once: the command may take a while to end.
     app.hooks.register('signal', function daemonSignalled() {
       supervisor.stopping();

@@ -9,6 +9,7 @@ import type { WorkerSettings } from '../workers/worker-settings';
 import type { PidFile, PidFileVerdict } from './pid-file';
 import type { ReadinessChannel } from './readiness';
 import { DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, type Supervisor } from '../systemd/supervisor';
+import type { ListenFds } from '../systemd/listen-fds';
 import type { Watchdog } from '../systemd/watchdog';
 
 /**
@@ -231,6 +232,16 @@ export class DaemonService {
    */
   setStatus(text: string): boolean {
     return this.supervisor.progress.status(text);
+  }
+
+  /**
+   * The listening sockets systemd passed (socket activation), by name
+   * (`FileDescriptorName=` of the `.socket` unit; else its unit name), also
+   * after `--daemon`: serve one with `server.listen({ fd })`. Empty when
+   * there are none. Also `app.listenFds()`.
+   */
+  listenFds(): ListenFds {
+    return this.supervisor.listenFds;
   }
 
   /** systemd's watchdog: `check(fn)` adds a health check (see docs/systemd.md). Also `app.watchdog`. */
@@ -542,7 +553,7 @@ export class DaemonService {
       throw this.app.signal.reason;
     }
     try {
-      const closed = part.inheritedFds.closeInheritedFds([channel.descriptor!]);
+      const closed = part.inheritedFds.closeInheritedFds([channel.descriptor!, ...this.supervisor.childDescriptors()]);
       this.app.log.debug(
         `detached: pid ${process.pid} leads a new session${closed.length ? `; closed inherited descriptors ${closed.join(', ')}` : ''}`,
         NAMESPACE,
@@ -567,6 +578,7 @@ export class DaemonService {
     const pid = await startDaemon({
       notifySocket: this.supervisor.notifier.socket,
       supervision: this.supervisor.childEnvironment(),
+      passFds: this.supervisor.childDescriptors(),
       // systemd supervises a Type=notify unit's main process only when it is its own child.
       orphan: this.supervisor.notifier.socket !== undefined,
       stdout: settings.stdout,

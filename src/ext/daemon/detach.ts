@@ -15,6 +15,11 @@ export interface DetachOptions {
   /** Variables added to the daemon's environment: what systemd's watchdog and socket activation hand on. */
   readonly supervision?: Readonly<Record<string, string>>;
   /**
+   * Descriptors the daemon gets at the same numbers (systemd's socket
+   * activation, from 3 on); the readiness pipe follows them.
+   */
+  readonly passFds?: readonly number[];
+  /**
    * Whether the daemon is started through `setsid(1)`, which forks once more:
    * the daemon is then orphaned at once, and adopted by the service manager
    * while the invoker still runs. systemd supervises a `Type=notify` unit's
@@ -46,8 +51,8 @@ export interface DetachOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The descriptor the daemon child reads its readiness pipe from. */
-const READY_FD = 3;
+/** The descriptor the daemon child writes its readiness to, unless descriptors are passed there. */
+const FIRST_FREE_FD = 3;
 /** How long a child that reported an error, or was asked to stop, gets to exit by itself before it is killed. */
 const EXIT_GRACE_MS = 3000;
 /** How often an orphaned daemon, which is not our child, is checked for having ended. */
@@ -69,12 +74,18 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     throw error;
   }
   const program = [...process.execArgv, ...process.argv.slice(1)];
+  // Passed descriptors keep their numbers (Node marks them close-on-exec, so only this list hands them on).
+  const passed = options.passFds ?? [];
+  const readyFd = Math.max(FIRST_FREE_FD, ...passed.map((fd) => fd + 1));
+  const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', stdout, stderr];
+  for (let fd = 3; fd < readyFd; fd++) stdio.push(passed.includes(fd) ? fd : 'ignore');
+  stdio.push('pipe');
   const child = spawn(options.orphan ? 'setsid' : process.execPath, options.orphan ? [process.execPath, ...program] : program, {
     detached: true,
-    stdio: ['ignore', stdout, stderr, 'pipe'],
+    stdio,
     env: {
       ...(options.environment ?? process.env),
-      [CHILD_MARKER]: `${READY_FD}${options.orphan ? PID_WANTED : ''}`,
+      [CHILD_MARKER]: `${readyFd}${options.orphan ? PID_WANTED : ''}`,
       ...(options.notifySocket ? { NOTIFY_SOCKET: options.notifySocket } : {}),
       ...options.supervision,
     },
@@ -86,7 +97,7 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     let settled = false;
     /** A stop that came before an orphaned daemon said who it is: carried out once it does. */
     let pendingStop: unknown;
-    const pipe = child.stdio[READY_FD] as Readable;
+    const pipe = child.stdio[readyFd] as Readable;
     const timer = setTimeout(() => {
       fail(new FrameworkError(`The daemon (pid ${daemon.pid ?? child.pid}) did not report ready within ${options.timeoutMs / 1000} s; it was stopped.`), 'SIGKILL');
     }, options.timeoutMs);

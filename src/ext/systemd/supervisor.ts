@@ -1,5 +1,6 @@
 import type { Logger } from '../../core/logger';
 import type { SystemdNotifier } from '../daemon/systemd-notify';
+import { handOnListenFds, takeListenFds, type ListenFds } from './listen-fds';
 import { Progress } from './progress';
 import { Watchdog } from './watchdog';
 
@@ -23,6 +24,8 @@ export const DEFAULT_STOP_TIMEOUT = 90;
 export class Supervisor {
   readonly watchdog: Watchdog;
   readonly progress: Progress;
+  /** The descriptors socket activation passed (see listen-fds.ts). */
+  readonly listenFds: ListenFds;
 
   constructor(
     readonly notifier: SystemdNotifier,
@@ -32,6 +35,10 @@ export class Supervisor {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     this.watchdog = new Watchdog(notifier, log, env);
+    this.listenFds = takeListenFds(env, process.pid, isDaemonChild);
+    if (this.listenFds.size > 0) {
+      log.debug(`socket activation: ${[...this.listenFds].map(([name, fds]) => `${name}=${fds.join(',')}`).join(' ')}`, 'ext.systemd');
+    }
     this.progress = new Progress(notifier, log, { start: DEFAULT_START_TIMEOUT, stop: DEFAULT_STOP_TIMEOUT });
   }
 
@@ -59,13 +66,39 @@ export class Supervisor {
     return {
       ...(this.notifier.socket ? { NOTIFY_SOCKET: this.notifier.socket } : {}),
       ...this.watchdog.environment,
+      ...handOnListenFds(this.listenFds).env,
     };
+  }
+
+  /** The descriptors a daemon child gets at the same numbers: those socket activation passed. */
+  childDescriptors(): number[] {
+    return handOnListenFds(this.listenFds).descriptors;
   }
 
   /** The app stops (a stop signal, or the command ended): the watchdog ends, the stop heartbeats run. */
   stopping(): void {
     this.watchdog.stop();
     this.progress.begin('stop');
+  }
+
+  /**
+   * A reload begins (SIGHUP): `RELOADING=1` with `MONOTONIC_USEC=` the
+   * monotonic clock in µs, which systemd's `Type=notify-reload` (253+) needs
+   * to tell this reload from an earlier one.
+   */
+  reloading(): void {
+    // process.hrtime is CLOCK_MONOTONIC on Linux, the clock systemd compares with.
+    this.notifier.notify('RELOADING=1', `MONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`);
+  }
+
+  /** The reload ended: `READY=1`, after `STATUS=reload failed: …` when it failed (the old config stays in force). */
+  reloaded(failure: unknown): void {
+    if (failure === undefined) {
+      this.notifier.notify('READY=1');
+      return;
+    }
+    const message = failure instanceof Error ? failure.message : String(failure);
+    this.notifier.notify(`STATUS=reload failed: ${message.replace(/[\r\n]+/g, ' ')}`, 'READY=1');
   }
 
   /**
