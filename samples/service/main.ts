@@ -40,7 +40,8 @@ class ServiceController {
     this.app.log.info(activated === undefined ? `listening on http://${args.host}:${args.port}/` : `listening on the socket systemd passed (fd ${activated})`);
     this.daemon.ready();
     await once(this.app.signal, 'abort');
-    server.close();
+    // Requests in progress finish before the process ends; new connections wait for the next process.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 

@@ -56,7 +56,7 @@ describe('DaemonService.settings(): the [daemon] section', () => {
   });
 
   it('takes an empty value as the default of its key: umask 022, dir /, no pid file, stdio /dev/null, 30 s', async () => {
-    const settings = await settingsFrom('[daemon]\nuser =\ngroup =\ndir =\npid_file =\numask =\nstdout =\nstderr =\nready_timeout =\nstart_timeout =\nstop_timeout =\n');
+    const settings = await settingsFrom('[daemon]\nuser =\ngroup =\ndir =\npid_file =\numask =\nstdout =\nstderr =\nready_timeout =\nstart_timeout =\nstop_timeout =\nprevent_core =\nrlimit_nofile =\n');
     expect(settings).to.deep.equal({
       user: undefined,
       group: undefined,
@@ -70,6 +70,7 @@ describe('DaemonService.settings(): the [daemon] section', () => {
       inspector: false,
       startTimeout: 90,
       stopTimeout: 90,
+      hardening: { preventCore: false },
     });
   });
 

@@ -26,6 +26,8 @@ export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   inspector: false,
   start_timeout: 90,
   stop_timeout: 90,
+  prevent_core: false,
+  rlimit_nofile: '',
 });
 
 declare module '../../core/app' {

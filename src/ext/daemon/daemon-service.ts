@@ -9,6 +9,7 @@ import type { WorkerSettings } from '../workers/worker-settings';
 import type { PidFile, PidFileVerdict } from './pid-file';
 import type { ReadinessChannel } from './readiness';
 import { DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, type Supervisor } from '../systemd/supervisor';
+import type { Hardening } from '../systemd/hardening';
 import type { ListenFds } from '../systemd/listen-fds';
 import type { Watchdog } from '../systemd/watchdog';
 
@@ -38,6 +39,9 @@ const part = {
   },
   get workerSettings() {
     return require('../workers/worker-settings') as typeof import('../workers/worker-settings');
+  },
+  get hardening() {
+    return require('../systemd/hardening') as typeof import('../systemd/hardening');
   },
 };
 
@@ -71,6 +75,8 @@ export interface DaemonSettings {
   readonly startTimeout: number;
   /** How long systemd's stop timeout is extended while the app stops, in seconds (0: not at all). */
   readonly stopTimeout: number;
+  /** `prevent_core` and `rlimit_nofile` (see docs/daemon.md, "Hardening"). */
+  readonly hardening: Hardening;
 }
 
 /** What `status()` finds. */
@@ -205,6 +211,7 @@ export class DaemonService {
       inspector: config.getBoolean('daemon', 'inspector', false),
       startTimeout,
       stopTimeout,
+      hardening: part.hardening.readHardening(config),
     };
   }
 
@@ -517,6 +524,9 @@ export class DaemonService {
     if ((this.isDaemon || identity?.changes) && !settings.inspector) {
       part.inspector.shutInspectorDoor(() => log.debug('SIGUSR1 ignored: the inspector stays closed ([daemon] inspector = true opens it)', NAMESPACE));
     }
+    // Before the switch of user: raising a hard limit needs root.
+    const hardened = part.hardening.applyHardening(settings.hardening);
+    if (hardened.length > 0) log.debug(`hardening: ${hardened.join(', ')}`, NAMESPACE);
     if (identity?.changes) {
       part.privileges.handOverLogFile(log.getFile(), identity);
       log.debug(`setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`, NAMESPACE);
@@ -570,6 +580,7 @@ export class DaemonService {
     const log = this.app.log;
     // Refuse what would fail anyway before anything detaches.
     const identity = settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
+    part.hardening.checkHardening(settings.hardening);
     checkDirectory(settings.dir);
     const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile, { name: this.app.label }) : undefined;
     pidFile?.check();
