@@ -20,7 +20,7 @@ const { App } = require('./mortar') as typeof import('./index');
 
 /** What {@link runApp} resolves to. */
 export interface RunResult {
-  /** The exit code `main()` settled on (see README, "Exit codes"). */
+  /** The exit code `main()` settled on (see docs/application.md, "Exit codes"). */
   readonly code: number;
   /** Everything the app wrote to its stdout: command output, help, rendered data. */
   readonly stdout: string;

@@ -61,7 +61,7 @@ export interface AppOptions {
   /**
    * Whether SIGTERM, SIGINT and SIGHUP are handled, and an exception nothing
    * caught closes the app (one error line, exit 1) instead of crashing it
-   * (see README, "Signals and shutdown"). Default: true, false when `embedded`.
+   * (see docs/application.md, "Signals and shutdown"). Default: true, false when `embedded`.
    */
   handleSignals?: boolean;
   /**
@@ -367,7 +367,7 @@ export class App {
 
   /**
    * setup → run → close (close always runs), with every error turned into one
-   * line on stderr and an exit code (see README, "Exit codes"). Sets
+   * line on stderr and an exit code (see docs/application.md, "Exit codes"). Sets
    * `process.exitCode` (unless `embedded`); never throws.
    */
   async main(): Promise<number> {

@@ -179,7 +179,7 @@ export class Config {
   }
 
   /**
-   * Reads an INI file (README, "INI rules") and merges it over what is there.
+   * Reads an INI file (docs/configuration.md, "INI rules") and merges it over what is there.
    * Resolves to false when the file does not exist; a file that is malformed,
    * unreadable, not a regular file or larger than 1 MiB throws a
    * {@link FrameworkError} naming it (and the line), and changes nothing.

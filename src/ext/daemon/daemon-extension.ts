@@ -12,7 +12,7 @@ import { Supervisor } from '../systemd/supervisor';
 import type { ListenFds } from '../systemd/listen-fds';
 import type { Watchdog } from '../systemd/watchdog';
 
-/** The `[daemon]` defaults (see README, "The daemon extension"). */
+/** The `[daemon]` defaults (see docs/daemon.md). */
 export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
   user: '',
   group: '',

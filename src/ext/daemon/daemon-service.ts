@@ -177,7 +177,7 @@ export class DaemonService {
 
   /**
    * Reads and checks the `[daemon]` section. An empty value means the key's
-   * default (README, "The daemon extension"); a wrong one is an error naming
+   * default (docs/daemon.md); a wrong one is an error naming
    * the key, the value and the file and line it was read from.
    */
   settings(): DaemonSettings {
