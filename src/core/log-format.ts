@@ -1,4 +1,5 @@
 import type { LogLevel } from './log-level';
+import { isTerminal } from './output-stream';
 
 /** How log lines are written: Cement's text, or JSON lines in pino's shape. */
 export type LogFormat = 'text' | 'json';
@@ -107,8 +108,7 @@ export function wantsColour(fd: number, env: NodeJS.ProcessEnv = process.env): b
   if (env.NO_COLOR) return false;
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
-  const { isatty } = require('node:tty') as typeof import('node:tty');
-  return isatty(fd);
+  return isTerminal(fd);
 }
 
 let stampSecond = Number.NaN;

@@ -29,15 +29,7 @@ export class OutputStream extends EventEmitter implements NodeJS.WritableStream 
    * else undefined. Only then is the process's own stream set up, to ask.
    */
   get columns(): number | undefined {
-    // Only a character device can be a terminal: a pipe or a file is told with a stat, without
-    // loading node:tty, which loads the stream stack.
-    try {
-      if (!fstatSync(this.fd).isCharacterDevice()) return undefined;
-    } catch {
-      return undefined;
-    }
-    const { isatty } = require('node:tty') as typeof import('node:tty');
-    if (!isatty(this.fd)) return undefined;
+    if (!isTerminal(this.fd)) return undefined;
     return (this.fd === 1 ? process.stdout : process.stderr).columns;
   }
 
@@ -76,4 +68,19 @@ export class OutputStream extends EventEmitter implements NodeJS.WritableStream 
     if (done) process.nextTick(done);
     return this;
   }
+}
+
+/**
+ * Whether a descriptor is a terminal. Only a character device can be one: a
+ * pipe or a file is told with a stat, without loading node:tty, which loads
+ * the stream stack.
+ */
+export function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  const { isatty } = require('node:tty') as typeof import('node:tty');
+  return isatty(fd);
 }
