@@ -51,7 +51,7 @@ export function answeringPid(answer: Answer): number | undefined {
 /** A failed request of a {@link ClientLoop}. */
 export interface Failure {
   readonly reason: string;
-  /** The pid that answered the connection's previous request, if one did. */
+  /** The pid that last answered this client (on this connection, or the one a failure replaced), if one did. */
   readonly lastPid?: number;
 }
 
@@ -115,8 +115,9 @@ export class ClientLoop {
         }
         lastPid = pid;
       } catch (error) {
+        // The pid is kept: the client's next connection, opened at once, can still be handed to
+        // the worker that just failed it (the cluster primary learns of a killed worker a moment late).
         this.result.failures.push({ reason: (error as Error).message, lastPid });
-        lastPid = undefined;
       }
     }
   }
