@@ -47,7 +47,8 @@ function parseOptions(argv) {
     },
   });
   const count = (name, text, min) => {
-    if (!/^\d+$/.test(text) || Number(text) < min) throw new Error(`--${name} takes a whole number ≥ ${min}, not "${text}"`);
+    if (!/^\d+$/.test(text) || Number(text) < min)
+      throw new Error(`--${name} takes a whole number ≥ ${min}, not "${text}"`);
     return Number(text);
   };
   const runs = count('runs', values.runs, 1);
@@ -69,7 +70,9 @@ function nodeBinary(file) {
   const absolute = path.resolve(file);
   const result = spawnSync(absolute, ['-p', 'process.version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0 || !/^v\d+\./.test(result.stdout)) {
-    throw new Error(`--node ${file} does not run as node: ${result.error?.message ?? (result.stderr.trim() || result.stdout.trim())}`);
+    throw new Error(
+      `--node ${file} does not run as node: ${result.error?.message ?? (result.stderr.trim() || result.stdout.trim())}`,
+    );
   }
   return absolute;
 }
@@ -138,7 +141,9 @@ async function main() {
     for (const group of prepareGroups(null, options.node)) {
       for (const c of group.cases) process.stdout.write(`${c.id.padEnd(22)} ${c.label}\n`);
     }
-    process.stdout.write(`${'logging'.padEnd(22)} 100,000 log lines to a file: mortar text, json, rotating; pino sync, async; floors\n`);
+    process.stdout.write(
+      `${'logging'.padEnd(22)} 100,000 log lines to a file: mortar text, json, rotating; pino sync, async; floors\n`,
+    );
     return 0;
   }
 
@@ -182,14 +187,23 @@ async function main() {
     const measurer = new Measurer({ root: ROOT, ...options, homeOf, daemons, log });
     const machine = describeMachine(options.node);
     const results = [];
-    for (const group of groups) results.push(...await measurer.measureGroup(group));
-    const logging = withLogging ? measureLogging({ node: options.node, scratchDir, runs: Math.min(options.runs, 7), log }) : null;
+    for (const group of groups) results.push(...(await measurer.measureGroup(group)));
+    const logging = withLogging
+      ? measureLogging({ node: options.node, scratchDir, runs: Math.min(options.runs, 7), log })
+      : null;
     const baseline = { peakRssKib: await measurer.baselineRssKib() };
     baseline.timing = summary(measurer.allBaselineMs);
     load.end = loadAverage();
     const data = {
-      machine, options: { runs: options.runs, warmup: options.warmup, rssRuns: options.rssRuns, only: options.only ?? null },
-      rssTool: peakRssTool()?.name ?? null, idleMs: IDLE_MS, load, elapsedMs: Date.now() - started, baseline, results, logging,
+      machine,
+      options: { runs: options.runs, warmup: options.warmup, rssRuns: options.rssRuns, only: options.only ?? null },
+      rssTool: peakRssTool()?.name ?? null,
+      idleMs: IDLE_MS,
+      load,
+      elapsedMs: Date.now() - started,
+      baseline,
+      results,
+      logging,
     };
     process.stdout.write(options.json ? formatJson(data) : formatText(data) + (logging ? formatLogging(logging) : ''));
     return 0;
@@ -198,9 +212,12 @@ async function main() {
   }
 }
 
-main().then((code) => {
-  process.exitCode = code;
-}, (error) => {
-  process.stderr.write(`bench: ${error.stack}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`bench: ${error.stack}\n`);
+    process.exitCode = 1;
+  },
+);

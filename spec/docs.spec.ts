@@ -43,7 +43,13 @@ function blocksOf(file: string): Block[] {
   return blocks;
 }
 
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
 const ALL_BLOCKS = DOCS.flatMap(blocksOf);
 const README_BLOCKS = blocksOf('README.md');
 
@@ -58,7 +64,8 @@ function makeProject(dir: string): void {
   mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });
   mkdirSync(join(dir, 'node_modules/.bin'));
   symlinkSync(ROOT, join(dir, 'node_modules/mortar'));
-  for (const name of ['typescript', '@types/node', 'tsyringe', 'reflect-metadata']) symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
+  for (const name of ['typescript', '@types/node', 'tsyringe', 'reflect-metadata'])
+    symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
   symlinkSync('../typescript/bin/tsc', join(dir, 'node_modules/.bin/tsc'));
   writeFileSync(join(dir, 'tsconfig.json'), onlyBlock('json', 'tsconfig').text);
 }
@@ -78,8 +85,13 @@ describe('the docs', function () {
   });
 
   it('marks every TypeScript block as a program or a fragment', () => {
-    const unmarked = ALL_BLOCKS.filter((block) => ['ts', 'typescript', 'tsx'].includes(block.language) && !['program', 'fragment'].includes(block.tag));
-    expect(unmarked.map((block) => `${block.file}:${block.line}`), 'blocks to mark ```ts program or ```ts fragment').to.deep.equal([]);
+    const unmarked = ALL_BLOCKS.filter(
+      (block) => ['ts', 'typescript', 'tsx'].includes(block.language) && !['program', 'fragment'].includes(block.tag),
+    );
+    expect(
+      unmarked.map((block) => `${block.file}:${block.line}`),
+      'blocks to mark ```ts program or ```ts fragment',
+    ).to.deep.equal([]);
     expect(ALL_BLOCKS.filter((block) => block.tag === 'program').length).to.be.at.least(2);
   });
 
@@ -93,7 +105,9 @@ describe('the docs', function () {
       writeFileSync(join(project, name), block.text);
       names.push(name);
     }
-    const result = await children.startCommand(process.execPath, [TSC, '-p', project], { env: cleanEnv(), cwd: project }).waitForExit(90_000);
+    const result = await children
+      .startCommand(process.execPath, [TSC, '-p', project], { env: cleanEnv(), cwd: project })
+      .waitForExit(90_000);
     expect(result.code, `tsc on ${names.join(', ')}:\n${result.stdout}${result.stderr}`).to.equal(0);
     for (const name of names) expect(readdirSync(project)).to.include(name.replace(/\.ts$/, '.js'));
   });
@@ -119,7 +133,10 @@ describe('the docs', function () {
         .join('\n');
       writeFileSync(join(project, 'run.sh'), `set -e\n${script}\n`);
       result = await children
-        .startCommand('bash', [join(project, 'run.sh')], { env: npmEnv({ ...cleanEnv(), npm_config_offline: 'true' }), cwd: project })
+        .startCommand('bash', [join(project, 'run.sh')], {
+          env: npmEnv({ ...cleanEnv(), npm_config_offline: 'true' }),
+          cwd: project,
+        })
         .waitForExit(90_000);
     });
 
@@ -133,7 +150,9 @@ describe('the docs', function () {
       }
       const isOwn = (candidate: number): boolean => {
         try {
-          return isAlive(candidate) && readFileSync(`/proc/${candidate}/cmdline`, 'utf8').includes(join(project, 'myapp.js'));
+          return (
+            isAlive(candidate) && readFileSync(`/proc/${candidate}/cmdline`, 'utf8').includes(join(project, 'myapp.js'))
+          );
         } catch {
           return false;
         }
@@ -201,7 +220,8 @@ describe('the docs', function () {
         try {
           expect(result.code, `${shown}\n${result.stdout}${result.stderr}`).to.equal(0);
           expect(result.stderr, shown).to.not.match(/error|warning/i);
-          if (command.includes('--daemon')) expect(readdirSync(work), `${shown}: a pid file naming the daemon`).to.have.length(1);
+          if (command.includes('--daemon'))
+            expect(readdirSync(work), `${shown}: a pid file naming the daemon`).to.have.length(1);
         } finally {
           endDaemons(work);
         }
@@ -237,7 +257,9 @@ describe('the docs', function () {
 
   it('npm run demo starts the sample daemon, shows its log and a reload, and stops it', async () => {
     const env = npmEnv({ ...cleanEnv(), npm_config_offline: 'true' });
-    const result = await children.startCommand('npm', ['run', '--silent', 'demo'], { env, cwd: ROOT }).waitForExit(90_000);
+    const result = await children
+      .startCommand('npm', ['run', '--silent', 'demo'], { env, cwd: ROOT })
+      .waitForExit(90_000);
     expect(result.code, `${result.stdout}${result.stderr}`).to.equal(0);
     expect(result.stdout).to.match(/myapp is running \(pid \d+\)\n/);
     expect(result.stdout).to.include('pid file removed\n');

@@ -41,7 +41,9 @@ describe('the public entry point', () => {
     // One character outside ASCII makes V8 hold the whole source as two-byte text: slower to
     // read and to compile on every start. Messages spell such characters as \u escapes.
     const lines = readFileSync(join(ROOT, 'dist', 'mortar-bundle.js'), 'utf8').split('\n');
-    const offending = lines.flatMap((line, i) => (/[^\x00-\x7f]/.test(line) ? [`line ${i + 1}: ${line.trim().slice(0, 100)}`] : []));
+    const offending = lines.flatMap((line, i) =>
+      /[^\x00-\x7f]/.test(line) ? [`line ${i + 1}: ${line.trim().slice(0, 100)}`] : [],
+    );
     expect(offending, 'dist/mortar-bundle.js').to.deep.equal([]);
   });
 
@@ -52,7 +54,10 @@ describe('the public entry point', () => {
     ]);
     expect(status, stderr).to.equal(0);
     expect(stdout).to.equal('false\n');
-    for (const order of [['mortar', 'mortar/testing'], ['mortar/testing', 'mortar']]) {
+    for (const order of [
+      ['mortar', 'mortar/testing'],
+      ['mortar/testing', 'mortar'],
+    ]) {
       const result = node([
         '-e',
         `require('${order[0]}'); require('${order[1]}');

@@ -14,7 +14,9 @@ import { npmEnv, pathWithoutToolchain } from './helpers/toolchain';
 
 const ROOT = resolve(__dirname, '../..');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
-const TYPES_NODE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@types/node/package.json'), 'utf8')) as { version: string }).version;
+const TYPES_NODE_VERSION = (
+  JSON.parse(readFileSync(join(ROOT, 'node_modules/@types/node/package.json'), 'utf8')) as { version: string }
+).version;
 
 /** A TypeScript program using the package the way the README does, compiled as CommonJS. */
 const COMMONJS_PROGRAM = `
@@ -109,10 +111,20 @@ describe('the packed package, installed into a new project without a compiler', 
     packed = report.files.map((file) => file.path).sort();
     project = join(dir, 'project');
     mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2),
+    );
     const install = await run(
       'npm',
-      ['install', '--omit=optional', '--prefer-offline', '--no-package-lock', tarball, `@types/node@${TYPES_NODE_VERSION}`],
+      [
+        'install',
+        '--omit=optional',
+        '--prefer-offline',
+        '--no-package-lock',
+        tarball,
+        `@types/node@${TYPES_NODE_VERSION}`,
+      ],
       project,
     );
     expectSuccess(install, 'npm install of the tarball');
@@ -132,8 +144,23 @@ describe('the packed package, installed into a new project without a compiler', 
 
   it('ships the single-file build, the ES module entry, mortar/testing, typings and docs, and nothing a program cannot reach', () => {
     const code = packed.filter((file) => !file.endsWith('.d.ts'));
-    expect(code).to.deep.equal(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/mortar-bundle.js', 'dist/mortar.d.mts', 'dist/mortar.js', 'dist/mortar.mjs', 'dist/testing.js', 'package.json']);
-    expect(packed).to.include.members(['dist/index.d.ts', 'dist/core/app.d.ts', 'dist/ext/daemon/daemon-service.d.ts', 'dist/testing.d.ts']);
+    expect(code).to.deep.equal([
+      'CHANGELOG.md',
+      'LICENSE',
+      'README.md',
+      'dist/mortar-bundle.js',
+      'dist/mortar.d.mts',
+      'dist/mortar.js',
+      'dist/mortar.mjs',
+      'dist/testing.js',
+      'package.json',
+    ]);
+    expect(packed).to.include.members([
+      'dist/index.d.ts',
+      'dist/core/app.d.ts',
+      'dist/ext/daemon/daemon-service.d.ts',
+      'dist/testing.d.ts',
+    ]);
     expect(readFileSync(join(project, 'node_modules/mortar/LICENSE'), 'utf8')).to.match(/^MIT License/);
   });
 
@@ -149,15 +176,26 @@ describe('the packed package, installed into a new project without a compiler', 
       `console.log(JSON.stringify({ names: Object.keys(m).sort(), before, service: typeof m.DaemonService }));`;
     const result = await run(process.execPath, ['-e', script], project);
     expectSuccess(result, 'require');
-    expect(JSON.parse(result.stdout)).to.deep.equal({ names: [...PUBLIC_NAMES].sort(), before: false, service: 'function' });
+    expect(JSON.parse(result.stdout)).to.deep.equal({
+      names: [...PUBLIC_NAMES].sort(),
+      before: false,
+      service: 'function',
+    });
   });
 
   it('gives import the public names and nothing else', async () => {
     const file = join(project, 'names.mjs');
-    writeFileSync(file, `import * as m from 'mortar';\nimport { App, Daemonize } from 'mortar';\nconsole.log(JSON.stringify({ names: Object.keys(m), app: typeof App, daemonize: typeof Daemonize }));\n`);
+    writeFileSync(
+      file,
+      `import * as m from 'mortar';\nimport { App, Daemonize } from 'mortar';\nconsole.log(JSON.stringify({ names: Object.keys(m), app: typeof App, daemonize: typeof Daemonize }));\n`,
+    );
     const result = await run(process.execPath, [file], project);
     expectSuccess(result, 'import');
-    expect(JSON.parse(result.stdout)).to.deep.equal({ names: [...PUBLIC_NAMES].sort(), app: 'function', daemonize: 'function' });
+    expect(JSON.parse(result.stdout)).to.deep.equal({
+      names: [...PUBLIC_NAMES].sort(),
+      app: 'function',
+      daemonize: 'function',
+    });
   });
 
   describe('compiled by tsc --strict', () => {
@@ -181,7 +219,14 @@ describe('the packed package, installed into a new project without a compiler', 
         types: ['node'],
         outDir: 'out',
       };
-      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['main.ts', 'esm.mts', 'no-default.mts', 'harness.ts'] }, null, 2));
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify(
+          { compilerOptions: options, files: ['main.ts', 'esm.mts', 'no-default.mts', 'harness.ts'] },
+          null,
+          2,
+        ),
+      );
     });
 
     it('type-checks the typings and a CommonJS and an ES module program, and refuses a default import, which the ES module entry does not have', async () => {
@@ -198,7 +243,12 @@ describe('the packed package, installed into a new project without a compiler', 
     it('runs a compiled test through mortar/testing, with the same App and process.exitCode untouched', async () => {
       const result = await run(process.execPath, ['out/harness.js'], project);
       expectSuccess(result, 'the compiled test');
-      expect(JSON.parse(result.stdout)).to.deep.equal({ code: 0, stdout: '{\n  "greeting": "hi"\n}\n', isApp: true, exitCode: null });
+      expect(JSON.parse(result.stdout)).to.deep.equal({
+        code: 0,
+        stdout: '{\n  "greeting": "hi"\n}\n',
+        isApp: true,
+        exitCode: null,
+      });
     });
 
     it('runs the compiled ES module program', async () => {

@@ -54,14 +54,26 @@ class Subject {
 describe('mortar/testing', () => {
   describe('runApp()', () => {
     it('runs the app in this process and hands back its exit code, stdout, stderr and the app', async () => {
-      const { code, stdout, stderr, app } = await runApp('subject', { controllers: [Subject] }, ['hello', '--name', 'you']);
-      expect({ code, stdout, stderr }).to.deep.equal({ code: 0, stdout: 'hello you from nobody\n', stderr: 'INFO: greeted\n' });
+      const { code, stdout, stderr, app } = await runApp('subject', { controllers: [Subject] }, [
+        'hello',
+        '--name',
+        'you',
+      ]);
+      expect({ code, stdout, stderr }).to.deep.equal({
+        code: 0,
+        stdout: 'hello you from nobody\n',
+        stderr: 'INFO: greeted\n',
+      });
       expect(app).to.be.instanceOf(App);
       expect(app.pargs.name).to.equal('you');
     });
 
     it('captures errors and usage errors as a user would see them', async () => {
-      expect(await runApp('subject', { controllers: [Subject] }, ['fail'])).to.deep.include({ code: 1, stdout: '', stderr: 'subject: error: it broke\n' });
+      expect(await runApp('subject', { controllers: [Subject] }, ['fail'])).to.deep.include({
+        code: 1,
+        stdout: '',
+        stderr: 'subject: error: it broke\n',
+      });
       const usage = await runApp('subject', { controllers: [Subject] }, ['helo']);
       expect(usage.code).to.equal(2);
       expect(usage.stderr.split('\n')[0]).to.equal("subject: error: unknown command 'helo' (did you mean 'hello'?)");
@@ -80,20 +92,27 @@ describe('mortar/testing', () => {
       }
     });
 
-    it('installs no signal handler, and leaves the test runner\'s uncaught exceptions to it', async () => {
+    it("installs no signal handler, and leaves the test runner's uncaught exceptions to it", async () => {
       const before = EVENTS.map((event) => process.listenerCount(event)).join(' ');
       const { stdout } = await runApp('subject', { controllers: [Subject] }, ['listeners']);
       expect(stdout).to.equal(`${before}\n`);
     });
 
     it('keeps two runs apart: config, parsed arguments and container', async () => {
-      const first = await runApp('subject', { controllers: [Subject], ...withConfig('[base]\ngreeter = first\n') }, ['hello', '-n', 'a']);
+      const first = await runApp('subject', { controllers: [Subject], ...withConfig('[base]\ngreeter = first\n') }, [
+        'hello',
+        '-n',
+        'a',
+      ]);
       const second = await runApp('subject', { controllers: [Subject] }, ['hello']);
       expect(first.stdout).to.equal('hello a from first\n');
       expect(second.stdout).to.equal('hello world from nobody\n');
       expect(second.app.config.has('base', 'greeter')).to.equal(false);
       expect(first.app.container).not.to.equal(second.app.container);
-      const counts = [(await runApp('subject', { controllers: [Subject] }, ['count'])).code, (await runApp('subject', { controllers: [Subject] }, ['count'])).code];
+      const counts = [
+        (await runApp('subject', { controllers: [Subject] }, ['count'])).code,
+        (await runApp('subject', { controllers: [Subject] }, ['count'])).code,
+      ];
       expect(counts[1]).to.equal(counts[0] + 1);
     });
 
@@ -103,8 +122,12 @@ describe('mortar/testing', () => {
       try {
         writeFileSync(join(home, '.subject.conf'), '[base]\ngreeter = home\n');
         process.env.HOME = home;
-        expect((await runApp('subject', { controllers: [Subject] }, ['hello'])).stdout).to.equal('hello world from nobody\n');
-        const named = await runApp('subject', { controllers: [Subject], configFiles: [join(home, '.subject.conf')] }, ['hello']);
+        expect((await runApp('subject', { controllers: [Subject] }, ['hello'])).stdout).to.equal(
+          'hello world from nobody\n',
+        );
+        const named = await runApp('subject', { controllers: [Subject], configFiles: [join(home, '.subject.conf')] }, [
+          'hello',
+        ]);
         expect(named.stdout).to.equal('hello world from home\n');
       } finally {
         process.env.HOME = saved;
@@ -115,10 +138,14 @@ describe('mortar/testing', () => {
     it('refuses to daemonize, which would change or detach the test runner itself', async () => {
       const cwd = process.cwd();
       const umask = process.umask();
-      const { code, stdout, stderr } = await runApp('subject', { controllers: [Subject], extensions: ['daemon'] }, ['forever']);
+      const { code, stdout, stderr } = await runApp('subject', { controllers: [Subject], extensions: ['daemon'] }, [
+        'forever',
+      ]);
       expect(code).to.equal(1);
       expect(stdout).to.equal('');
-      expect(stderr).to.match(/^subject: error: Cannot daemonize an embedded app \(such as one run by mortar\/testing\)/);
+      expect(stderr).to.match(
+        /^subject: error: Cannot daemonize an embedded app \(such as one run by mortar\/testing\)/,
+      );
       expect([process.cwd(), process.umask()]).to.deep.equal([cwd, umask]);
     });
 
@@ -138,7 +165,9 @@ describe('mortar/testing', () => {
     });
 
     it('takes argv from the options when the third argument is left out', async () => {
-      expect((await runApp('subject', { controllers: [Subject], argv: ['hello', '-n', 'opt'] })).stdout).to.equal('hello opt from nobody\n');
+      expect((await runApp('subject', { controllers: [Subject], argv: ['hello', '-n', 'opt'] })).stdout).to.equal(
+        'hello opt from nobody\n',
+      );
     });
 
     it('refuses options it would override: stdout, stderr and embedded', async () => {
@@ -159,14 +188,18 @@ describe('mortar/testing', () => {
     it('writes each text to a config file of its own, read in order', async () => {
       const options = withConfig('[base]\ngreeter = one\n', '[base]\ngreeter = two\n');
       expect(options.configFiles).to.have.length(2);
-      expect((await runApp('subject', { controllers: [Subject], ...options }, ['hello'])).stdout).to.equal('hello world from two\n');
+      expect((await runApp('subject', { controllers: [Subject], ...options }, ['hello'])).stdout).to.equal(
+        'hello world from two\n',
+      );
     });
 
     it('lets a test see how the app takes a malformed file', async () => {
       const options = withConfig('[base\n');
       const { code, stderr } = await runApp('subject', { controllers: [Subject], ...options }, ['hello']);
       expect(code).to.equal(1);
-      expect(stderr).to.equal(`subject: error: Malformed config file ${options.configFiles[0]}, line 1: unclosed section header '[base'.\n`);
+      expect(stderr).to.equal(
+        `subject: error: Malformed config file ${options.configFiles[0]}, line 1: unclosed section header '[base'.\n`,
+      );
     });
   });
 });

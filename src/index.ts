@@ -35,7 +35,13 @@ export type {
   Nargs,
 } from './controller/metadata';
 
-export type { DaemonizeOptions, DaemonSettings, DaemonStatus, StopOptions, StopResult } from './ext/daemon/daemon-service';
+export type {
+  DaemonizeOptions,
+  DaemonSettings,
+  DaemonStatus,
+  StopOptions,
+  StopResult,
+} from './ext/daemon/daemon-service';
 export type { Watchdog, WatchdogCheck } from './ext/systemd/watchdog';
 export type { ListenFds } from './ext/systemd/listen-fds';
 
@@ -68,10 +74,30 @@ const daemon = {
     return (require('./ext/daemon/daemon-extension') as typeof daemonExtension).DaemonExtension;
   },
 };
-Object.defineProperty(exports, 'DaemonService', { enumerable: true, get: function () { return daemon.DaemonService; } });
-Object.defineProperty(exports, 'DaemonController', { enumerable: true, get: function () { return daemon.DaemonController; } });
-Object.defineProperty(exports, 'Daemonize', { enumerable: true, get: function () { return daemon.Daemonize; } });
-Object.defineProperty(exports, 'DaemonExtension', { enumerable: true, get: function () { return daemon.DaemonExtension; } });
+Object.defineProperty(exports, 'DaemonService', {
+  enumerable: true,
+  get: function () {
+    return daemon.DaemonService;
+  },
+});
+Object.defineProperty(exports, 'DaemonController', {
+  enumerable: true,
+  get: function () {
+    return daemon.DaemonController;
+  },
+});
+Object.defineProperty(exports, 'Daemonize', {
+  enumerable: true,
+  get: function () {
+    return daemon.Daemonize;
+  },
+});
+Object.defineProperty(exports, 'DaemonExtension', {
+  enumerable: true,
+  get: function () {
+    return daemon.DaemonExtension;
+  },
+});
 
 defineBuiltinExtension('daemon', () => daemon.DaemonExtension);
 defineCommandRunner(() => ControllerRunner);
@@ -87,4 +113,9 @@ const completion = {
     return (require('./controller/completion-controller') as typeof completionController).CompletionController;
   },
 };
-Object.defineProperty(exports, 'CompletionController', { enumerable: true, get: function () { return completion.CompletionController; } });
+Object.defineProperty(exports, 'CompletionController', {
+  enumerable: true,
+  get: function () {
+    return completion.CompletionController;
+  },
+});

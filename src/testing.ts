@@ -42,9 +42,16 @@ export interface RunResult {
  *
  * @param argv The command line. Default: `options.argv`, else none.
  */
-export async function runApp(label: string, options: AppOptions = {}, argv: readonly string[] = options.argv ?? []): Promise<RunResult> {
+export async function runApp(
+  label: string,
+  options: AppOptions = {},
+  argv: readonly string[] = options.argv ?? [],
+): Promise<RunResult> {
   for (const key of ['stdout', 'stderr', 'embedded'] as const) {
-    if (options[key] !== undefined) throw new TypeError(`runApp(): leave '${key}' out of the options: runApp captures the output of an embedded app itself`);
+    if (options[key] !== undefined)
+      throw new TypeError(
+        `runApp(): leave '${key}' out of the options: runApp captures the output of an embedded app itself`,
+      );
   }
   const stdout = new CapturedOutput();
   const stderr = new CapturedOutput();
@@ -92,7 +99,8 @@ class CapturedOutput extends EventEmitter implements NodeJS.WritableStream {
   text = '';
 
   write(chunk: string | Uint8Array, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8');
+    this.text +=
+      typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8');
     const done = typeof encoding === 'function' ? encoding : callback;
     if (done) process.nextTick(done);
     return true;
@@ -100,7 +108,8 @@ class CapturedOutput extends EventEmitter implements NodeJS.WritableStream {
 
   end(chunk?: string | Uint8Array | Callback, encoding?: BufferEncoding | Callback, callback?: Callback): this {
     const done = [chunk, encoding, callback].find((argument): argument is Callback => typeof argument === 'function');
-    if (chunk !== undefined && typeof chunk !== 'function') this.write(chunk, typeof encoding === 'string' ? encoding : undefined);
+    if (chunk !== undefined && typeof chunk !== 'function')
+      this.write(chunk, typeof encoding === 'string' ? encoding : undefined);
     if (done) process.nextTick(done);
     return this;
   }

@@ -45,13 +45,31 @@ const logged = (text) => (run) => (run.stderr.includes(text) ? null : `expected 
 
 /** A CLI case: `node <script> ...args` (plus `env`), expected to exit 0 and pass `check`. */
 function cli({ id, label, script, args, env, check, budget, missing }) {
-  return { kind: 'cli', id, label, script, args, env: env ?? {}, check, budget, missing: () => missing?.() ?? missingUnless(script) };
+  return {
+    kind: 'cli',
+    id,
+    label,
+    script,
+    args,
+    env: env ?? {},
+    check,
+    budget,
+    missing: () => missing?.() ?? missingUnless(script),
+  };
 }
 
 /** A daemon start: `node <script> ...args` with `pidFileEnv` naming a fresh pid file. */
 function daemon({ id, label, script, args, pidFileEnv, budget, idleRssBudget, missing }) {
   return {
-    kind: 'daemon', id, label, script, args, env: {}, pidFileEnv, budget, idleRssBudget,
+    kind: 'daemon',
+    id,
+    label,
+    script,
+    args,
+    env: {},
+    pidFileEnv,
+    budget,
+    idleRssBudget,
     missing: () => missing?.() ?? missingUnless(script),
   };
 }
@@ -61,7 +79,8 @@ const addonLoads = new Map();
 function posixFailure(node) {
   if (!addonLoads.has(node)) {
     const result = spawnSync(node, ['-e', "require('posix')"], { cwd: ROOT, encoding: 'utf8' });
-    const reason = result.status === 0 ? null : (/NODE_MODULE_VERSION \d+[^.]*/.exec(result.stderr)?.[0] ?? 'it does not load');
+    const reason =
+      result.status === 0 ? null : (/NODE_MODULE_VERSION \d+[^.]*/.exec(result.stderr)?.[0] ?? 'it does not load');
     addonLoads.set(node, reason);
   }
   return addonLoads.get(node);
@@ -74,7 +93,8 @@ function posixFailure(node) {
  * { limit, share: [big, bigFloor, small, smallFloor] }: (big − bigFloor) / (small − smallFloor).
  */
 function defineGroups({ scale, readme, node }) {
-  const peersMissing = () => (fs.existsSync(BENCH_MODULES) ? null : 'missing (bench/node_modules: npm ci --prefix bench)');
+  const peersMissing = () =>
+    fs.existsSync(BENCH_MODULES) ? null : 'missing (bench/node_modules: npm ci --prefix bench)';
   const peer = (name) => `${name} ${packageVersion(name) ?? ''}`.trim();
   const peerScript = (name) => path.join(BENCH, 'peers', name, 'main.js');
   const built = (...parts) => path.join(ROOT, 'build', ...parts);
@@ -94,73 +114,207 @@ function defineGroups({ scale, readme, node }) {
     {
       id: 'same-code',
       cases: [
-        cli({ id: 'commander-hello', label: `${peer('commander')} hello`, script: peerScript('commander'), args: ['hello'], check: printed('Hello, world!'), missing: peersMissing }),
-        cli({ id: 'commander-help', label: `${peer('commander')} --help`, script: peerScript('commander'), args: ['--help'], check: helpCheck, missing: peersMissing }),
-        cli({ id: 'clipanion-hello', label: `${peer('clipanion')} hello`, script: peerScript('clipanion'), args: ['hello'], check: printed('Hello, world!'), missing: peersMissing }),
-        cli({ id: 'clipanion-help', label: `${peer('clipanion')} --help`, script: peerScript('clipanion'), args: ['--help'], check: helpCheck, missing: peersMissing }),
         cli({
-          id: 'mortar-hello', label: 'mortar hello', script: mortarPeer, args: ['hello'], check: printed('Hello, world!'),
-          missing: builtMissing(mortarPeer), budget: { limit: BUDGETS.hello, of: 'commander-hello' },
+          id: 'commander-hello',
+          label: `${peer('commander')} hello`,
+          script: peerScript('commander'),
+          args: ['hello'],
+          check: printed('Hello, world!'),
+          missing: peersMissing,
         }),
         cli({
-          id: 'mortar-help', label: 'mortar --help', script: mortarPeer, args: ['--help'], check: helpCheck,
-          missing: builtMissing(mortarPeer), budget: { limit: BUDGETS.help, of: 'commander-help' },
+          id: 'commander-help',
+          label: `${peer('commander')} --help`,
+          script: peerScript('commander'),
+          args: ['--help'],
+          check: helpCheck,
+          missing: peersMissing,
         }),
         cli({
-          id: 'mortar-hello-cold', label: 'ref: mortar hello, no code cache', script: mortarPeer, args: ['hello'], env: noCache,
-          check: printed('Hello, world!'), missing: builtMissing(mortarPeer),
+          id: 'clipanion-hello',
+          label: `${peer('clipanion')} hello`,
+          script: peerScript('clipanion'),
+          args: ['hello'],
+          check: printed('Hello, world!'),
+          missing: peersMissing,
+        }),
+        cli({
+          id: 'clipanion-help',
+          label: `${peer('clipanion')} --help`,
+          script: peerScript('clipanion'),
+          args: ['--help'],
+          check: helpCheck,
+          missing: peersMissing,
+        }),
+        cli({
+          id: 'mortar-hello',
+          label: 'mortar hello',
+          script: mortarPeer,
+          args: ['hello'],
+          check: printed('Hello, world!'),
+          missing: builtMissing(mortarPeer),
+          budget: { limit: BUDGETS.hello, of: 'commander-hello' },
+        }),
+        cli({
+          id: 'mortar-help',
+          label: 'mortar --help',
+          script: mortarPeer,
+          args: ['--help'],
+          check: helpCheck,
+          missing: builtMissing(mortarPeer),
+          budget: { limit: BUDGETS.help, of: 'commander-help' },
+        }),
+        cli({
+          id: 'mortar-hello-cold',
+          label: 'ref: mortar hello, no code cache',
+          script: mortarPeer,
+          args: ['hello'],
+          env: noCache,
+          check: printed('Hello, world!'),
+          missing: builtMissing(mortarPeer),
         }),
       ],
     },
     {
       id: 'nest-commander',
       cases: [
-        cli({ id: 'nest-commander-hello', label: `${peer('nest-commander')} hello`, script: nestScript, args: ['hello'], check: printed('Hello, world!'), missing: () => peersMissing() ?? missingUnless(nestScript, 'run the root build') }),
-        cli({ id: 'nest-commander-help', label: `${peer('nest-commander')} --help`, script: nestScript, args: ['--help'], check: helpCheck, missing: () => peersMissing() ?? missingUnless(nestScript, 'run the root build') }),
+        cli({
+          id: 'nest-commander-hello',
+          label: `${peer('nest-commander')} hello`,
+          script: nestScript,
+          args: ['hello'],
+          check: printed('Hello, world!'),
+          missing: () => peersMissing() ?? missingUnless(nestScript, 'run the root build'),
+        }),
+        cli({
+          id: 'nest-commander-help',
+          label: `${peer('nest-commander')} --help`,
+          script: nestScript,
+          args: ['--help'],
+          check: helpCheck,
+          missing: () => peersMissing() ?? missingUnless(nestScript, 'run the root build'),
+        }),
       ],
     },
     {
       id: 'mortar-programs',
       cases: [
         cli({
-          id: 'deps-eager-hello', label: 'ref: mortar deps loaded eagerly, hello', script: peerScript('deps-eager'), args: ['hello'],
+          id: 'deps-eager-hello',
+          label: 'ref: mortar deps loaded eagerly, hello',
+          script: peerScript('deps-eager'),
+          args: ['hello'],
           check: printed('Hello, world!'),
           missing: () => {
             const failure = posixFailure(node);
             return failure ? `not run: the posix addon in node_modules was built for another Node (${failure})` : null;
           },
         }),
-        cli({ id: 'sample-hello', label: 'mortar hello sample (app.stdout, no config file)', script: helloSample, args: ['hello'], check: printed('Hello, world!') }),
-        cli({ id: 'sample-help', label: 'mortar hello sample --help', script: helloSample, args: ['--help'], check: helpCheck }),
-        cli({ id: 'readme-first', label: "README's first program --foo bar", script: readmeProgram('first'), args: ['--foo', 'bar'], check: logged('foo=bar'), missing: readmeMissing }),
-        cli({ id: 'readme-first-help', label: "README's first program --help", script: readmeProgram('first'), args: ['--help'], check: printed('run-forever'), missing: readmeMissing }),
         cli({
-          id: 'readme-first-reflect', label: "README's first program + import 'reflect-metadata'", script: readmeProgram('first-reflect'),
-          args: ['--foo', 'bar'], check: logged('foo=bar'), missing: readmeMissing,
+          id: 'sample-hello',
+          label: 'mortar hello sample (app.stdout, no config file)',
+          script: helloSample,
+          args: ['hello'],
+          check: printed('Hello, world!'),
+        }),
+        cli({
+          id: 'sample-help',
+          label: 'mortar hello sample --help',
+          script: helloSample,
+          args: ['--help'],
+          check: helpCheck,
+        }),
+        cli({
+          id: 'readme-first',
+          label: "README's first program --foo bar",
+          script: readmeProgram('first'),
+          args: ['--foo', 'bar'],
+          check: logged('foo=bar'),
+          missing: readmeMissing,
+        }),
+        cli({
+          id: 'readme-first-help',
+          label: "README's first program --help",
+          script: readmeProgram('first'),
+          args: ['--help'],
+          check: printed('run-forever'),
+          missing: readmeMissing,
+        }),
+        cli({
+          id: 'readme-first-reflect',
+          label: "README's first program + import 'reflect-metadata'",
+          script: readmeProgram('first-reflect'),
+          args: ['--foo', 'bar'],
+          check: logged('foo=bar'),
+          missing: readmeMissing,
         }),
       ],
     },
     {
       id: 'daemon',
       cases: [
-        daemon({ id: 'daemon-floor', label: 'ref: hand-written daemon start', script: peerScript('daemon-floor'), args: [], pidFileEnv: 'DAEMON_FLOOR_PID_FILE' }),
         daemon({
-          id: 'mortar-daemon', label: 'mortar daemon start', script: daemonSample, args: ['run-forever', '--daemon'],
-          pidFileEnv: 'MYAPP_DAEMON_PID_FILE', budget: { limit: BUDGETS.daemonStart, of: 'daemon-floor' }, idleRssBudget: BUDGETS.daemonIdleRss,
+          id: 'daemon-floor',
+          label: 'ref: hand-written daemon start',
+          script: peerScript('daemon-floor'),
+          args: [],
+          pidFileEnv: 'DAEMON_FLOOR_PID_FILE',
+        }),
+        daemon({
+          id: 'mortar-daemon',
+          label: 'mortar daemon start',
+          script: daemonSample,
+          args: ['run-forever', '--daemon'],
+          pidFileEnv: 'MYAPP_DAEMON_PID_FILE',
+          budget: { limit: BUDGETS.daemonStart, of: 'daemon-floor' },
+          idleRssBudget: BUDGETS.daemonIdleRss,
         }),
       ],
     },
     {
       id: 'scale',
       cases: [
-        cli({ id: 'scale-1', label: 'mortar 1 command', script: scaleApp('app-1'), args: ['c0', 'cmd0'], check: printed('c0 cmd0'), missing: scaleMissing }),
         cli({
-          id: 'scale-1000', label: 'mortar 1,000 commands', script: scaleApp('app-1000'), args: ['c42', 'cmd7'], check: printed('c42 cmd7'), missing: scaleMissing,
+          id: 'scale-1',
+          label: 'mortar 1 command',
+          script: scaleApp('app-1'),
+          args: ['c0', 'cmd0'],
+          check: printed('c0 cmd0'),
+          missing: scaleMissing,
+        }),
+        cli({
+          id: 'scale-1000',
+          label: 'mortar 1,000 commands',
+          script: scaleApp('app-1000'),
+          args: ['c42', 'cmd7'],
+          check: printed('c42 cmd7'),
+          missing: scaleMissing,
           budget: { limit: BUDGETS.scaleShare, share: ['scale-1000', 'scale-1000-floor', 'scale-1', 'scale-1-floor'] },
         }),
-        cli({ id: 'scale-1-floor', label: 'ref: 1 command, no-op decorators', script: scaleApp('app-1-floor'), args: ['c0', 'cmd0'], check: printed('c0 cmd0'), missing: scaleMissing }),
-        cli({ id: 'scale-1000-floor', label: 'ref: 1,000 commands, no-op decorators', script: scaleApp('app-1000-floor'), args: ['c42', 'cmd7'], check: printed('c42 cmd7'), missing: scaleMissing }),
-        cli({ id: 'scale-1000-help', label: 'mortar 1,000 commands --help', script: scaleApp('app-1000'), args: ['--help'], check: printed('c99'), missing: scaleMissing }),
+        cli({
+          id: 'scale-1-floor',
+          label: 'ref: 1 command, no-op decorators',
+          script: scaleApp('app-1-floor'),
+          args: ['c0', 'cmd0'],
+          check: printed('c0 cmd0'),
+          missing: scaleMissing,
+        }),
+        cli({
+          id: 'scale-1000-floor',
+          label: 'ref: 1,000 commands, no-op decorators',
+          script: scaleApp('app-1000-floor'),
+          args: ['c42', 'cmd7'],
+          check: printed('c42 cmd7'),
+          missing: scaleMissing,
+        }),
+        cli({
+          id: 'scale-1000-help',
+          label: 'mortar 1,000 commands --help',
+          script: scaleApp('app-1000'),
+          args: ['--help'],
+          check: printed('c99'),
+          missing: scaleMissing,
+        }),
       ],
     },
   ];

@@ -47,9 +47,13 @@ function compilePrograms(outDir, sources, inputs) {
     include: [],
   };
   fs.writeFileSync(path.join(outDir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
-  const result = spawnSync(process.execPath, [tsc, '-p', path.join(outDir, 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(outDir, 'tsconfig.json')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) {
-    const firstError = `${result.stdout}${result.stderr}`.split('\n').find((line) => line.trim()) ?? `tsc exited ${result.status}`;
+    const firstError =
+      `${result.stdout}${result.stderr}`.split('\n').find((line) => line.trim()) ?? `tsc exited ${result.status}`;
     return { ok: false, reason: `failed to compile (${path.relative(ROOT, outDir)}): ${firstError.trim()}` };
   }
   return { ok: true, files };

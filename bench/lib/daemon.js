@@ -63,7 +63,11 @@ class DaemonRunner {
   }
 
   envOf(daemonCase) {
-    return cleanEnv({ HOME: this.homeOf(daemonCase.id), ...daemonCase.env, [daemonCase.pidFileEnv]: this.pidFileOf(daemonCase) });
+    return cleanEnv({
+      HOME: this.homeOf(daemonCase.id),
+      ...daemonCase.env,
+      [daemonCase.pidFileEnv]: this.pidFileOf(daemonCase),
+    });
   }
 
   /**
@@ -77,7 +81,14 @@ class DaemonRunner {
       env: this.envOf(daemonCase),
       onExit: (child) => inspectPidFile(pidFile, child.pid),
     });
-    return { ms: run.ms, code: run.code, signal: run.signal, stderr: run.stderr, spawnError: run.spawnError, ...run.atExit };
+    return {
+      ms: run.ms,
+      code: run.code,
+      signal: run.signal,
+      stderr: run.stderr,
+      spawnError: run.spawnError,
+      ...run.atExit,
+    };
   }
 
   /**
@@ -111,7 +122,8 @@ class DaemonRunner {
     // file names may have been handed to another process, so it is never signalled on its own.
     const pids = new Set(processesWithEnv(daemonCase.pidFileEnv, pidFile));
     const outcomes = [];
-    for (const pid of pids) outcomes.push(await stopPid(pid, (candidate) => hasEnv(candidate, daemonCase.pidFileEnv, pidFile)));
+    for (const pid of pids)
+      outcomes.push(await stopPid(pid, (candidate) => hasEnv(candidate, daemonCase.pidFileEnv, pidFile)));
     const leftPidFile = fs.existsSync(pidFile);
     fs.rmSync(pidFile, { force: true });
     return { outcomes, leftPidFile };

@@ -37,7 +37,10 @@ function textLines() {
 function jsonLines() {
   const head = `,"pid":${process.pid},"hostname":${JSON.stringify(require('node:os').hostname())},"name":"bench","msg":`;
   const time = Date.now();
-  return Array.from({ length: LINES }, (_, index) => `{"level":30,"time":${time}${head}${JSON.stringify(message(index))}}\n`);
+  return Array.from(
+    { length: LINES },
+    (_, index) => `{"level":30,"time":${time}${head}${JSON.stringify(message(index))}}\n`,
+  );
 }
 
 function floor(lines) {
@@ -72,7 +75,9 @@ function mortar(config) {
 function pino(sync) {
   return async (file) => {
     const { pino: create } = require(path.join(ROOT, 'bench/node_modules/pino'));
-    const destination = sync ? create.destination({ dest: file, sync: true }) : create.destination({ dest: file, sync: false, minLength: 4096 });
+    const destination = sync
+      ? create.destination({ dest: file, sync: true })
+      : create.destination({ dest: file, sync: false, minLength: 4096 });
     if (!sync) await new Promise((resolve) => destination.once('ready', resolve));
     const logger = create({ name: 'bench' }, destination);
     for (let index = 0; index < WARM_UP; index++) logger.info(message(index));

@@ -9,7 +9,15 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const CASE_SCRIPT = path.join(__dirname, 'logging-case.js');
-const ORDER = ['floor-text', 'mortar-text', 'mortar-text-rotate', 'floor-json', 'mortar-json', 'pino-sync', 'pino-async'];
+const ORDER = [
+  'floor-text',
+  'mortar-text',
+  'mortar-text-rotate',
+  'floor-json',
+  'mortar-json',
+  'pino-sync',
+  'pino-async',
+];
 const LABELS = {
   'floor-text': 'floor: fs.writeSync of the text lines',
   'mortar-text': 'mortar app.log, text',
@@ -39,7 +47,10 @@ function measureLogging({ node, scratchDir, runs, log }) {
   for (let round = 0; round < runs + 1; round++) {
     for (const id of ORDER) {
       const dir = fs.mkdtempSync(path.join(scratchDir, `log-${id}-`));
-      const result = spawnSync(node, [CASE_SCRIPT, id, path.join(dir, 'bench.log')], { encoding: 'utf8', timeout: 120_000 });
+      const result = spawnSync(node, [CASE_SCRIPT, id, path.join(dir, 'bench.log')], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       fs.rmSync(dir, { recursive: true, force: true });
       if (result.status !== 0) {
         failures[id] = (result.stderr || String(result.error)).trim().split('\n')[0];
@@ -58,8 +69,13 @@ function measureLogging({ node, scratchDir, runs, log }) {
     const { cpu, wall } = samples[id];
     const ms = cpu.length ? median(cpu) : null;
     return {
-      id, label: LABELS[id], runs: cpu.length, failure: failures[id] ?? null,
-      ms, wallMs: wall.length ? median(wall) : null, linesPerSecond: ms === null ? null : 100_000 / (ms / 1000),
+      id,
+      label: LABELS[id],
+      runs: cpu.length,
+      failure: failures[id] ?? null,
+      ms,
+      wallMs: wall.length ? median(wall) : null,
+      linesPerSecond: ms === null ? null : 100_000 / (ms / 1000),
     };
   });
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -77,18 +93,32 @@ function measureLogging({ node, scratchDir, runs, log }) {
 
 function formatLogging({ rows, budgets }) {
   const fixed = (value, digits) => (value === null ? '' : value.toFixed(digits));
-  const lines = ['', 'Logging: 100,000 info lines to a file (medians over fresh processes; CPU = user + system time)', ''];
-  lines.push(`${'case'.padEnd(42)} ${'CPU ms'.padStart(8)} ${'wall ms'.padStart(8)} ${'lines/s'.padStart(10)} ${'× floor'.padStart(8)} ${'× pino sync'.padStart(12)}`);
+  const lines = [
+    '',
+    'Logging: 100,000 info lines to a file (medians over fresh processes; CPU = user + system time)',
+    '',
+  ];
+  lines.push(
+    `${'case'.padEnd(42)} ${'CPU ms'.padStart(8)} ${'wall ms'.padStart(8)} ${'lines/s'.padStart(10)} ${'× floor'.padStart(8)} ${'× pino sync'.padStart(12)}`,
+  );
   for (const row of rows) {
     const cells = row.failure
       ? [`failed: ${row.failure}`]
-      : [fixed(row.ms, 1).padStart(8), fixed(row.wallMs, 1).padStart(8), fixed(row.linesPerSecond, 0).padStart(10), fixed(row.toFloor, 2).padStart(8), fixed(row.toPinoSync, 2).padStart(12)];
+      : [
+          fixed(row.ms, 1).padStart(8),
+          fixed(row.wallMs, 1).padStart(8),
+          fixed(row.linesPerSecond, 0).padStart(10),
+          fixed(row.toFloor, 2).padStart(8),
+          fixed(row.toPinoSync, 2).padStart(12),
+        ];
     lines.push(`${row.label.padEnd(42)} ${cells.join(' ')}`);
   }
   lines.push('');
   for (const budget of budgets) {
     const verdict = budget.met === null ? 'no verdict' : budget.met ? 'met' : 'NOT met';
-    lines.push(`${LABELS[budget.id]} ≤ ${budget.limit.toFixed(2)}× ${LABELS[budget.of]}: ${verdict}${budget.ratio === null ? '' : ` (${budget.ratio.toFixed(2)}×)`}`);
+    lines.push(
+      `${LABELS[budget.id]} ≤ ${budget.limit.toFixed(2)}× ${LABELS[budget.of]}: ${verdict}${budget.ratio === null ? '' : ` (${budget.ratio.toFixed(2)}×)`}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -20,7 +20,10 @@ function loadAverage() {
 
 /** The machine, and the version of `node`, the binary the cases run on. */
 function describeMachine(node = process.execPath) {
-  const version = node === process.execPath ? process.version : spawnSync(node, ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();
+  const version =
+    node === process.execPath
+      ? process.version
+      : spawnSync(node, ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();
   return {
     node: version,
     nodePath: node,

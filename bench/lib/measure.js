@@ -6,7 +6,12 @@ const { summary, median } = require('./stats');
 const IDLE_MS = 500;
 
 function firstLine(text) {
-  return (text || '').split('\n').map((line) => line.trim()).find(Boolean) ?? '';
+  return (
+    (text || '')
+      .split('\n')
+      .map((line) => line.trim())
+      .find(Boolean) ?? ''
+  );
 }
 
 /** Why a CLI run is wrong, or null. */
@@ -90,9 +95,21 @@ class Measurer {
     const active = [];
     for (const c of group.cases) {
       const result = {
-        id: c.id, label: c.label, kind: c.kind, command: [c.script, ...c.args], env: c.env, budget: c.budget,
-        idleRssBudget: c.idleRssBudget, status: 'ok', samplesMs: [], pairRatios: [], failures: [], readyCount: 0,
-        notReady: [], leftPidFiles: 0, stopOutcomes: [],
+        id: c.id,
+        label: c.label,
+        kind: c.kind,
+        command: [c.script, ...c.args],
+        env: c.env,
+        budget: c.budget,
+        idleRssBudget: c.idleRssBudget,
+        status: 'ok',
+        samplesMs: [],
+        pairRatios: [],
+        failures: [],
+        readyCount: 0,
+        notReady: [],
+        leftPidFiles: 0,
+        stopOutcomes: [],
       };
       results.set(c.id, result);
       const missing = c.missing();
@@ -114,7 +131,9 @@ class Measurer {
     if (active.length === 0) return [...results.values()];
 
     const startedAt = Date.now();
-    this.log(`${group.id}: ${this.warmup} warm-up + ${this.runs} runs of ${active.map((c) => c.id).join(', ')}, each after a node -e 0`);
+    this.log(
+      `${group.id}: ${this.warmup} warm-up + ${this.runs} runs of ${active.map((c) => c.id).join(', ')}, each after a node -e 0`,
+    );
     const baselineMs = [];
     for (let round = 0; round < this.warmup + this.runs; round++) {
       const counted = round >= this.warmup;
@@ -171,7 +190,10 @@ class Measurer {
         await this.daemons.stop(c);
         if (start.invokerKib !== null) invokerKib.push(start.invokerKib);
         if (start.idleKib !== null) idleKib.push(start.idleKib);
-        const idle = startIdle([this.node, '-e', 'setInterval(() => {}, 1e3)'], { cwd: this.root, env: this.baselineEnv });
+        const idle = startIdle([this.node, '-e', 'setInterval(() => {}, 1e3)'], {
+          cwd: this.root,
+          env: this.baselineEnv,
+        });
         await sleep(IDLE_MS);
         const kib = vmRssKib(idle.pid);
         await idle.stop();
@@ -180,7 +202,8 @@ class Measurer {
       result.peakRssKib = median(invokerKib);
       result.idleRssKib = median(idleKib);
       result.nodeIdleRssKib = median(nodeIdleKib);
-      result.idleRssRatio = result.idleRssKib !== null && result.nodeIdleRssKib ? result.idleRssKib / result.nodeIdleRssKib : null;
+      result.idleRssRatio =
+        result.idleRssKib !== null && result.nodeIdleRssKib ? result.idleRssKib / result.nodeIdleRssKib : null;
     }
   }
 

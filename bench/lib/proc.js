@@ -44,12 +44,20 @@ function runTimed(argv, { cwd, env, onExit, timeoutMs = 60_000, exitGraceMs = 2_
       child.stdout.destroy();
       child.stderr.destroy();
       resolve({
-        ms, code, signal, atExit, pid: child.pid, spawnError,
+        ms,
+        code,
+        signal,
+        atExit,
+        pid: child.pid,
+        spawnError,
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
       });
     };
-    child.on('error', (error) => { spawnError = error; settle(); });
+    child.on('error', (error) => {
+      spawnError = error;
+      settle();
+    });
     child.on('exit', (exitCode, exitSignal) => {
       ms = Number(process.hrtime.bigint() - start) / 1e6;
       code = exitCode;
@@ -71,9 +79,10 @@ function peakRssTool() {
   } else {
     const python = findOnPath('python3');
     if (python) {
-      const script = 'import os,sys\npid=os.fork()\nif pid==0:\n  os.execv(sys.argv[2],sys.argv[2:])\n'
-        + '_,status,usage=os.wait4(pid,0)\nopen(sys.argv[1],"w").write(str(usage.ru_maxrss))\n'
-        + 'sys.exit(os.waitstatus_to_exitcode(status) & 255)\n';
+      const script =
+        'import os,sys\npid=os.fork()\nif pid==0:\n  os.execv(sys.argv[2],sys.argv[2:])\n' +
+        '_,status,usage=os.wait4(pid,0)\nopen(sys.argv[1],"w").write(str(usage.ru_maxrss))\n' +
+        'sys.exit(os.waitstatus_to_exitcode(status) & 255)\n';
       rssTool = { name: 'python3 os.wait4', wrap: (argv, out) => [python, '-c', script, out, ...argv] };
     }
   }
@@ -191,5 +200,15 @@ function startIdle(argv, { cwd, env }) {
 }
 
 module.exports = {
-  cleanEnv, runTimed, runPeakRss, peakRssTool, procState, isAlive, vmRssKib, sleep, waitUntil, stopPid, startIdle,
+  cleanEnv,
+  runTimed,
+  runPeakRss,
+  peakRssTool,
+  procState,
+  isAlive,
+  vmRssKib,
+  sleep,
+  waitUntil,
+  stopPid,
+  startIdle,
 };

@@ -37,7 +37,10 @@ async function profileCase(c, { root, bench, daemons, node, homeOf }) {
   }
   lines.push(`output in ${rel(dir)}/`);
   for (const file of fs.readdirSync(dir).sort()) lines.push(`  ${file}`);
-  for (const file of fs.readdirSync(dir).filter((name) => name.startsWith('modules-')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((name) => name.startsWith('modules-'))
+    .sort()) {
     lines.push('', `== ${file}`, fs.readFileSync(path.join(dir, file), 'utf8'));
   }
   lines.push('Open a .cpuprofile in Chrome DevTools (Performance panel) or VS Code.');

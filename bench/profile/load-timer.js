@@ -80,19 +80,27 @@ function report(when) {
     `pid ${process.pid}: ${process.argv.slice(1).join(' ')}`,
     `report written ${when}, ${performance.now().toFixed(1)} ms after the process started`,
     `node bootstrap until this preload ran: ${preloadedAt.toFixed(1)} ms`,
-    `modules loaded from files: ${records.length}, ${totalSelf.toFixed(1)} ms in all (compile + run),`
-      + ` of which resolving names: ${resolveMs.toFixed(1)} ms over ${resolveCalls} calls`,
+    `modules loaded from files: ${records.length}, ${totalSelf.toFixed(1)} ms in all (compile + run),` +
+      ` of which resolving names: ${resolveMs.toFixed(1)} ms over ${resolveCalls} calls`,
     '',
     'by package or folder (self ms, modules)',
-    ...[...owners.entries()].sort((a, b) => b[1].self - a[1].self)
+    ...[...owners.entries()]
+      .sort((a, b) => b[1].self - a[1].self)
       .map(([owner, entry]) => `${ms(entry.self)}  ${String(entry.modules).padStart(4)}  ${owner}`),
     '',
     'slowest modules: self ms (of which resolving the names it requires), with what it loads ms',
-    ...[...records].sort((a, b) => self(b) - self(a)).slice(0, 25)
-      .map((record) => `${ms(self(record))} (${ms(record.resolving)})  ${ms(record.inclusive)}  ${path.relative(process.cwd(), record.filename)}`),
+    ...[...records]
+      .sort((a, b) => self(b) - self(a))
+      .slice(0, 25)
+      .map(
+        (record) =>
+          `${ms(self(record))} (${ms(record.resolving)})  ${ms(record.inclusive)}  ${path.relative(process.cwd(), record.filename)}`,
+      ),
     '',
     'slowest name resolutions (ms, name, required from)',
-    ...[...resolutions].sort((a, b) => b.elapsed - a.elapsed).slice(0, 15)
+    ...[...resolutions]
+      .sort((a, b) => b.elapsed - a.elapsed)
+      .slice(0, 15)
       .map((entry) => `${ms(entry.elapsed)}  ${entry.request}  ${path.relative(process.cwd(), entry.from)}`),
     '',
   ];

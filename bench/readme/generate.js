@@ -23,7 +23,10 @@ function firstProgram(readme) {
 function buildReadmePrograms() {
   const program = firstProgram(fs.readFileSync(README, 'utf8'));
   if (!program) return { ok: false, reason: 'missing (README.md has no ```ts block under "## A first program")' };
-  return compilePrograms(OUT_DIR, { first: program, 'first-reflect': `import 'reflect-metadata';\n${program}` }, [README, __filename]);
+  return compilePrograms(OUT_DIR, { first: program, 'first-reflect': `import 'reflect-metadata';\n${program}` }, [
+    README,
+    __filename,
+  ]);
 }
 
 module.exports = { buildReadmePrograms };

@@ -76,7 +76,7 @@ function writeFloors(apps) {
       "'use strict';",
       'exports.Controller = () => () => undefined;',
       'exports.Expose = () => () => undefined;',
-      'exports.App = class { main() { process.stdout.write(`${process.argv.slice(2).join(\' \')}\\n`); return Promise.resolve(0); } };',
+      "exports.App = class { main() { process.stdout.write(`${process.argv.slice(2).join(' ')}\\n`); return Promise.resolve(0); } };",
       '',
     ].join('\n'),
   );

@@ -61,15 +61,21 @@ const app = new App('myapp', {
   extensions: ['daemon'],
   controllers: [BaseController, DaemonController],
   configDefaults: config,
-  configFiles: [join(__dirname, '../../../samples/myapp/myapp.conf'), process.env.MYAPP_CONFIG ?? '/etc/myapp/myapp.conf'],
+  configFiles: [
+    join(__dirname, '../../../samples/myapp/myapp.conf'),
+    process.env.MYAPP_CONFIG ?? '/etc/myapp/myapp.conf',
+  ],
   // Plugins enabled in config ([plugin.NAME] enabled = true) are found here; /etc wins over the sample's own.
   pluginDirs: [join(__dirname, 'plugins'), '/etc/myapp/plugins.d'],
   hooks: [
     // SIGHUP (e.g. from logrotate): the log file is reopened, then this runs; the daemon goes on.
-    ['reload', (self: App) => {
-      self.reloadConfig();
-      self.log.info('configuration reloaded');
-    }],
+    [
+      'reload',
+      (self: App) => {
+        self.reloadConfig();
+        self.log.info('configuration reloaded');
+      },
+    ],
   ],
 });
 void app.main();

@@ -37,7 +37,11 @@ class ServiceController {
     if (activated === undefined) server.listen(args.port, args.host);
     else server.listen({ fd: activated });
     await once(server, 'listening');
-    this.app.log.info(activated === undefined ? `listening on http://${args.host}:${args.port}/` : `listening on the socket systemd passed (fd ${activated})`);
+    this.app.log.info(
+      activated === undefined
+        ? `listening on http://${args.host}:${args.port}/`
+        : `listening on the socket systemd passed (fd ${activated})`,
+    );
     this.daemon.ready();
     await once(this.app.signal, 'abort');
     // Requests in progress finish before the process ends; new connections wait for the next process.

@@ -43,7 +43,13 @@ class TasksController {
   add(args: ArgsOf<typeof baseArgs> & ArgsOf<typeof addArgs>): void {
     const tasks = this.store.load();
     const title = args.title.join(' ');
-    const task: Task = { id: Math.max(0, ...tasks.map((t) => t.id)) + 1, title, priority: args.priority, tags: args.tag, done: false };
+    const task: Task = {
+      id: Math.max(0, ...tasks.map((t) => t.id)) + 1,
+      title,
+      priority: args.priority,
+      tags: args.tag,
+      done: false,
+    };
     tasks.push(task);
     this.store.save(tasks);
     this.app.stdout.write(`added #${task.id}: ${task.title}\n`);
@@ -86,11 +92,20 @@ class TasksController {
 function formatTasks(tasks: Task[]): string {
   if (tasks.length === 0) return 'nothing to do\n';
   return tasks
-    .map((task) => `${task.done ? 'x' : ' '} #${task.id} (p${task.priority}) ${task.title}${task.tags.length ? ` [${task.tags.join(', ')}]` : ''}\n`)
+    .map(
+      (task) =>
+        `${task.done ? 'x' : ' '} #${task.id} (p${task.priority}) ${task.title}${task.tags.length ? ` [${task.tags.join(', ')}]` : ''}\n`,
+    )
     .join('');
 }
 
-@Controller({ label: 'tag', stackedOn: 'base', stackedType: 'nested', description: 'Work with tags.', aliases: ['tags'] })
+@Controller({
+  label: 'tag',
+  stackedOn: 'base',
+  stackedType: 'nested',
+  description: 'Work with tags.',
+  aliases: ['tags'],
+})
 class TagController {
   constructor(
     private readonly app: App,

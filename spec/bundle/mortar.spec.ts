@@ -45,7 +45,8 @@ describe('the package entry and its code cache', function () {
     mkdirSync(home, { mode: 0o700 });
     mkdirSync(join(dir, 'package', 'dist'), { recursive: true });
     copyFileSync(join(ROOT, 'package.json'), join(dir, 'package', 'package.json'));
-    for (const file of ['mortar.js', 'mortar-bundle.js']) copyFileSync(join(ROOT, 'dist', file), join(dir, 'package', 'dist', file));
+    for (const file of ['mortar.js', 'mortar-bundle.js'])
+      copyFileSync(join(ROOT, 'dist', file), join(dir, 'package', 'dist', file));
     bundle = join(dir, 'package', 'dist', 'mortar-bundle.js');
     program = join(dir, 'program.js');
     writeFileSync(
@@ -65,7 +66,8 @@ describe('the package entry and its code cache', function () {
   const run = (args: string[], env: Record<string, string> = {}): Promise<ChildResult> =>
     children.runNode(program, args, { env: { HOME: home, ...env } });
   const cacheDir = (): string => join(home, '.cache', 'mortar');
-  const cacheFiles = (): string[] => (existsSync(cacheDir()) ? readdirSync(cacheDir()).map((name) => join(cacheDir(), name)) : []);
+  const cacheFiles = (): string[] =>
+    existsSync(cacheDir()) ? readdirSync(cacheDir()).map((name) => join(cacheDir(), name)) : [];
   const help = async (env: Record<string, string> = {}): Promise<string> => {
     const result = await run(['--help'], env);
     expect(result.code, result.stderr).to.equal(0);
@@ -142,7 +144,9 @@ describe('the package entry and its code cache', function () {
     editBundle(HELP_LINE, EDITED_LINE);
     expect(await help()).to.include(EDITED_LINE);
     editBundle(EDITED_LINE, HELP_LINE);
-    expect(await help()).to.include(HELP_LINE).and.not.include(EDITED_LINE);
+    expect(await help())
+      .to.include(HELP_LINE)
+      .and.not.include(EDITED_LINE);
   });
 
   /**
@@ -195,7 +199,7 @@ describe('the package entry and its code cache', function () {
     expect(await help(), "another user's file").to.include(HELP_LINE);
   });
 
-  it('writes no cache where it could not trust one: another user\'s home, a group-writable ~/.cache', async function () {
+  it("writes no cache where it could not trust one: another user's home, a group-writable ~/.cache", async function () {
     mkdirSync(join(home, '.cache'), { mode: 0o700 });
     chmodSync(join(home, '.cache'), 0o770);
     expect(await help()).to.include(HELP_LINE);
@@ -234,7 +238,9 @@ describe('the package entry and its code cache', function () {
     expect(await help()).to.include(HELP_LINE);
     const left = readdirSync(cacheDir()).sort();
     expect(left).to.have.length(9);
-    expect(left, 'the file of this run and the 7 newest others').to.include.members(old.slice(0, 7).map((file) => file.slice(cacheDir().length + 1)));
+    expect(left, 'the file of this run and the 7 newest others').to.include.members(
+      old.slice(0, 7).map((file) => file.slice(cacheDir().length + 1)),
+    );
     expect(existsSync(old[7]) || existsSync(old[8]), 'the two least recently used').to.equal(false);
     expect(existsSync(other), 'a file not named as a cache').to.equal(true);
   });

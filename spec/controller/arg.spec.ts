@@ -14,7 +14,13 @@ function declarationError(declare: () => unknown): string {
 
 describe('arg()', () => {
   it('fills in dest, metavar, required and the defaults of each action', () => {
-    expect(arg(['-p', '--pid-file'])).to.include({ dest: 'pidFile', metavar: 'PID_FILE', required: false, positional: false, action: 'store' });
+    expect(arg(['-p', '--pid-file'])).to.include({
+      dest: 'pidFile',
+      metavar: 'PID_FILE',
+      required: false,
+      positional: false,
+      action: 'store',
+    });
     expect(arg(['-C'])).to.include({ dest: 'C', metavar: 'C' });
     expect(arg('file_name')).to.include({ dest: 'fileName', metavar: 'file_name', required: true, positional: true });
     expect(arg(['-v'], { action: 'count' }).default).to.equal(0);
@@ -45,7 +51,9 @@ describe('arg()', () => {
       "arg(['-f', '--files']): unknown option 'nargz' (did you mean 'nargs'?); arg() takes 'action', 'type', 'nargs', 'const', " +
         "'choices', 'default', 'required', 'help', 'dest', 'metavar'",
     );
-    expect(declarationError(() => arg('x', { defualt: 1 } as unknown as ArgumentOptions))).to.match(/unknown option 'defualt' \(did you mean 'default'\?\)/);
+    expect(declarationError(() => arg('x', { defualt: 1 } as unknown as ArgumentOptions))).to.match(
+      /unknown option 'defualt' \(did you mean 'default'\?\)/,
+    );
   });
 
   it('refuses a nargs the argument cannot take', () => {
@@ -77,21 +85,32 @@ describe('arg()', () => {
     expect(declarationError(() => arg(['-x'], { type: 'float' as never }))).to.equal(
       "arg('-x'): unknown type 'float' (use 'string', 'number', 'integer')",
     );
-    expect(declarationError(() => arg(['-x'], { choices: [] }))).to.equal("arg('-x'): 'choices' must be a non-empty list of strings and numbers");
-    expect(declarationError(() => arg('x', { action: 'append' }))).to.equal("arg('x'): a positional argument only supports action 'store'");
+    expect(declarationError(() => arg(['-x'], { choices: [] }))).to.equal(
+      "arg('-x'): 'choices' must be a non-empty list of strings and numbers",
+    );
+    expect(declarationError(() => arg('x', { action: 'append' }))).to.equal(
+      "arg('x'): a positional argument only supports action 'store'",
+    );
     expect(declarationError(() => arg(['--bad flag']))).to.match(/^arg\('--bad flag'\): invalid flag '--bad flag'/);
     expect(declarationError(() => arg([]))).to.equal('arg(): at least one flag or a positional name is required');
     expect(declarationError(() => arg(['-x'], { dest: '' }))).to.equal("arg('-x'): 'dest' must be a non-empty string");
   });
 
   it("refuses a controller's positional argument that does not take a fixed number of values", () => {
-    for (const spec of [arg('env', { nargs: '?' }), arg('env', { nargs: '*' }), arg('env', { nargs: '+' }), arg('env', { default: 'dev' })]) {
+    for (const spec of [
+      arg('env', { nargs: '?' }),
+      arg('env', { nargs: '*' }),
+      arg('env', { nargs: '+' }),
+      arg('env', { default: 'dev' }),
+    ]) {
       const message = declarationError(() => {
         @Controller({ label: 'db', arguments: [spec] })
         class DbController {}
         return DbController;
       });
-      expect(message).to.match(/^@Controller on DbController: positional argument 'env' (has nargs '[?*+]'|is optional), but a controller's positional arguments come before its command name and must take a fixed number of values; declare it on a command instead\.$/);
+      expect(message).to.match(
+        /^@Controller on DbController: positional argument 'env' (has nargs '[?*+]'|is optional), but a controller's positional arguments come before its command name and must take a fixed number of values; declare it on a command instead\.$/,
+      );
     }
     expect(() => Controller({ arguments: [arg('env'), arg('pair', { nargs: 2 })] })(class Fine {})).not.to.throw();
   });

@@ -102,7 +102,14 @@ describe('typed handlers: args() and ArgsOf', () => {
   async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const stdout = new TextSink();
     const stderr = new TextSink();
-    const app = new App('typed', { controllers: [TasksController], argv, stdout, stderr, configFiles: [], handleSignals: false });
+    const app = new App('typed', {
+      controllers: [TasksController],
+      argv,
+      stdout,
+      stderr,
+      configFiles: [],
+      handleSignals: false,
+    });
     const saved = process.exitCode;
     const code = await app.main();
     process.exitCode = saved;
@@ -121,7 +128,10 @@ describe('typed handlers: args() and ArgsOf', () => {
   it('returns the specs as given, frozen, and refuses a flag declared twice', () => {
     expect(asList).to.have.length(13);
     expect(Object.isFrozen(addArgs)).to.equal(true);
-    expect(() => args(arg(['-x', '--ex']), arg(['-x']))).to.throw(FrameworkError, "args(): flag '-x' is declared twice (by 'ex' and 'x')");
+    expect(() => args(arg(['-x', '--ex']), arg(['-x']))).to.throw(
+      FrameworkError,
+      "args(): flag '-x' is declared twice (by 'ex' and 'x')",
+    );
     expect(misspelt).to.throw(FrameworkError, "unknown option 'nargz'");
     expect(badType).to.throw(FrameworkError, "unknown type 'float'");
   });

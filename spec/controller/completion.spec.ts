@@ -79,13 +79,15 @@ describe('shell completion', () => {
   }
 
   describe('bash, with the tasks sample', () => {
-    it("completes `tasks `, `tasks ad` and `tasks add --pri` in a real bash, through COMP_WORDS and COMP_CWORD", async () => {
+    it('completes `tasks `, `tasks ad` and `tasks add --pri` in a real bash, through COMP_WORDS and COMP_CWORD', async () => {
       const script = await tasksScript('bash');
-      expect(bashCompletions(script, dir, [['tasks', ''], ['tasks', 'ad'], ['tasks', 'add', '--pri']])).to.deep.equal([
-        'add list ls done completion tag tags',
-        'add',
-        '--priority',
-      ]);
+      expect(
+        bashCompletions(script, dir, [
+          ['tasks', ''],
+          ['tasks', 'ad'],
+          ['tasks', 'add', '--pri'],
+        ]),
+      ).to.deep.equal(['add list ls done completion tag tags', 'add', '--priority']);
     });
 
     it('completes choices, nested commands, options of every level, and never a hidden command', async () => {
@@ -136,14 +138,26 @@ describe('shell completion', () => {
     it('refuses a shell it does not know, with the choices', async () => {
       const result = await children.runNode(TASKS, ['completion', 'tcsh'], { cwd: dir });
       expect(result.code).to.equal(2);
-      expect(result.stderr.split('\n')[0]).to.equal("tasks: error: invalid value 'tcsh' for argument 'shell' (choose from 'bash', 'zsh', 'fish')");
+      expect(result.stderr.split('\n')[0]).to.equal(
+        "tasks: error: invalid value 'tcsh' for argument 'shell' (choose from 'bash', 'zsh', 'fish')",
+      );
     });
   });
 
   describe('bash, with levels, positional words and option values', () => {
-    @Controller({ label: 'base', arguments: [arg(['--color'], { choices: ['auto', 'never'] }), arg(['-1'], { action: 'store_true', dest: 'one' })] })
+    @Controller({
+      label: 'base',
+      arguments: [arg(['--color'], { choices: ['auto', 'never'] }), arg(['-1'], { action: 'store_true', dest: 'one' })],
+    })
     class Base {
-      @Expose({ aliases: ['rm'], arguments: [arg(['--files'], { nargs: '+' }), arg(['--pair'], { nargs: 2 }), arg('mode', { choices: ['soft', 'hard'] })] })
+      @Expose({
+        aliases: ['rm'],
+        arguments: [
+          arg(['--files'], { nargs: '+' }),
+          arg(['--pair'], { nargs: 2 }),
+          arg('mode', { choices: ['soft', 'hard'] }),
+        ],
+      })
       remove(): void {}
 
       @Expose({ hide: true })
@@ -196,7 +210,20 @@ describe('shell completion', () => {
           ['ops', 'internals', ''],
           ['ops', 'sec'],
         ]),
-      ).to.deep.equal(['remove rm completion deploy', 'dev prod', 'run', 'web db', 'web db', 'auto never', '', 'soft hard', '', 'soft hard', '', '']);
+      ).to.deep.equal([
+        'remove rm completion deploy',
+        'dev prod',
+        'run',
+        'web db',
+        'web db',
+        'auto never',
+        '',
+        'soft hard',
+        '',
+        'soft hard',
+        '',
+        '',
+      ]);
     });
 
     it('gives zsh the same candidates', async function () {
@@ -205,7 +232,12 @@ describe('shell completion', () => {
         this.skip();
       }
       const file = await script('zsh');
-      const lines = [['ops', ''], ['ops', 'deploy', 'prod', ''], ['ops', '--color', ''], ['ops', 'rm', '--', '']];
+      const lines = [
+        ['ops', ''],
+        ['ops', 'deploy', 'prod', ''],
+        ['ops', '--color', ''],
+        ['ops', 'rm', '--', ''],
+      ];
       const driver = `compdef() { :; }
 _files() { print -r -- '(files)'; }
 compadd() { [ "$1" = -- ] && shift; print -r -- "$*"; }
@@ -232,7 +264,12 @@ ${lines.map((words) => `words=(${words.map((word) => `'${word}'`).join(' ')}); C
         dir,
       );
       const [commands, level, pair, option] = output.split('---\n').map((block) => block.trim().split('\n').sort());
-      expect(commands).to.deep.equal(['completion\tprint a shell completion script (bash, zsh or fish)', 'deploy', 'remove', 'rm']);
+      expect(commands).to.deep.equal([
+        'completion\tprint a shell completion script (bash, zsh or fish)',
+        'deploy',
+        'remove',
+        'rm',
+      ]);
       expect(level).to.deep.equal(['run']);
       // A value without choices completes file names (the directory holds the script and what fish keeps in HOME).
       expect(pair).to.include('ops.fish');

@@ -48,7 +48,12 @@ class Db {
   }
 }
 
-@Controller({ label: 'extras', stackedOn: 'db', stackedType: 'embedded', arguments: [arg(['--color'], { choices: ['auto', 'never'] })] })
+@Controller({
+  label: 'extras',
+  stackedOn: 'db',
+  stackedType: 'embedded',
+  arguments: [arg(['--color'], { choices: ['auto', 'never'] })],
+})
 class Extras {
   @Expose()
   vacuum(args: Record<string, unknown>): void {
@@ -76,7 +81,10 @@ describe('config values fill options not given on the command line', () => {
     for (const name of Object.keys(process.env)) if (name.startsWith(ENV_PREFIX)) delete process.env[name];
   }
 
-  async function run(argv: string[], options: { ini?: string; env?: Record<string, string> } & Partial<AppOptions> = {}) {
+  async function run(
+    argv: string[],
+    options: { ini?: string; env?: Record<string, string> } & Partial<AppOptions> = {},
+  ) {
     const { ini, env, ...appOptions } = options;
     // Each run sees only its own file and variables.
     rmSync(file, { force: true });
@@ -136,13 +144,17 @@ describe('config values fill options not given on the command line', () => {
   });
 
   it('takes a key of [DEFAULT] in every section that lacks it, as configparser does', async () => {
-    const { code, stderr } = await run(['db', 'migrate'], { ini: '[DEFAULT]\nsteps = 7\nname = Everyone\n[db]\nurl = pg://db\n' });
+    const { code, stderr } = await run(['db', 'migrate'], {
+      ini: '[DEFAULT]\nsteps = 7\nname = Everyone\n[db]\nurl = pg://db\n',
+    });
     expect(code, stderr).to.equal(0);
     expect(seen).to.include({ steps: 7, url: 'pg://db' });
     await run(['greet'], { ini: '[DEFAULT]\nname = Everyone\n[base]\n' });
     expect(seen.name).to.equal('Everyone');
     const wrong = await run(['db', 'migrate'], { ini: '[DEFAULT]\nsteps = many\n[db]\n' });
-    expect(wrong.stderr).to.equal(`cfgopt: error: invalid value 'many' for [db] steps (from [DEFAULT] in ${file}, line 2): expected an integer\n`);
+    expect(wrong.stderr).to.equal(
+      `cfgopt: error: invalid value 'many' for [db] steps (from [DEFAULT] in ${file}, line 2): expected an integer\n`,
+    );
   });
 
   it('leaves the arg default in place for an empty value', async () => {
@@ -165,7 +177,9 @@ describe('config values fill options not given on the command line', () => {
       "cfgopt: error: invalid value 'maybe' for [base] dry_run (from the config defaults in code): expected true or false (or yes/no, on/off, 1/0)\n",
     );
     const multiLine = await run(['greet'], { ini: '[base]\npair = 1\n  x\n' });
-    expect(multiLine.stderr).to.equal(`cfgopt: error: invalid value 'x' for [base] pair (from ${file}, line 2): expected an integer\n`);
+    expect(multiLine.stderr).to.equal(
+      `cfgopt: error: invalid value 'x' for [base] pair (from ${file}, line 2): expected an integer\n`,
+    );
     const tooFew = await run(['greet'], { env: { CFGOPT_BASE_PAIR: '1' } });
     expect(tooFew.stderr).to.equal(
       "cfgopt: error: invalid value '1' for [base] pair (from environment variable CFGOPT_BASE_PAIR): expected 2 values, one per line\n",
@@ -177,7 +191,9 @@ describe('config values fill options not given on the command line', () => {
     writeFileSync(second, '[base]\nratio = lots\n');
     const { code, stderr } = await run(['greet'], { ini: '[base]\nratio = 1\n', configFiles: [file, second] });
     expect(code).to.equal(1);
-    expect(stderr).to.equal(`cfgopt: error: invalid value 'lots' for [base] ratio (from ${second}, line 2): expected a number\n`);
+    expect(stderr).to.equal(
+      `cfgopt: error: invalid value 'lots' for [base] ratio (from ${second}, line 2): expected a number\n`,
+    );
   });
 
   it('ignores a bad value for an option given on the command line, which wins anyway', async () => {

@@ -4,7 +4,11 @@ import { App, Config, Controller, Expose, FrameworkError, Logger, TOKENS, arg, t
 import { runApp, withConfig, type RunResult } from 'mortar/testing';
 
 /** Runs an app labelled `t` with these controllers in this process, as mortar/testing does. */
-function run(controllers: NonNullable<AppOptions['controllers']>, argv: string[], extra: AppOptions = {}): Promise<RunResult> {
+function run(
+  controllers: NonNullable<AppOptions['controllers']>,
+  argv: string[],
+  extra: AppOptions = {},
+): Promise<RunResult> {
   return runApp('t', { controllers, ...extra }, argv);
 }
 
@@ -46,7 +50,11 @@ describe('dispatch and dependency injection', () => {
       let seen: unknown[] = [];
       @Controller({ label: 'base' })
       class Base {
-        constructor(@inject(TOKENS.app) app: unknown, @inject(TOKENS.config) config: unknown, @inject(TOKENS.log) log: unknown) {
+        constructor(
+          @inject(TOKENS.app) app: unknown,
+          @inject(TOKENS.config) config: unknown,
+          @inject(TOKENS.log) log: unknown,
+        ) {
           seen = [app, config, log];
         }
         @Expose()
@@ -176,7 +184,10 @@ describe('dispatch and dependency injection', () => {
         }
       }
       // What tsx or esbuild emit: the decorators run, but no design:paramtypes is recorded.
-      for (const [Target, tokens] of [[Direct, [TOKENS.app, TOKENS.log]], [ThroughContainer, [App, 'greeting']]] as const) {
+      for (const [Target, tokens] of [
+        [Direct, [TOKENS.app, TOKENS.log]],
+        [ThroughContainer, [App, 'greeting']],
+      ] as const) {
         tokens.forEach((token, index) => inject(token)(Target, undefined, index));
         Controller({ label: 'base' })(Target);
         Expose()(Target.prototype, 'go', Object.getOwnPropertyDescriptor(Target.prototype, 'go')!);
@@ -261,7 +272,9 @@ describe('dispatch and dependency injection', () => {
         @Expose({ arguments: [arg(['--dry-run'], { action: 'store_true' })] })
         show(): void {
           const config = this.app.config;
-          this.app.stdout.write(`${String(config.get('base', 'foo'))} ${String(config.get('base', 'dry_run'))} ${String(config.get('db', 'url'))}\n`);
+          this.app.stdout.write(
+            `${String(config.get('base', 'foo'))} ${String(config.get('base', 'dry_run'))} ${String(config.get('db', 'url'))}\n`,
+          );
         }
       }
       @Controller({ label: 'db', arguments: [arg(['--url'])] })
@@ -274,7 +287,9 @@ describe('dispatch and dependency injection', () => {
       }
       const files = withConfig('[base]\nfoo = file\ndry_run = no\n[db]\nurl = file-url\n');
       expect((await run([Plain, Db], ['show'], files)).stdout).to.equal('file no file-url\n');
-      expect((await run([Plain, Db], ['show', '--foo', 'cli', '--dry-run'], files)).stdout).to.equal('cli true file-url\n');
+      expect((await run([Plain, Db], ['show', '--foo', 'cli', '--dry-run'], files)).stdout).to.equal(
+        'cli true file-url\n',
+      );
       expect((await run([Plain, Db], ['db', 'migrate', '--url', 'cli-url'], files)).stdout).to.equal('cli-url\n');
       // A key no section has stays absent: the line sets what the config reads, it adds no keys.
       const { app } = await run([Plain, Db], ['show', '--foo', 'cli']);
@@ -362,7 +377,12 @@ describe('dispatch and dependency injection', () => {
       }
     }
 
-    @Controller({ label: 'extras', stackedOn: 'db', stackedType: 'embedded', arguments: [arg(['--dry-run'], { action: 'store_true' })] })
+    @Controller({
+      label: 'extras',
+      stackedOn: 'db',
+      stackedType: 'embedded',
+      arguments: [arg(['--dry-run'], { action: 'store_true' })],
+    })
     class Extras {
       @Expose()
       vacuum(args: { dryRun: boolean }): void {
@@ -387,7 +407,11 @@ describe('dispatch and dependency injection', () => {
       expect((await run(all, ['db', 'migrate', '--url', 'pg:', '--top'])).code).to.equal(0);
       expect((await run(all, ['--top', 'db', 'up'])).code).to.equal(0);
       expect((await run(all, ['db', 'replica', 'sync', '--url=x'])).code).to.equal(0);
-      expect(calls).to.deep.equal(['db.migrate url=pg: top=true', 'db.migrate url=sqlite: top=true', 'db.replica.sync url=x']);
+      expect(calls).to.deep.equal([
+        'db.migrate url=pg: top=true',
+        'db.migrate url=sqlite: top=true',
+        'db.replica.sync url=x',
+      ]);
     });
 
     it('adds the commands and options of an embedded controller to its parent level', async () => {

@@ -30,7 +30,7 @@ function flags(controllers: Function[], output?: string): string[][] {
 }
 
 describe('the global options the command line takes', () => {
-  it('are the app\'s own, with --output and -o when the app gives AppOptions.output', () => {
+  it("are the app's own, with --output and -o when the app gives AppOptions.output", () => {
     expect(flags([Plain])).to.deep.equal([['-h', '--help'], ['--debug'], ['--quiet']]);
     expect(flags([Plain], 'text')).to.deep.equal([['-h', '--help'], ['--debug'], ['--quiet'], ['-o', '--output']]);
   });

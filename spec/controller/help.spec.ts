@@ -10,8 +10,6 @@ const DIST = resolve(__dirname, '../../../dist');
 const { arg } = require(`${DIST}/controller/arg`) as typeof ArgModule;
 const { formatHelp, formatUsage } = require(`${DIST}/controller/help`) as typeof HelpModule;
 
-
-
 const migrate = command('migrate', {
   help: 'Apply the pending migrations to the database schema, one at a time, in the order they were written.',
   arguments: [
@@ -64,9 +62,9 @@ const GLOBALS = [HELP, DEBUG, VERSION];
 
 describe('formatUsage', () => {
   it('lists the global and level options and the visible commands, argparse style', () => {
-    expect(formatUsage('myapp', [level('base', { ...root, defaultCommand: undefined })], undefined, [HELP, DEBUG])).to.equal(
-      'usage: myapp [-h] [--debug] [-f FOO] [-C] {run-forever,db} ...',
-    );
+    expect(
+      formatUsage('myapp', [level('base', { ...root, defaultCommand: undefined })], undefined, [HELP, DEBUG]),
+    ).to.equal('usage: myapp [-h] [--debug] [-f FOO] [-C] {run-forever,db} ...');
   });
 
   it('folds the default command into its level without naming it', () => {
@@ -426,7 +424,11 @@ describe('formatHelp', () => {
 
   it('shows the effective defaults it is given (values the config gives options) in place of the declared ones', () => {
     const node = level('base', {
-      arguments: [arg(['--name'], { default: 'World' }), arg(['-p'], { type: 'integer' }), arg(['--yes'], { action: 'store_true' })],
+      arguments: [
+        arg(['--name'], { default: 'World' }),
+        arg(['-p'], { type: 'integer' }),
+        arg(['--yes'], { action: 'store_true' }),
+      ],
     });
     const defaults = new Map<string, unknown>([
       ['name', 'Env'],

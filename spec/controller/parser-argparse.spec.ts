@@ -103,7 +103,12 @@ describe('the parser, compared with argparse', () => {
 
     it('lets options come between the words of one argument (argparse needs parse_intermixed_args for that)', () => {
       // argparse's parse_args fails here with 'unrecognized arguments: 2 3'; parse_intermixed_args gives a=[1, 2], b=[3].
-      const root = program(arg('a', { nargs: '*' }), arg('b', { nargs: '+' }), arg(['-C'], { action: 'store_true' }), arg(['-x']));
+      const root = program(
+        arg('a', { nargs: '*' }),
+        arg('b', { nargs: '+' }),
+        arg(['-C'], { action: 'store_true' }),
+        arg(['-x']),
+      );
       expect(parse(root, '1', '-C', '2', '3')).to.deep.include({ a: ['1', '2'], b: ['3'], C: true });
       expect(parse(root, '-x', '1', '2')).to.deep.include({ a: [], b: ['2'], x: '1' });
     });
@@ -178,8 +183,11 @@ describe('the parser, compared with argparse', () => {
 
     it("refuses a default that is not a list for what adds to it (argparse: AttributeError: 'str' object has no attribute 'append')", () => {
       for (const action of ['append', 'append_const', 'extend'] as const) {
-        const declare = (): unknown => arg(['--baz'], { action, default: 'X', ...(action === 'append_const' ? { const: 1 } : {}) } as never);
-        expect(declaration(declare)).to.equal(`arg('--baz'): action '${action}' adds to its default, so the default must be an array (e.g. default: ["X"])`);
+        const declare = (): unknown =>
+          arg(['--baz'], { action, default: 'X', ...(action === 'append_const' ? { const: 1 } : {}) } as never);
+        expect(declaration(declare)).to.equal(
+          `arg('--baz'): action '${action}' adds to its default, so the default must be an array (e.g. default: ["X"])`,
+        );
       }
     });
 
@@ -192,27 +200,40 @@ describe('the parser, compared with argparse', () => {
       expect(declaration(() => arg(['--foo'], { nargs: '?', type: 'integer', const: '42', choices: [1] }))).to.equal(
         "arg('--foo'): const \"42\" is not one of the choices ('1')",
       );
-      expect(declaration(() => arg(['--foo'], { nargs: '?', type: 'integer', const: 'x' }))).to.equal("arg('--foo'): const \"x\" is not an integer");
+      expect(declaration(() => arg(['--foo'], { nargs: '?', type: 'integer', const: 'x' }))).to.equal(
+        'arg(\'--foo\'): const "x" is not an integer',
+      );
     });
   });
 
   describe('store_const, append_const, extend and boolean_optional', () => {
-    it("store_const stores const when given, else the default (argparse: const=42 gives 42, absent None)", () => {
-      const root = program(arg(['--foo'], { action: 'store_const', const: 42 }), arg(['--bar'], { action: 'store_const', const: 'b', default: 'a' }));
+    it('store_const stores const when given, else the default (argparse: const=42 gives 42, absent None)', () => {
+      const root = program(
+        arg(['--foo'], { action: 'store_const', const: 42 }),
+        arg(['--bar'], { action: 'store_const', const: 'b', default: 'a' }),
+      );
       expect(parse(root, '--foo', '--bar')).to.deep.include({ foo: 42, bar: 'b' });
       expect(parse(root)).to.deep.include({ foo: undefined, bar: 'a' });
       expect(failure(root, '--foo=1')).to.equal("option '--foo' takes no value");
     });
 
     it("append_const adds const per occurrence, several options sharing a dest (argparse: [42, 'b', 42]; absent: mortar [], argparse None)", () => {
-      const root = program(arg(['--foo'], { action: 'append_const', const: 42, dest: 'foo' }), arg(['--bar'], { action: 'append_const', const: 'b', dest: 'foo' }));
+      const root = program(
+        arg(['--foo'], { action: 'append_const', const: 42, dest: 'foo' }),
+        arg(['--bar'], { action: 'append_const', const: 'b', dest: 'foo' }),
+      );
       expect(parse(root, '--foo', '--bar', '--foo').foo).to.deep.equal([42, 'b', 42]);
       expect(parse(root).foo).to.deep.equal([]);
-      expect(parse(program(arg(['--t'], { action: 'append_const', const: 't', default: ['s'] })), '--t').t).to.deep.equal(['s', 't']);
+      expect(
+        parse(program(arg(['--t'], { action: 'append_const', const: 't', default: ['s'] })), '--t').t,
+      ).to.deep.equal(['s', 't']);
     });
 
     it("extend adds each value of each occurrence, after the default's (argparse: nargs='+', type=int: --foo 1 2 --foo 3 gives [1, 2, 3])", () => {
-      const root = program(arg(['--foo'], { action: 'extend', nargs: '+', type: 'integer' }), arg(['--tag'], { action: 'extend', default: ['X'] }));
+      const root = program(
+        arg(['--foo'], { action: 'extend', nargs: '+', type: 'integer' }),
+        arg(['--tag'], { action: 'extend', default: ['X'] }),
+      );
       expect(parse(root, '--foo', '1', '2', '--foo', '3').foo).to.deep.equal([1, 2, 3]);
       expect(parse(root, '--tag', 'a', '--tag', 'b').tag).to.deep.equal(['X', 'a', 'b']);
       expect(parse(root)).to.deep.include({ foo: [], tag: ['X'] });
@@ -221,11 +242,17 @@ describe('the parser, compared with argparse', () => {
     });
 
     it('extend without nargs adds the one value it takes, where argparse adds each character of it (--foo ab: mortar [ab], argparse [a, b])', () => {
-      expect(parse(program(arg(['--foo'], { action: 'extend' })), '--foo', 'ab', '--foo', 'c').foo).to.deep.equal(['ab', 'c']);
+      expect(parse(program(arg(['--foo'], { action: 'extend' })), '--foo', 'ab', '--foo', 'c').foo).to.deep.equal([
+        'ab',
+        'c',
+      ]);
     });
 
     it('boolean_optional gives --x true, --no-x false, neither the default (argparse BooleanOptionalAction: True, False, None)', () => {
-      const root = program(arg(['-f', '--foo'], { action: 'boolean_optional', help: 'the foo' }), arg(['--color'], { action: 'boolean_optional', default: true }));
+      const root = program(
+        arg(['-f', '--foo'], { action: 'boolean_optional', help: 'the foo' }),
+        arg(['--color'], { action: 'boolean_optional', default: true }),
+      );
       expect(parse(root, '--foo').foo).to.equal(true);
       expect(parse(root, '--no-foo').foo).to.equal(false);
       expect(parse(root, '-f').foo).to.equal(true);
@@ -238,13 +265,19 @@ describe('the parser, compared with argparse', () => {
       );
     });
 
-    it("refuses what the constants and flags cannot take, and store_const without const", () => {
-      expect(declaration(() => arg(['--x'], { action: 'store_const' }))).to.equal("arg('--x'): action 'store_const' stores its 'const', so it needs one");
-      expect(declaration(() => arg(['--x'], { action: 'append_const' }))).to.equal("arg('--x'): action 'append_const' appends its 'const', so it needs one");
+    it('refuses what the constants and flags cannot take, and store_const without const', () => {
+      expect(declaration(() => arg(['--x'], { action: 'store_const' }))).to.equal(
+        "arg('--x'): action 'store_const' stores its 'const', so it needs one",
+      );
+      expect(declaration(() => arg(['--x'], { action: 'append_const' }))).to.equal(
+        "arg('--x'): action 'append_const' appends its 'const', so it needs one",
+      );
       expect(declaration(() => arg(['--x'], { action: 'boolean_optional', type: 'integer' }))).to.equal(
         "arg('--x'): action 'boolean_optional' takes no value, so it has no type, choices or nargs",
       );
-      expect(declaration(() => arg(['--x'], { action: 'store_const', const: 1, nargs: '?' }))).to.match(/takes no value/);
+      expect(declaration(() => arg(['--x'], { action: 'store_const', const: 1, nargs: '?' }))).to.match(
+        /takes no value/,
+      );
     });
 
     it("shows them in help as argparse does: [--foo | --no-foo], 'extend' values with their nargs", () => {
@@ -259,7 +292,9 @@ describe('the parser, compared with argparse', () => {
       });
       const root = level('base', { defaultCommand: run, commands: [run] });
       // argparse 3.11: usage: p [-h] [-f | --foo | --no-foo] [--bar] [--baz] [--qux [QUX ...]]
-      expect(formatUsage('p', [root], run, [])).to.equal('usage: p [-f | --foo | --no-foo] [--bar] [--baz] [--qux [QUX ...]]');
+      expect(formatUsage('p', [root], run, [])).to.equal(
+        'usage: p [-f | --foo | --no-foo] [--bar] [--baz] [--qux [QUX ...]]',
+      );
       const help = formatHelp('p', [root], run, []);
       expect(help).to.contain('  -f, --foo, --no-foo  the foo\n');
       expect(help).to.contain('  --bar                c\n');
@@ -289,19 +324,32 @@ describe('the parser, compared with argparse', () => {
       const flag = arg(['--foo'], { action: 'boolean_optional' });
       expect(optionFromConfig(flag, 'no')).to.deep.equal({ value: false });
       expect(optionFromConfig(flag, 'yes')).to.deep.equal({ value: true });
-      expect(optionFromConfig(arg(['--bar'], { action: 'store_const', const: 42 }), 'true')).to.deep.equal({ value: 42 });
-      expect(optionFromConfig(arg(['--bar'], { action: 'store_const', const: 42 }), 'false')).to.deep.equal({ value: undefined });
-      expect(optionFromConfig(arg(['--baz'], { action: 'append_const', const: 42 }), 'on')).to.deep.equal({ value: [42] });
+      expect(optionFromConfig(arg(['--bar'], { action: 'store_const', const: 42 }), 'true')).to.deep.equal({
+        value: 42,
+      });
+      expect(optionFromConfig(arg(['--bar'], { action: 'store_const', const: 42 }), 'false')).to.deep.equal({
+        value: undefined,
+      });
+      expect(optionFromConfig(arg(['--baz'], { action: 'append_const', const: 42 }), 'on')).to.deep.equal({
+        value: [42],
+      });
       expect(optionFromConfig(arg(['--bar'], { action: 'store_const', const: 42 }), 'maybe')).to.deep.equal({
         problem: 'expected true or false (or yes/no, on/off, 1/0)',
         text: 'maybe',
       });
-      expect(optionFromConfig(arg(['--qux'], { action: 'extend', type: 'integer' }), '1\n2')).to.deep.equal({ value: [1, 2] });
+      expect(optionFromConfig(arg(['--qux'], { action: 'extend', type: 'integer' }), '1\n2')).to.deep.equal({
+        value: [1, 2],
+      });
     });
   });
 
   describe('values that start with a dash', () => {
-    const root = program(arg(['-n', '--num'], { type: 'integer' }), arg(['-f']), arg(['-C'], { action: 'store_true' }), arg('pos', { nargs: '*' }));
+    const root = program(
+      arg(['-n', '--num'], { type: 'integer' }),
+      arg(['-f']),
+      arg(['-C'], { action: 'store_true' }),
+      arg('pos', { nargs: '*' }),
+    );
 
     it('takes a negative number as a value, for an option or a positional (argparse: -n -5 gives -5)', () => {
       expect(parse(root, '-n', '-5').num).to.equal(-5);
@@ -315,7 +363,9 @@ describe('the parser, compared with argparse', () => {
 
     it('takes only what argparse calls a negative number: not -1e3, -inf, -5_0 or -5. (argparse: expected one argument)', () => {
       for (const word of ['-1e3', '-inf', '-5_0', '-5.']) {
-        expect(failure(root, '-f', word)).to.equal(`option '-f' expects a value (to pass '${word}' as its value, write '-f${word}')`);
+        expect(failure(root, '-f', word)).to.equal(
+          `option '-f' expects a value (to pass '${word}' as its value, write '-f${word}')`,
+        );
       }
     });
 
@@ -325,10 +375,16 @@ describe('the parser, compared with argparse', () => {
     });
 
     it('reads negative numbers as options when a flag looks like one (argparse: -5 is then unrecognized)', () => {
-      const withOne = program(arg(['-1'], { action: 'store_true', dest: 'one' }), arg(['-n']), arg('pos', { nargs: '*' }));
+      const withOne = program(
+        arg(['-1'], { action: 'store_true', dest: 'one' }),
+        arg(['-n']),
+        arg('pos', { nargs: '*' }),
+      );
       expect(parse(withOne, '-1').one).to.equal(true);
       expect(failure(withOne, '-5')).to.equal("unknown option '-5'");
-      expect(failure(withOne, '-n', '-5')).to.equal("option '-n' expects a value (to pass '-5' as its value, write '-n-5')");
+      expect(failure(withOne, '-n', '-5')).to.equal(
+        "option '-n' expects a value (to pass '-5' as its value, write '-n-5')",
+      );
       expect(parse(withOne, '-n=-5').n).to.equal('-5');
       expect(parse(withOne, '-n-5').n).to.equal('-5');
     });
@@ -394,9 +450,26 @@ describe('the parser, compared with argparse', () => {
       expect(Object.is(integer('-0'), 0)).to.equal(true);
     });
 
-    it("refuses what int() refuses: 1e3, 0x10, 7.0, misplaced underscores, inner spaces (argparse: invalid int value)", () => {
-      for (const text of ['1e3', '0x10', '0o7', '0b1', '7.0', '_5', '5_', '5__0', '', '  ', '1 000', '\ufeff7', '\x1c7', '--1']) {
-        expect(failure(root, `-i=${text}`), JSON.stringify(text)).to.equal(`option '-i' expects an integer, got '${text}'`);
+    it('refuses what int() refuses: 1e3, 0x10, 7.0, misplaced underscores, inner spaces (argparse: invalid int value)', () => {
+      for (const text of [
+        '1e3',
+        '0x10',
+        '0o7',
+        '0b1',
+        '7.0',
+        '_5',
+        '5_',
+        '5__0',
+        '',
+        '  ',
+        '1 000',
+        '\ufeff7',
+        '\x1c7',
+        '--1',
+      ]) {
+        expect(failure(root, `-i=${text}`), JSON.stringify(text)).to.equal(
+          `option '-i' expects an integer, got '${text}'`,
+        );
       }
     });
 
@@ -440,7 +513,9 @@ describe('the parser, compared with argparse', () => {
     });
 
     it("ends options there: `-- go bob` is not the go command (argparse 3.11: invalid choice: '--')", () => {
-      expect(failure(root, '--', 'go', 'bob')).to.equal("unexpected argument 'go' after '--' (a command name goes before '--')");
+      expect(failure(root, '--', 'go', 'bob')).to.equal(
+        "unexpected argument 'go' after '--' (a command name goes before '--')",
+      );
       expect(failure(root, '--', 'x')).to.equal("unexpected argument 'x' after '--'");
     });
 

@@ -20,7 +20,6 @@ class DbController {}
 class ReplicaController {}
 class DebugToolsController {}
 
-
 /**
  * myapp                      -f/--foo, -C, -v (count), -I (append), --no-cache, --color (embedded)
  *   default (hidden, alias run)
@@ -189,7 +188,9 @@ describe('parseCommandLine', () => {
     });
 
     it('stops walking at `--`: what follows is positional at that level, never a command (argparse: `--` ends options)', () => {
-      expect(failure('--', 'db', 'migrate').message).to.equal("unexpected argument 'db' after '--' (a command name goes before '--')");
+      expect(failure('--', 'db', 'migrate').message).to.equal(
+        "unexpected argument 'db' after '--' (a command name goes before '--')",
+      );
       expect(failure('db', '--', 'migrate').message).to.equal(
         "unexpected argument 'migrate' after '--' (a command name goes before '--')",
       );
@@ -209,7 +210,11 @@ describe('parseCommandLine', () => {
       commands: [run, command('status', { controller: DeployController })],
     });
     const checkDefault = command('default', { hide: true });
-    const check = level('check', { arguments: [arg('target')], defaultCommand: checkDefault, commands: [checkDefault] });
+    const check = level('check', {
+      arguments: [arg('target')],
+      defaultCommand: checkDefault,
+      commands: [checkDefault],
+    });
     const root = level('base', { children: [deploy, check] });
     const parseDeploy = (...argv: string[]): ParsedCommandLine => parseCommandLine(root, argv, GLOBALS, 'myapp');
 
@@ -310,7 +315,12 @@ describe('parseCommandLine', () => {
     });
 
     it('collects append values in order, [] when none is given', () => {
-      expect(parse('-I', 'a', '--include', 'b', '-Ic', '--include=d').pargs.include).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect(parse('-I', 'a', '--include', 'b', '-Ic', '--include=d').pargs.include).to.deep.equal([
+        'a',
+        'b',
+        'c',
+        'd',
+      ]);
       expect(parse().pargs.include).to.deep.equal([]);
     });
 
@@ -407,7 +417,9 @@ describe('parseCommandLine', () => {
     });
 
     it('names a positional argument by its name', () => {
-      expect(failure('db', 'replica', 'sync', 'many').message).to.equal("argument 'shards' expects an integer, got 'many'");
+      expect(failure('db', 'replica', 'sync', 'many').message).to.equal(
+        "argument 'shards' expects an integer, got 'many'",
+      );
     });
 
     it('accepts only the choices, compared after conversion', () => {
@@ -449,7 +461,9 @@ describe('parseCommandLine', () => {
       const include = arg(['--port'], { action: 'append', type: 'integer' });
       const root = level('base', { arguments: [include] });
       expect(parseCommandLine(root, ['--port', '1', '--port=2'], [], 'x').pargs.port).to.deep.equal([1, 2]);
-      expect(() => parseCommandLine(root, ['--port', 'a'], [], 'x')).to.throw("option '--port' expects an integer, got 'a'");
+      expect(() => parseCommandLine(root, ['--port', 'a'], [], 'x')).to.throw(
+        "option '--port' expects an integer, got 'a'",
+      );
     });
   });
 
@@ -611,7 +625,9 @@ describe('parseCommandLine', () => {
 
   describe('usage lines on errors', () => {
     it('carries the usage of the command where the error happened', () => {
-      expect(failure('db', 'migrate', '--mode', 'z').usage).to.equal(formatUsage('myapp', [tree, db], db.commands[0], GLOBALS));
+      expect(failure('db', 'migrate', '--mode', 'z').usage).to.equal(
+        formatUsage('myapp', [tree, db], db.commands[0], GLOBALS),
+      );
       expect(failure('db', 'create').usage).to.equal(
         'usage: myapp db create [-h] [--debug] [--quiet] [--version] [--daemon] [-f FOO] [-C] [-v] [-I INCLUDE] ' +
           '[--no-cache] [--color {auto,never}] [--url URL] --name NAME table',

@@ -67,7 +67,8 @@ describe('App', () => {
     }
 
     it('accepts letters, digits, _ and -, starting with a letter', () => {
-      for (const label of ['t', 'MyApp', 'my-app_2']) expect(new App(label, { handleSignals: false }).label).to.equal(label);
+      for (const label of ['t', 'MyApp', 'my-app_2'])
+        expect(new App(label, { handleSignals: false }).label).to.equal(label);
     });
   });
 
@@ -78,7 +79,9 @@ describe('App', () => {
         const file = join(dir, 't.conf');
         writeFileSync(file, '[t]\nfrom_file = yes\n[log]\nlevel = warning\n');
         const snapshot = (app: App, name: string): void =>
-          void events.push(`${name}: from_file=${String(app.config.get('t', 'from_file'))} level=${app.log.getLevel()}`);
+          void events.push(
+            `${name}: from_file=${String(app.config.get('t', 'from_file'))} level=${app.log.getLevel()}`,
+          );
         const probe: Extension = { name: 'probe', load: (app) => snapshot(app, 'extension') };
         const app = makeApp([], {
           configFiles: [file],
@@ -104,8 +107,14 @@ describe('App', () => {
         controllers: [BaseController],
         hooks: [
           ['pre_run', () => void events.push('pre_run')],
-          ['pre_argument_parsing', (app: App) => void events.push(`pre_argument_parsing pargs=${Object.keys(app.pargs).length}`)],
-          ['post_argument_parsing', (app: App) => void events.push(`post_argument_parsing debug=${String(app.pargs.debug)}`)],
+          [
+            'pre_argument_parsing',
+            (app: App) => void events.push(`pre_argument_parsing pargs=${Object.keys(app.pargs).length}`),
+          ],
+          [
+            'post_argument_parsing',
+            (app: App) => void events.push(`post_argument_parsing debug=${String(app.pargs.debug)}`),
+          ],
           ['post_run', () => void events.push('post_run')],
         ],
       });
@@ -122,7 +131,16 @@ describe('App', () => {
 
     it('main: setup, run and close hooks in order, each given the app', async () => {
       const seen = new Set<unknown>();
-      const names = ['pre_setup', 'post_setup', 'pre_run', 'pre_argument_parsing', 'post_argument_parsing', 'post_run', 'pre_close', 'post_close'];
+      const names = [
+        'pre_setup',
+        'post_setup',
+        'pre_run',
+        'pre_argument_parsing',
+        'post_argument_parsing',
+        'post_run',
+        'pre_close',
+        'post_close',
+      ];
       const app = makeApp(['hello'], {
         controllers: [BaseController],
         hooks: names.map((name) => [name, (arg: unknown) => void (events.push(name), seen.add(arg))] as const),
@@ -220,7 +238,12 @@ describe('App', () => {
       const app = makeApp(['hello'], {
         controllers: [BaseController],
         hooks: [
-          ['pre_setup', () => { throw new FrameworkError('setup went wrong'); }],
+          [
+            'pre_setup',
+            () => {
+              throw new FrameworkError('setup went wrong');
+            },
+          ],
           ...recordingHooks('pre_run', 'pre_close', 'post_close')!,
         ],
       });
@@ -230,7 +253,10 @@ describe('App', () => {
     });
 
     it('runs in main() even when the command fails', async () => {
-      const app = makeApp(['crash'], { controllers: [BaseController], hooks: recordingHooks('post_run', 'pre_close', 'post_close') });
+      const app = makeApp(['crash'], {
+        controllers: [BaseController],
+        hooks: recordingHooks('post_run', 'pre_close', 'post_close'),
+      });
       expect(await app.main()).to.equal(1);
       expect(events).to.deep.equal(['pre_close', 'post_close']);
     });
@@ -247,7 +273,7 @@ describe('App', () => {
       expect(events).to.deep.equal(['command']);
     });
 
-    it("uses the number a command returns as the exit code", async () => {
+    it('uses the number a command returns as the exit code', async () => {
       const app = makeApp(['exit-seven'], { controllers: [BaseController] });
       expect(await app.main()).to.equal(7);
       expect(process.exitCode).to.equal(7);
@@ -306,7 +332,16 @@ describe('App', () => {
     });
 
     it('reports something thrown that is not an Error as one line, exit 1', async () => {
-      const app = makeApp([], { hooks: [['post_setup', () => { throw 'a bare string'; }]] });
+      const app = makeApp([], {
+        hooks: [
+          [
+            'post_setup',
+            () => {
+              throw 'a bare string';
+            },
+          ],
+        ],
+      });
       expect(await app.main()).to.equal(1);
       expect(stderr.text).to.equal('t: error: a bare string\n');
     });
@@ -324,7 +359,14 @@ describe('App', () => {
     it('keeps the first error’s exit code when close fails as well', async () => {
       const app = makeApp(['zzzzzzzz'], {
         controllers: [BaseController],
-        hooks: [['pre_close', () => { throw new Error('cannot close'); }]],
+        hooks: [
+          [
+            'pre_close',
+            () => {
+              throw new Error('cannot close');
+            },
+          ],
+        ],
       });
       expect(await app.main()).to.equal(2);
       expect(stderr.lines[0]).to.equal("t: error: unknown command 'zzzzzzzz'");
@@ -334,7 +376,14 @@ describe('App', () => {
     it('leaves process.exitCode and the signal handlers alone in an embedded app, unless told to handle signals', async () => {
       const before = process.listenerCount('SIGTERM');
       process.exitCode = 9;
-      const app = new App('t', { argv: ['exit-seven'], controllers: [BaseController], stdout, stderr, configFiles: [], embedded: true });
+      const app = new App('t', {
+        argv: ['exit-seven'],
+        controllers: [BaseController],
+        stdout,
+        stderr,
+        configFiles: [],
+        embedded: true,
+      });
       expect(await app.main()).to.equal(7);
       expect([app.exitCode, process.exitCode]).to.deep.equal([7, 9]);
       const handling = new App('t', { argv: [], stdout, stderr, configFiles: [], embedded: true, handleSignals: true });

@@ -53,7 +53,9 @@ describe('config files: what is read', () => {
       expect(config.parseFile(file('max.conf', padding(MIB)))).to.equal(true);
       expect(config.get('s', 'a')).to.equal('1');
       const big = file('big.conf', padding(MIB + 1));
-      expect(failure(() => new Config().parseFile(big))).to.equal(`Cannot read config file ${big}: larger than 1 MiB, the most a config file may hold.`);
+      expect(failure(() => new Config().parseFile(big))).to.equal(
+        `Cannot read config file ${big}: larger than 1 MiB, the most a config file may hold.`,
+      );
     });
 
     it('refuses invalid UTF-8 with the line and column, never reading U+FFFD into a value', () => {
@@ -61,7 +63,14 @@ describe('config files: what is read', () => {
       expect(failure(() => new Config().parseFile(latin1))).to.equal(
         `Malformed config file ${latin1}, line 3: invalid UTF-8 at column 8 (byte 0xe9); save the file as UTF-8.`,
       );
-      const crlf = file('crlf.conf', Buffer.concat([Buffer.from('[s]\r\nname = Zoë\r\n\r\nc = '), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\r\n')]));
+      const crlf = file(
+        'crlf.conf',
+        Buffer.concat([
+          Buffer.from('[s]\r\nname = Zoë\r\n\r\nc = '),
+          Buffer.from([0xed, 0xa0, 0x80]),
+          Buffer.from('\r\n'),
+        ]),
+      );
       expect(failure(() => new Config().parseFile(crlf))).to.equal(
         `Malformed config file ${crlf}, line 4: invalid UTF-8 at column 5 (byte 0xed); save the file as UTF-8.`,
       );
@@ -84,7 +93,9 @@ describe('config files: what is read', () => {
       }
       const locked = file('locked.conf', '[s]\n');
       chmodSync(locked, 0);
-      expect(failure(() => new Config().parseFile(locked))).to.equal(`Cannot read config file ${locked}: permission denied.`);
+      expect(failure(() => new Config().parseFile(locked))).to.equal(
+        `Cannot read config file ${locked}: permission denied.`,
+      );
     });
   });
 
@@ -94,13 +105,19 @@ describe('config files: what is read', () => {
       execFileSync('mkfifo', [fifo]);
       const result = await children.runNode(FIXTURE, ['show'], { env: { CONFIG_FILES: JSON.stringify([fifo]) } });
       expect(result).to.deep.include({ code: 1, stdout: '' });
-      expect(result.stderr).to.equal(`mortarcfg: error: Cannot read config file ${fifo}: a FIFO, not a regular file.\n`);
+      expect(result.stderr).to.equal(
+        `mortarcfg: error: Cannot read config file ${fifo}: a FIFO, not a regular file.\n`,
+      );
     });
 
     it('fails at once on /dev/urandom given as a config file: one line, exit 1', async () => {
-      const result = await children.runNode(FIXTURE, ['show'], { env: { CONFIG_FILES: JSON.stringify(['/dev/urandom']) } });
+      const result = await children.runNode(FIXTURE, ['show'], {
+        env: { CONFIG_FILES: JSON.stringify(['/dev/urandom']) },
+      });
       expect(result).to.deep.include({ code: 1, stdout: '' });
-      expect(result.stderr).to.equal('mortarcfg: error: Cannot read config file /dev/urandom: a character device, not a regular file.\n');
+      expect(result.stderr).to.equal(
+        'mortarcfg: error: Cannot read config file /dev/urandom: a character device, not a regular file.\n',
+      );
     });
 
     it('fails at once on a FIFO among the conf.d entries, and on a link there to /dev/urandom: one line, exit 1', async () => {
@@ -108,20 +125,30 @@ describe('config files: what is read', () => {
       mkdirSync(confD);
       writeFileSync(join(confD, '10-good.conf'), '[s]\na = 1\n');
       execFileSync('mkfifo', [join(confD, '20-fifo.conf')]);
-      const result = await children.runNode(FIXTURE, ['show'], { env: { CONFIG_FILES: '[]', CONFIG_DIRS: JSON.stringify([confD]) } });
+      const result = await children.runNode(FIXTURE, ['show'], {
+        env: { CONFIG_FILES: '[]', CONFIG_DIRS: JSON.stringify([confD]) },
+      });
       expect(result).to.deep.include({ code: 1, stdout: '' });
-      expect(result.stderr).to.equal(`mortarcfg: error: Cannot read config file ${join(confD, '20-fifo.conf')}: a FIFO, not a regular file.\n`);
+      expect(result.stderr).to.equal(
+        `mortarcfg: error: Cannot read config file ${join(confD, '20-fifo.conf')}: a FIFO, not a regular file.\n`,
+      );
 
       rmSync(join(confD, '20-fifo.conf'));
       symlinkSync('/dev/urandom', join(confD, '30-random.conf'));
-      const random = await children.runNode(FIXTURE, ['show'], { env: { CONFIG_FILES: '[]', CONFIG_DIRS: JSON.stringify([confD]) } });
+      const random = await children.runNode(FIXTURE, ['show'], {
+        env: { CONFIG_FILES: '[]', CONFIG_DIRS: JSON.stringify([confD]) },
+      });
       expect(random).to.deep.include({ code: 1, stdout: '' });
-      expect(random.stderr).to.equal(`mortarcfg: error: Cannot read config file ${join(confD, '30-random.conf')}: a character device, not a regular file.\n`);
+      expect(random.stderr).to.equal(
+        `mortarcfg: error: Cannot read config file ${join(confD, '30-random.conf')}: a character device, not a regular file.\n`,
+      );
     });
 
     it('reads the files before and after a good one as usual', async () => {
       const good = file('good.conf', '[s]\na: 1\n');
-      const result = await children.runNode(FIXTURE, ['show'], { env: { CONFIG_FILES: JSON.stringify([good, join(dir, 'missing.conf')]) } });
+      const result = await children.runNode(FIXTURE, ['show'], {
+        env: { CONFIG_FILES: JSON.stringify([good, join(dir, 'missing.conf')]) },
+      });
       expect(result.stderr).to.equal('');
       expect(JSON.parse(result.stdout)).to.deep.include({ s: { a: '1' } });
     });
@@ -183,7 +210,13 @@ describe('config files: what is read', () => {
       const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
       /** A file setting every key from the n-th on to `name`. */
       const layer = (path: string, name: string, from: number): void =>
-        writeFileSync(path, `[layers]\n${keys.slice(from).map((key) => `${key}: ${name}`).join('\n')}\n`);
+        writeFileSync(
+          path,
+          `[layers]\n${keys
+            .slice(from)
+            .map((key) => `${key}: ${name}`)
+            .join('\n')}\n`,
+        );
       layer(join(etc, `${label}.conf`), 'etc', 0);
       layer(join(etc, 'conf.d', '10-etc.conf'), 'etc conf.d 10', 1);
       layer(join(etc, 'conf.d', '20-etc.conf'), 'etc conf.d 20', 2);
@@ -203,7 +236,9 @@ describe('config files: what is read', () => {
       execFileSync('mkfifo', [join(etc, `${label}.conf`)]);
       const result = await runWithEtc(etc);
       expect(result).to.deep.include({ code: 1, stdout: '' });
-      expect(result.stderr).to.equal(`${label}: error: Cannot read config file /etc/${label}/${label}.conf: a FIFO, not a regular file.\n`);
+      expect(result.stderr).to.equal(
+        `${label}: error: Cannot read config file /etc/${label}/${label}.conf: a FIFO, not a regular file.\n`,
+      );
     });
   });
 });
@@ -217,7 +252,14 @@ function namespaceUnavailable(): string | undefined {
     mkdirSync(join(probe, 'work'));
     execFileSync(
       'unshare',
-      ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t overlay overlay -o "lowerdir=/etc,upperdir=${probe}/upper,workdir=${probe}/work" /etc`],
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `mount -t overlay overlay -o "lowerdir=/etc,upperdir=${probe}/upper,workdir=${probe}/work" /etc`,
+      ],
       { stdio: 'pipe' },
     );
     return undefined;

@@ -124,7 +124,11 @@ describe('Config', () => {
     it("takes the controller's configDefaults under the app's own, without overriding them", async () => {
       const app = makeApp([], { controllers: [BaseController], configDefaults: { base: { foo: 'app default' } } });
       await app.setup();
-      expect(app.config.getSection('base')).to.deep.equal({ foo: 'app default', log_dir: '/var/log/t', verbose: false });
+      expect(app.config.getSection('base')).to.deep.equal({
+        foo: 'app default',
+        log_dir: '/var/log/t',
+        verbose: false,
+      });
     });
 
     it('applies [log] settings from files and the environment', async () => {
@@ -155,14 +159,31 @@ describe('Config', () => {
     it("reads each level's conf.d after its main file: ~/.config/<label>/<label>.conf, its conf.d, then ~/.<label>.conf", async () => {
       process.env.HOME = dir;
       mkdirSync(join(dir, '.config/mortarspec/conf.d'), { recursive: true });
-      writeFileSync(join(dir, '.config/mortarspec/mortarspec.conf'), '[mortarspec]\na = main\nb = main\nc = main\nd = main\n');
-      writeFileSync(join(dir, '.config/mortarspec/conf.d/10-later.conf'), '[mortarspec]\nc = conf.d 10\nd = conf.d 10\n');
-      writeFileSync(join(dir, '.config/mortarspec/conf.d/01-first.conf'), '[mortarspec]\nb = conf.d 01\nc = conf.d 01\nd = conf.d 01\n');
+      writeFileSync(
+        join(dir, '.config/mortarspec/mortarspec.conf'),
+        '[mortarspec]\na = main\nb = main\nc = main\nd = main\n',
+      );
+      writeFileSync(
+        join(dir, '.config/mortarspec/conf.d/10-later.conf'),
+        '[mortarspec]\nc = conf.d 10\nd = conf.d 10\n',
+      );
+      writeFileSync(
+        join(dir, '.config/mortarspec/conf.d/01-first.conf'),
+        '[mortarspec]\nb = conf.d 01\nc = conf.d 01\nd = conf.d 01\n',
+      );
       writeFileSync(join(dir, '.mortarspec.conf'), '[mortarspec]\nd = dot file\n');
       const app = new App('mortarspec', { argv: ['--debug'], stdout: new TextSink(), stderr, handleSignals: false });
       await app.setup();
-      expect(app.config.getSection('mortarspec')).to.deep.equal({ a: 'main', b: 'conf.d 01', c: 'conf.d 10', d: 'dot file' });
-      const reads = stderr.text.split('\n').filter((line) => / config (file|directory) /.test(line)).map((line) => line.replace(/^.* : /, ''));
+      expect(app.config.getSection('mortarspec')).to.deep.equal({
+        a: 'main',
+        b: 'conf.d 01',
+        c: 'conf.d 10',
+        d: 'dot file',
+      });
+      const reads = stderr.text
+        .split('\n')
+        .filter((line) => / config (file|directory) /.test(line))
+        .map((line) => line.replace(/^.* : /, ''));
       expect(reads).to.deep.equal([
         'config file /etc/mortarspec/mortarspec.conf does not exist: skipped',
         'config directory /etc/mortarspec/conf.d does not exist: skipped',
@@ -178,7 +199,13 @@ describe('Config', () => {
       mkdirSync(join(dir, '.config/mortarspec/conf.d'), { recursive: true });
       writeFileSync(join(dir, '.config/mortarspec/conf.d/a.conf'), '[mortarspec]\na = conf.d\n');
       writeFileSync(join(dir, '.mortarspec.conf'), '[mortarspec]\nb = dot file\n');
-      const app = new App('mortarspec', { argv: [], stdout: new TextSink(), stderr, configFiles: [], handleSignals: false });
+      const app = new App('mortarspec', {
+        argv: [],
+        stdout: new TextSink(),
+        stderr,
+        configFiles: [],
+        handleSignals: false,
+      });
       await app.setup();
       expect(app.config.getSection('mortarspec')).to.deep.equal({});
     });
@@ -189,7 +216,9 @@ describe('Config', () => {
       const app = makeApp(['--debug'], { configFiles: [missing, present] });
       await app.setup();
       expect(app.config.get('t', 'x')).to.equal('1');
-      expect(stderr.text).to.match(new RegExp(` \\(DEBUG\\) t\\.core\\.config : config file ${missing} does not exist: skipped\\n`));
+      expect(stderr.text).to.match(
+        new RegExp(` \\(DEBUG\\) t\\.core\\.config : config file ${missing} does not exist: skipped\\n`),
+      );
       expect(stderr.text).to.match(new RegExp(` \\(DEBUG\\) t\\.core\\.config : read config file ${present}\\n`));
     });
 
@@ -209,7 +238,9 @@ describe('Config', () => {
 
     it('refuses a path it cannot read (a directory), naming it', () => {
       const error = thrownBy(() => new Config().parseFile(dir));
-      expect(error).to.be.instanceOf(FrameworkError).with.property('message', `Cannot read config file ${dir}: is a directory.`);
+      expect(error)
+        .to.be.instanceOf(FrameworkError)
+        .with.property('message', `Cannot read config file ${dir}: is a directory.`);
     });
 
     it('fails main() on an unreadable file with one line, exit 1', async () => {
@@ -222,14 +253,18 @@ describe('Config', () => {
       const bad = file('bad.conf', '[t]\na = 1\n\n[section\nb = 2\n');
       const app = makeApp([], { configFiles: [bad] });
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal(`t: error: Malformed config file ${bad}, line 4: unclosed section header '[section'.\n`);
+      expect(stderr.text).to.equal(
+        `t: error: Malformed config file ${bad}, line 4: unclosed section header '[section'.\n`,
+      );
     });
 
     it('fails main() on a key given twice, naming both lines', async () => {
       const bad = file('twice.conf', '[daemon]\npid_file = /run/a.pid\nuser = nobody\nPID_FILE: /run/b.pid\n');
       const app = makeApp([], { configFiles: [bad] });
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal(`t: error: Malformed config file ${bad}, line 4: duplicate key 'pid_file' in [daemon] (first on line 2).\n`);
+      expect(stderr.text).to.equal(
+        `t: error: Malformed config file ${bad}, line 4: duplicate key 'pid_file' in [daemon] (first on line 2).\n`,
+      );
     });
 
     it('reads the same section and key in two files without complaint, the later file winning', async () => {
@@ -262,7 +297,10 @@ describe('Config', () => {
       await app.setup();
       expect(app.config.getSection('s')).to.deep.equal({ a: 'main', b: '2-second', c: 'a-lower' });
       const read = [...stderr.text.matchAll(/read config file (.*)\n/g)].map((match) => match[1]);
-      expect(read).to.deep.equal([main, ...['10-first', '2-second', 'Z-upper', 'a-lower'].map((name) => join(confD, `${name}.conf`))]);
+      expect(read).to.deep.equal([
+        main,
+        ...['10-first', '2-second', 'Z-upper', 'a-lower'].map((name) => join(confD, `${name}.conf`)),
+      ]);
     });
 
     it('leaves out other names, hidden files and a dangling symbolic link', async () => {
@@ -271,7 +309,7 @@ describe('Config', () => {
         'b.conf.bak': '[s]\nb = 1\n',
         'c.ini': '[s]\nc = 1\n',
         '.hidden.conf': '[s]\nd = 1\n',
-        'README': 'not a config file',
+        README: 'not a config file',
       });
       symlinkSync(join(dir, 'nowhere.conf'), join(confD, 'dangling.conf'));
       const config = new Config();
@@ -294,7 +332,13 @@ describe('Config', () => {
       mkdirSync(join(dir, '.config/mortarspec/conf.d'), { recursive: true });
       writeFileSync(join(dir, '.config/mortarspec/conf.d/default.conf'), '[mortarspec]\nc = default conf.d\n');
       const confD = confDir('mine.d', { 'x.conf': '[mortarspec]\nb = mine.d\n' });
-      const app = new App('mortarspec', { argv: [], stdout: new TextSink(), stderr, handleSignals: false, configDirs: [confD] });
+      const app = new App('mortarspec', {
+        argv: [],
+        stdout: new TextSink(),
+        stderr,
+        handleSignals: false,
+        configDirs: [confD],
+      });
       await app.setup();
       expect(app.config.getSection('mortarspec')).to.deep.equal({ a: 'dot file', b: 'mine.d' });
     });
@@ -303,7 +347,9 @@ describe('Config', () => {
       const missing = join(dir, 'missing.d');
       const app = makeApp(['--debug'], { configDirs: [missing] });
       await app.setup();
-      expect(stderr.text).to.match(new RegExp(` \\(DEBUG\\) t\\.core\\.config : config directory ${missing} does not exist: skipped\\n`));
+      expect(stderr.text).to.match(
+        new RegExp(` \\(DEBUG\\) t\\.core\\.config : config directory ${missing} does not exist: skipped\\n`),
+      );
       expect(new Config().parseDirectory(join(file('plain', ''), 'sub'))).to.equal(false);
     });
 
@@ -314,20 +360,27 @@ describe('Config', () => {
       expect(stderr.text).to.equal(`t: error: Cannot read config directory ${plain}: not a directory.\n`);
       const confD = confDir('conf.d', {});
       mkdirSync(join(confD, 'sub.conf'));
-      expect(thrownBy(() => new Config().parseDirectory(confD))).to.have.property('message', `Cannot read config file ${join(confD, 'sub.conf')}: is a directory.`);
+      expect(thrownBy(() => new Config().parseDirectory(confD))).to.have.property(
+        'message',
+        `Cannot read config file ${join(confD, 'sub.conf')}: is a directory.`,
+      );
     });
 
     it('fails on a malformed entry, naming the entry and the line', async () => {
       const confD = confDir('conf.d', { 'a.conf': '[s]\na = 1\n', 'b.conf': '[s]\nb\n' });
       const app = makeApp([], { configDirs: [confD] });
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal(`t: error: Malformed config file ${join(confD, 'b.conf')}, line 2: expected 'key = value' or 'key: value', got 'b'.\n`);
+      expect(stderr.text).to.equal(
+        `t: error: Malformed config file ${join(confD, 'b.conf')}, line 2: expected 'key = value' or 'key: value', got 'b'.\n`,
+      );
     });
   });
 
   describe('values read from files', () => {
-    it("are text, except true and false, which are booleans (a quoted \"true\" is text, quotes included)", () => {
-      const config = parsed(`[s]\nt = true\nf = false\nupper = TRUE\nyes = yes\none = 1\numask = 027\nfloat = 1.5\nquoted = "true"\nmulti = true\n  more\n`);
+    it('are text, except true and false, which are booleans (a quoted "true" is text, quotes included)', () => {
+      const config = parsed(
+        `[s]\nt = true\nf = false\nupper = TRUE\nyes = yes\none = 1\numask = 027\nfloat = 1.5\nquoted = "true"\nmulti = true\n  more\n`,
+      );
       expect(config.getSection('s')).to.deep.equal({
         t: true,
         f: false,
@@ -379,7 +432,10 @@ describe('Config', () => {
     });
 
     it("ranks above code defaults (mortar's own [daemon] and [log] included) and below any section's value from a file or the environment", async () => {
-      const conf = file('t.conf', '[DEFAULT]\ndir = /srv\nfoo = from default\nuser = from default\n[srv]\nuser = own\n');
+      const conf = file(
+        't.conf',
+        '[DEFAULT]\ndir = /srv\nfoo = from default\nuser = from default\n[srv]\nuser = own\n',
+      );
       process.env.T_SRV_FOO = 'env';
       const app = makeApp([], {
         extensions: ['daemon'],
@@ -395,7 +451,7 @@ describe('Config', () => {
       expect(app.config.get('log', 'level')).to.equal('info');
     });
 
-    it('takes the later file\'s value for a key of [DEFAULT] given in two files', () => {
+    it("takes the later file's value for a key of [DEFAULT] given in two files", () => {
       const config = new Config();
       config.parseFile(file('a.conf', '[DEFAULT]\nd = one\n[s]\n'));
       config.parseFile(file('b.conf', '[DEFAULT]\nd = two\n'));
@@ -412,7 +468,7 @@ describe('Config', () => {
     });
   });
 
-  describe('[log.logging], Cement\'s name for [log]', () => {
+  describe("[log.logging], Cement's name for [log]", () => {
     it('is read as [log]', () => {
       const config = parsed('[log.logging]\nlevel = debug\nfile = x.log\n');
       expect(config.getSections()).to.deep.equal(['log']);
@@ -454,14 +510,39 @@ describe('Config', () => {
     }
 
     it('getBoolean() reads booleans and what configparser reads as one, in any case', () => {
-      const made = config({ t: true, f: false, yes: 'Yes', no: 'NO', on: 'on', off: 'Off', one: '1', zero: '0', tt: 'TRUE', ff: ' false ' });
-      expect(['t', 'yes', 'on', 'one', 'tt'].map((key) => made.getBoolean('s', key))).to.deep.equal([true, true, true, true, true]);
-      expect(['f', 'no', 'off', 'zero', 'ff'].map((key) => made.getBoolean('s', key))).to.deep.equal([false, false, false, false, false]);
+      const made = config({
+        t: true,
+        f: false,
+        yes: 'Yes',
+        no: 'NO',
+        on: 'on',
+        off: 'Off',
+        one: '1',
+        zero: '0',
+        tt: 'TRUE',
+        ff: ' false ',
+      });
+      expect(['t', 'yes', 'on', 'one', 'tt'].map((key) => made.getBoolean('s', key))).to.deep.equal([
+        true,
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(['f', 'no', 'off', 'zero', 'ff'].map((key) => made.getBoolean('s', key))).to.deep.equal([
+        false,
+        false,
+        false,
+        false,
+        false,
+      ]);
     });
 
     it('getNumber() and getInteger() read numbers and decimal text', () => {
       const made = config({ n: 8, text: '8080', neg: '-1.5', point: '.5', exp: '1e3', padded: ' 42 ', zeros: '010' });
-      expect(['n', 'text', 'neg', 'point', 'exp', 'padded', 'zeros'].map((key) => made.getNumber('s', key))).to.deep.equal([8, 8080, -1.5, 0.5, 1000, 42, 10]);
+      expect(
+        ['n', 'text', 'neg', 'point', 'exp', 'padded', 'zeros'].map((key) => made.getNumber('s', key)),
+      ).to.deep.equal([8, 8080, -1.5, 0.5, 1000, 42, 10]);
       expect(['n', 'text', 'padded', 'zeros'].map((key) => made.getInteger('s', key))).to.deep.equal([8, 8080, 42, 10]);
       expect(config({ plus: '+7', minus: '-7' }).getInteger('s', 'plus')).to.equal(7);
     });
@@ -486,7 +567,16 @@ describe('Config', () => {
     });
 
     it('refuse anything else with one line naming the section, the key and the value', () => {
-      const made = config({ b: 'maybe', n: '12abc', i: '1.5', big: '9007199254740993', inf: 'Infinity', hex: '0x10', flag: true, list: { a: 1 } });
+      const made = config({
+        b: 'maybe',
+        n: '12abc',
+        i: '1.5',
+        big: '9007199254740993',
+        inf: 'Infinity',
+        hex: '0x10',
+        flag: true,
+        list: { a: 1 },
+      });
       const cases: [() => unknown, string][] = [
         [() => made.getBoolean('s', 'b'), "Invalid [s] b 'maybe': expected true or false (or yes/no, on/off, 1/0)."],
         [() => made.getNumber('s', 'n'), "Invalid [s] n '12abc': expected a number."],
@@ -497,19 +587,26 @@ describe('Config', () => {
         [() => made.getInteger('s', 'big'), "Invalid [s] big '9007199254740993': expected an integer."],
         [() => made.getList('s', 'list'), "Invalid [s] list '[object Object]': expected text, one item per line."],
       ];
-      for (const [get, message] of cases) expect(thrownBy(get)).to.be.instanceOf(FrameworkError).with.property('message', message);
+      for (const [get, message] of cases)
+        expect(thrownBy(get)).to.be.instanceOf(FrameworkError).with.property('message', message);
     });
 
     it('name the file and line, the environment variable, or [DEFAULT], where the value came from', () => {
       const path = file('t.conf', '[DEFAULT]\nretries = lots\n[s]\n\nport: eighty\nlines = a\n  b\n');
       const made = new Config();
       made.parseFile(path);
-      expect(thrownBy(() => made.getInteger('s', 'port'))).to.have.property('message', `Invalid [s] port 'eighty' (${path}, line 5): expected an integer.`);
+      expect(thrownBy(() => made.getInteger('s', 'port'))).to.have.property(
+        'message',
+        `Invalid [s] port 'eighty' (${path}, line 5): expected an integer.`,
+      );
       expect(thrownBy(() => made.getInteger('s', 'retries'))).to.have.property(
         'message',
         `Invalid [s] retries 'lots' ([DEFAULT] in ${path}, line 2): expected an integer.`,
       );
-      expect(thrownBy(() => made.getNumber('s', 'lines'))).to.have.property('message', `Invalid [s] lines 'a\\nb' (${path}, line 6): expected a number.`);
+      expect(thrownBy(() => made.getNumber('s', 'lines'))).to.have.property(
+        'message',
+        `Invalid [s] lines 'a\\nb' (${path}, line 6): expected a number.`,
+      );
       made.applyEnvironment('t', { T_S_PORT: 'ninety' });
       expect(thrownBy(() => made.getInteger('s', 'port'))).to.have.property(
         'message',
@@ -564,9 +661,13 @@ describe('Config', () => {
       config.parseFile(file('t.conf', '[log.logging]\nlevel = info\n'));
       expect(config.applyEnvironment('t', { T_LOG_LOGGING_LEVEL: 'error' })).to.deep.equal(['log.level']);
       expect(config.get('log', 'level')).to.equal('error');
-      expect(config.applyEnvironment('t', { T_LOG_LEVEL: 'debug', T_LOG_LOGGING_LEVEL: 'error' })).to.deep.equal(['log.level']);
+      expect(config.applyEnvironment('t', { T_LOG_LEVEL: 'debug', T_LOG_LOGGING_LEVEL: 'error' })).to.deep.equal([
+        'log.level',
+      ]);
       expect(config.get('log.logging', 'level')).to.equal('debug');
-      expect(config.applyEnvironment('t', { T_LOG_LOGGING_LEVEL: 'warning', T_LOG_LEVEL: 'info' })).to.deep.equal(['log.level']);
+      expect(config.applyEnvironment('t', { T_LOG_LOGGING_LEVEL: 'warning', T_LOG_LEVEL: 'info' })).to.deep.equal([
+        'log.level',
+      ]);
       expect(config.get('log', 'level')).to.equal('info');
       expect(config.getSection('log')).to.deep.equal({ level: 'info' });
     });
@@ -613,7 +714,10 @@ describe('Config', () => {
     });
 
     it('refuses a section that is not an object, naming it', () => {
-      expect(() => new Config().merge({ s: 'oops' } as never)).to.throw(FrameworkError, "Config section 's' must be an object of keys, got string.");
+      expect(() => new Config().merge({ s: 'oops' } as never)).to.throw(
+        FrameworkError,
+        "Config section 's' must be an object of keys, got string.",
+      );
     });
 
     it('gets, sets and tells what exists', () => {
@@ -642,6 +746,14 @@ describe('Config', () => {
     const app = makeApp();
     await app.setup();
     expect(app.config.getSection('t')).to.deep.equal({});
-    expect(app.config.getSection('log')).to.deep.equal({ level: 'info', file: '', to_console: true, rotate: false, max_bytes: 512000, max_files: 4, format: 'text' });
+    expect(app.config.getSection('log')).to.deep.equal({
+      level: 'info',
+      file: '',
+      to_console: true,
+      rotate: false,
+      max_bytes: 512000,
+      max_files: 4,
+      format: 'text',
+    });
   });
 });

@@ -75,7 +75,10 @@ describe('CrashHandler', () => {
     const first = handler.handle(new Error('first'));
     await handler.handle(new Error('second'));
     expect(exits).to.deep.equal([1]);
-    expect(stderr.lines).to.deep.equal(['ERROR: uncaught exception: first', 'ERROR: uncaught exception while closing after another: second']);
+    expect(stderr.lines).to.deep.equal([
+      'ERROR: uncaught exception: first',
+      'ERROR: uncaught exception while closing after another: second',
+    ]);
     finishClosing();
     await first;
   });
@@ -98,7 +101,13 @@ describe('CrashHandler', () => {
       await app.close();
     }
     expect(process.listenerCount('uncaughtException')).to.equal(before);
-    const quiet = new App('t', { argv: [], configFiles: [], stdout: new TextSink(), stderr: new TextSink(), handleSignals: false });
+    const quiet = new App('t', {
+      argv: [],
+      configFiles: [],
+      stdout: new TextSink(),
+      stderr: new TextSink(),
+      handleSignals: false,
+    });
     await quiet.setup();
     expect(process.listenerCount('uncaughtException')).to.equal(before);
     await quiet.close();

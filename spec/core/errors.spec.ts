@@ -46,7 +46,11 @@ describe('error codes', () => {
     expect(new FrameworkError('x').code).to.equal('mortar.error');
     expect(new UsageError('x').code).to.equal('mortar.usage');
     expect(new FrameworkError('x', { code: 'myapp.noDatabase' }).code).to.equal('myapp.noDatabase');
-    expect(new UsageError('x', { code: 'myapp.badFlag', usage: 'usage: x' })).to.include({ code: 'myapp.badFlag', exitCode: 2, usage: 'usage: x' });
+    expect(new UsageError('x', { code: 'myapp.badFlag', usage: 'usage: x' })).to.include({
+      code: 'myapp.badFlag',
+      exitCode: 2,
+      usage: 'usage: x',
+    });
   });
 
   it('name the kind of each command-line mistake', async () => {
@@ -64,8 +68,8 @@ describe('error codes', () => {
     expect(await codeOf(['code'], '[base]\npriority = 9\n')).to.equal('mortar.invalidConfigValue');
     expect(await codeOf(['seven'])).to.equal('mortar.invalidExitCode');
     expect(thrown(() => arg(['--x'], { nargz: 1 } as never)).code).to.equal('mortar.invalidDeclaration');
-    expect(thrown(() => Controller({ label: 'base', arguments: [arg('env', { nargs: '?' })] })(class Bad {})).code).to.equal(
-      'mortar.invalidDeclaration',
-    );
+    expect(
+      thrown(() => Controller({ label: 'base', arguments: [arg('env', { nargs: '?' })] })(class Bad {})).code,
+    ).to.equal('mortar.invalidDeclaration');
   });
 });

@@ -21,7 +21,14 @@ describe('extensions', () => {
   });
 
   function makeApp(options: AppOptions = {}): App {
-    return new App('t', { argv: [], stdout: new TextSink(), stderr, configFiles: [], handleSignals: false, ...options });
+    return new App('t', {
+      argv: [],
+      stdout: new TextSink(),
+      stderr,
+      configFiles: [],
+      handleSignals: false,
+      ...options,
+    });
   }
 
   /** Resolves to the error `setup()` rejects with. */
@@ -58,7 +65,9 @@ describe('extensions', () => {
     await app.loadExtension(probe);
     expect(loads).to.have.length(1);
     expect(stderr.text).to.match(/ \(DEBUG\) t\.core\.extension : loading the 'probe' extension\n/);
-    expect(stderr.text.match(/ \(DEBUG\) t\.core\.extension : extension 'probe' is already loaded\n/g)).to.have.length(3);
+    expect(stderr.text.match(/ \(DEBUG\) t\.core\.extension : extension 'probe' is already loaded\n/g)).to.have.length(
+      3,
+    );
   });
 
   it('loads extensions in the order given, awaiting each', async () => {
@@ -100,12 +109,20 @@ describe('extensions', () => {
     }
     const adder: Extension = { name: 'adder', load: (app) => app.addController(Extra) };
     const stdout = new TextSink();
-    const app = makeApp({ extensions: [adder], argv: ['extra', 'show'], stdout, configDefaults: { extra: { size: 'S' } } });
+    const app = makeApp({
+      extensions: [adder],
+      argv: ['extra', 'show'],
+      stdout,
+      configDefaults: { extra: { size: 'S' } },
+    });
     expect(await app.main()).to.equal(0);
     expect(stdout.text).to.equal('shown\n');
     expect(app.controllers).to.deep.equal([Extra]);
     expect(app.config.getSection('extra')).to.deep.equal({ colour: 'blue', size: 'S' });
-    expect(() => app.addController(class Late {})).to.throw(FrameworkError, 'Cannot add controller Late: the app is already running.');
+    expect(() => app.addController(class Late {})).to.throw(
+      FrameworkError,
+      'Cannot add controller Late: the app is already running.',
+    );
   });
 
   it("loads the built-in 'daemon' extension by name", async () => {
@@ -119,7 +136,9 @@ describe('extensions', () => {
   it('refuses an unknown built-in name, listing the known ones', async () => {
     const error = await setupError(makeApp({ extensions: ['deamon'] }));
     expect(error).to.be.instanceOf(FrameworkError);
-    expect((error as Error).message).to.match(/^Unknown extension 'deamon' \(known: ('[a-z]+', )*'daemon'(, '[a-z]+')*\)\.$/);
+    expect((error as Error).message).to.match(
+      /^Unknown extension 'deamon' \(known: ('[a-z]+', )*'daemon'(, '[a-z]+')*\)\.$/,
+    );
   });
 
   it('reports an unknown built-in name from main() as one line, exit 1', async () => {

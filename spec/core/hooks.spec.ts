@@ -59,7 +59,10 @@ describe('HookManager', () => {
       const refuse = (result: unknown): string => {
         throw new FrameworkError(`refused ${String(result)}`);
       };
-      expect(await thrownBy(() => hooks.pipe('post_render', 'text', (value) => [value], refuse))).to.have.property('message', 'refused 42');
+      expect(await thrownBy(() => hooks.pipe('post_render', 'text', (value) => [value], refuse))).to.have.property(
+        'message',
+        'refused 42',
+      );
       expect(await thrownBy(() => hooks.pipe('pre_rendr', 1, () => []))).to.be.instanceOf(FrameworkError);
     });
   });
@@ -117,7 +120,11 @@ describe('HookManager', () => {
       hooks.register('signal', (app: string, signal: string) => `${app}/${signal} second`, { weight: 1 });
       hooks.register('signal', async (app: string, signal: string) => `${app}/${signal} first`);
       hooks.register('signal', () => undefined, { weight: 2 });
-      expect(await hooks.run('signal', 'app', 'SIGTERM')).to.deep.equal(['app/SIGTERM first', 'app/SIGTERM second', undefined]);
+      expect(await hooks.run('signal', 'app', 'SIGTERM')).to.deep.equal([
+        'app/SIGTERM first',
+        'app/SIGTERM second',
+        undefined,
+      ]);
     });
 
     it('resolves to no results when nothing is registered', async () => {
@@ -161,7 +168,10 @@ describe('HookManager', () => {
     });
 
     it('refuses something that is not a function, naming the hook', () => {
-      expect(() => hooks.register('pre_run', 'not a function' as never)).to.throw(FrameworkError, "Hook 'pre_run' needs a function.");
+      expect(() => hooks.register('pre_run', 'not a function' as never)).to.throw(
+        FrameworkError,
+        "Hook 'pre_run' needs a function.",
+      );
     });
 
     it('tells whether a hook has registrations', () => {

@@ -26,7 +26,7 @@ function failure(text: string): string {
   return expect.fail('expected the text to be refused');
 }
 
-describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
+describe("parseIni (the INI dialect: Cement's configparser)", () => {
   describe('what Cement reads and mortar used to misread', () => {
     it('pid_file: /run/myapp.pid is the key pid_file, with ":" as the delimiter', () => {
       expect(read('[daemon]\npid_file: /run/myapp.pid\n')).to.deep.equal({ daemon: { pid_file: '/run/myapp.pid' } });
@@ -47,13 +47,17 @@ describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
     });
 
     it('# and ; inside a value are kept: no inline comments', () => {
-      expect(read('[s]\npassword = abc#123\nurl = http://h/p#frag\ndsn = host=a;port=5432\nnote = x ; y # z\n')).to.deep.equal({
+      expect(
+        read('[s]\npassword = abc#123\nurl = http://h/p#frag\ndsn = host=a;port=5432\nnote = x ; y # z\n'),
+      ).to.deep.equal({
         s: { password: 'abc#123', url: 'http://h/p#frag', dsn: 'host=a;port=5432', note: 'x ; y # z' },
       });
     });
 
     it('backslashes are kept as written', () => {
-      expect(read('[s]\nshare = \\\\server\\share\nre = a\\;b\\#c\n')).to.deep.equal({ s: { share: '\\\\server\\share', re: 'a\\;b\\#c' } });
+      expect(read('[s]\nshare = \\\\server\\share\nre = a\\;b\\#c\n')).to.deep.equal({
+        s: { share: '\\\\server\\share', re: 'a\\;b\\#c' },
+      });
     });
 
     it('quotes are part of the value', () => {
@@ -85,7 +89,9 @@ describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
     });
 
     it('does no interpolation: %(name)s and % are text', () => {
-      expect(read('[s]\nhome = /home\npath = %(home)s/x\npct = 100%\n')).to.deep.equal({ s: { home: '/home', path: '%(home)s/x', pct: '100%' } });
+      expect(read('[s]\nhome = /home\npath = %(home)s/x\npct = 100%\n')).to.deep.equal({
+        s: { home: '/home', path: '%(home)s/x', pct: '100%' },
+      });
     });
 
     it('reads true and false as text (Config makes them booleans)', () => {
@@ -93,23 +99,31 @@ describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
     });
 
     it("trims Python's whitespace (no-break space, form feed), which is not JavaScript's trim()", () => {
-      expect(read('[s]\na =\u00a0x\u00a0\nb = y\x0c\nc = \ufeffz\n')).to.deep.equal({ s: { a: 'x', b: 'y', c: '\ufeffz' } });
+      expect(read('[s]\na =\u00a0x\u00a0\nb = y\x0c\nc = \ufeffz\n')).to.deep.equal({
+        s: { a: 'x', b: 'y', c: '\ufeffz' },
+      });
     });
   });
 
   describe('comments', () => {
     it('a line whose first non-blank character is # or ; is a comment', () => {
-      expect(read('# top\n; top\n[s]\n  # indented\n\t; tabbed\na = 1\n#b = 2\n;c = 3\nf = #start\n')).to.deep.equal({ s: { a: '1', f: '#start' } });
+      expect(read('# top\n; top\n[s]\n  # indented\n\t; tabbed\na = 1\n#b = 2\n;c = 3\nf = #start\n')).to.deep.equal({
+        s: { a: '1', f: '#start' },
+      });
     });
 
     it('a comment line inside a multi-line value is left out, and the value goes on', () => {
-      expect(read('[s]\na = one\n  # skipped\n  two\n; also skipped\n  three\n')).to.deep.equal({ s: { a: 'one\ntwo\nthree' } });
+      expect(read('[s]\na = one\n  # skipped\n  two\n; also skipped\n  three\n')).to.deep.equal({
+        s: { a: 'one\ntwo\nthree' },
+      });
     });
   });
 
   describe('multi-line values', () => {
     it('keeps blank lines inside a value and drops trailing ones', () => {
-      expect(read('[s]\na = one\n\n  two\n\n\n  three\n\n\nb = next\n')).to.deep.equal({ s: { a: 'one\n\ntwo\n\n\nthree', b: 'next' } });
+      expect(read('[s]\na = one\n\n  two\n\n\n  three\n\n\nb = next\n')).to.deep.equal({
+        s: { a: 'one\n\ntwo\n\n\nthree', b: 'next' },
+      });
       expect(read('[s]\na = one\n  two\n\n   \n')).to.deep.equal({ s: { a: 'one\ntwo' } });
     });
 
@@ -122,7 +136,9 @@ describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
     });
 
     it('continues only lines indented deeper than the key line, tabs counting as one character', () => {
-      expect(read('[s]\n  a = 1\n    more\n  b = 2\n c = 3\n  d = 4\n')).to.deep.equal({ s: { a: '1\nmore', b: '2', c: '3\nd = 4' } });
+      expect(read('[s]\n  a = 1\n    more\n  b = 2\n c = 3\n  d = 4\n')).to.deep.equal({
+        s: { a: '1\nmore', b: '2', c: '3\nd = 4' },
+      });
       expect(read('[s]\na = 1\n\tcont\nb = 2\n')).to.deep.equal({ s: { a: '1\ncont', b: '2' } });
     });
 
@@ -147,7 +163,10 @@ describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
     });
 
     it('keeps blanks inside the brackets, and reads a dotted name as one flat name', () => {
-      expect(read('[ s ]\nx = 1\n[plugin.foo]\nenabled = true\n')).to.deep.equal({ ' s ': { x: '1' }, 'plugin.foo': { enabled: 'true' } });
+      expect(read('[ s ]\nx = 1\n[plugin.foo]\nenabled = true\n')).to.deep.equal({
+        ' s ': { x: '1' },
+        'plugin.foo': { enabled: 'true' },
+      });
     });
 
     it('reads an indented header that continues no value as a header', () => {
@@ -159,13 +178,18 @@ describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
     });
 
     it('allows [DEFAULT] twice in a file', () => {
-      expect(read('[DEFAULT]\na = 1\n[s]\nx = 1\n[DEFAULT]\nb = 2\n')).to.deep.equal({ DEFAULT: { a: '1', b: '2' }, s: { x: '1' } });
+      expect(read('[DEFAULT]\na = 1\n[s]\nx = 1\n[DEFAULT]\nb = 2\n')).to.deep.equal({
+        DEFAULT: { a: '1', b: '2' },
+        s: { x: '1' },
+      });
     });
   });
 
   describe('line ends and encoding', () => {
     it('reads CRLF files, multi-line values included', () => {
-      expect(read('[s]\r\na = 1\r\nb = two\r\n  three\r\n\r\nc: 3\r\n')).to.deep.equal({ s: { a: '1', b: 'two\nthree', c: '3' } });
+      expect(read('[s]\r\na = 1\r\nb = two\r\n  three\r\n\r\nc: 3\r\n')).to.deep.equal({
+        s: { a: '1', b: 'two\nthree', c: '3' },
+      });
     });
 
     it('reads a lone CR as a line end, as Python does', () => {
@@ -191,9 +215,17 @@ describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
 
   describe('mistakes, each refused with the file and the line', () => {
     const cases: [string, string, string][] = [
-      ['a key given twice in a section, in any case', '[s]\na = 1\nb = 2\nA = 3\n', "line 4: duplicate key 'a' in [s] (first on line 2)"],
+      [
+        'a key given twice in a section, in any case',
+        '[s]\na = 1\nb = 2\nA = 3\n',
+        "line 4: duplicate key 'a' in [s] (first on line 2)",
+      ],
       ['a section given twice', '[s]\na = 1\n[t]\n[s]\nb = 2\n', 'line 4: duplicate section [s] (first on line 1)'],
-      ['a key given twice in [DEFAULT], across two headers', '[DEFAULT]\na = 1\n[DEFAULT]\na = 2\n', "line 4: duplicate key 'a' in [DEFAULT] (first on line 2)"],
+      [
+        'a key given twice in [DEFAULT], across two headers',
+        '[DEFAULT]\na = 1\n[DEFAULT]\na = 2\n',
+        "line 4: duplicate key 'a' in [DEFAULT] (first on line 2)",
+      ],
       ['a key before any section', '# c\n\nkey = value\n[s]\n', "line 3: 'key = value' is outside any [section]"],
       ['an indented key before any section', '  key = value\n[s]\n', "line 1: 'key = value' is outside any [section]"],
       ['a line without "=" or ":"', '[s]\na = 1\nflag\n', "line 3: expected 'key = value' or 'key: value', got 'flag'"],
@@ -212,7 +244,9 @@ describe('parseIni (the INI dialect: Cement\'s configparser)', () => {
       expect(failure(`[s]\n${'x'.repeat(100)}\x0b\n`)).to.equal(
         `Malformed config file test.conf, line 2: expected 'key = value' or 'key: value', got '${'x'.repeat(60)}…'.`,
       );
-      expect(failure('[s]\nbell\x07\n')).to.equal("Malformed config file test.conf, line 2: expected 'key = value' or 'key: value', got 'bell\\x07'.");
+      expect(failure('[s]\nbell\x07\n')).to.equal(
+        "Malformed config file test.conf, line 2: expected 'key = value' or 'key: value', got 'bell\\x07'.",
+      );
     });
   });
 });

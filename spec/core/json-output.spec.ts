@@ -34,7 +34,10 @@ describe('the json output handler', () => {
   it('refuses data that contains itself, as a FrameworkError of one line', () => {
     const loop: Record<string, unknown> = {};
     loop.self = loop;
-    expect(() => json(loop)).to.throw(FrameworkError, /^Cannot render the output as json: Converting circular structure to JSON\.?/);
+    expect(() => json(loop)).to.throw(
+      FrameworkError,
+      /^Cannot render the output as json: Converting circular structure to JSON\.?/,
+    );
     try {
       json(loop);
     } catch (error) {

@@ -35,7 +35,15 @@ describe('the layers', () => {
       "const d = require('../controller/d') as typeof import('../controller/d');",
       "const e = await import('../ext/e');",
     ].join('\n');
-    expect(specifiers(text)).to.deep.equal(['../controller/a', '../ext/daemon/b', './side-effect', './c', '../controller/d', '../controller/d', '../ext/e']);
+    expect(specifiers(text)).to.deep.equal([
+      '../controller/a',
+      '../ext/daemon/b',
+      './side-effect',
+      './c',
+      '../controller/d',
+      '../controller/d',
+      '../ext/e',
+    ]);
   });
 
   it('src/core imports nothing from src/controller or src/ext, not even types', () => {
@@ -50,7 +58,10 @@ describe('the layers', () => {
       expect(dependencies, id).not.to.match(/"(controller|ext)\//);
     }
     for (const [, id, body] of bundle.matchAll(/define\("(core\/[^"]+)",([^]*?)\n\}\);/g)) {
-      expect(specifiers(body).filter((specifier) => /(^|\/)(controller|ext)\//.test(specifier)), id).to.deep.equal([]);
+      expect(
+        specifiers(body).filter((specifier) => /(^|\/)(controller|ext)\//.test(specifier)),
+        id,
+      ).to.deep.equal([]);
     }
   });
 });

@@ -1,6 +1,16 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Logger } from 'mortar';
@@ -66,15 +76,28 @@ describe('Log file rotation', () => {
 
   it("rotates by Cement's [log.logging] keys, and moves the file before the line that would reach max_bytes", async () => {
     const conf = join(dir, 't.conf');
-    writeFileSync(conf, `[log.logging]\nfile = ${log}\nto_console = false\nrotate = true\nmax_bytes = 200\nmax_files = 2\n`);
+    writeFileSync(
+      conf,
+      `[log.logging]\nfile = ${log}\nto_console = false\nrotate = true\nmax_bytes = 200\nmax_files = 2\n`,
+    );
     const app = new App('t', { configFiles: [conf], stderr, handleSignals: false });
     await app.setup();
     for (let index = 0; index < 9; index++) app.log.info(`line ${index}`);
     await app.close();
     // each line is 42 bytes: four (168 bytes) stay under 200, a fifth would pass it
     expect(linesOf(log).map((line) => line.replace(/^.* : /, ''))).to.deep.equal(['line 8']);
-    expect(linesOf(`${log}.1`).map((line) => line.replace(/^.* : /, ''))).to.deep.equal(['line 4', 'line 5', 'line 6', 'line 7']);
-    expect(linesOf(`${log}.2`).map((line) => line.replace(/^.* : /, ''))).to.deep.equal(['line 0', 'line 1', 'line 2', 'line 3']);
+    expect(linesOf(`${log}.1`).map((line) => line.replace(/^.* : /, ''))).to.deep.equal([
+      'line 4',
+      'line 5',
+      'line 6',
+      'line 7',
+    ]);
+    expect(linesOf(`${log}.2`).map((line) => line.replace(/^.* : /, ''))).to.deep.equal([
+      'line 0',
+      'line 1',
+      'line 2',
+      'line 3',
+    ]);
     expect(existsSync(`${log}.3`)).to.equal(false);
   });
 
@@ -91,10 +114,15 @@ describe('Log file rotation', () => {
 
   it('loses and repeats no line when two processes write one file while it rotates', async () => {
     const conf = join(dir, 't.conf');
-    writeFileSync(conf, `[log]\nfile = ${log}\nto_console = false\nrotate = true\nmax_bytes = 16384\nmax_files = 200\n`);
+    writeFileSync(
+      conf,
+      `[log]\nfile = ${log}\nto_console = false\nrotate = true\nmax_bytes = 16384\nmax_files = 200\n`,
+    );
     // both start writing at the same moment, so that their lines interleave in every file
     const env = { LOG_CONF: conf, LOG_START_AT: String(Date.now() + 2000) };
-    const results = await Promise.all(['a', 'b'].map((prefix) => children.runNode(LOG_APP, ['lines', '20000', prefix], { env, timeoutMs: 60_000 })));
+    const results = await Promise.all(
+      ['a', 'b'].map((prefix) => children.runNode(LOG_APP, ['lines', '20000', prefix], { env, timeoutMs: 60_000 })),
+    );
     for (const result of results) expect(result.code, result.stderr).to.equal(0);
     const files = keptFiles();
     expect(files.length).to.be.above(20);
@@ -123,7 +151,9 @@ describe('Log file rotation', () => {
     const logger = new Logger('t', stderr);
     logger.configure({ file: log, toConsole: false, rotate: true, maxBytes: 100, maxFiles: 1 });
     for (let index = 0; index < 10; index++) logger.info(`line ${index}`);
-    expect(stderr.lines).to.deep.equal([`ERROR: cannot rotate the log file ${log}: is a directory; logging goes on in the file as it is`]);
+    expect(stderr.lines).to.deep.equal([
+      `ERROR: cannot rotate the log file ${log}: is a directory; logging goes on in the file as it is`,
+    ]);
     expect(linesOf(log)).to.have.length(10);
     rmSync(`${log}.1`, { recursive: true });
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -131,7 +161,10 @@ describe('Log file rotation', () => {
     logger.close();
     expect(stderr.lines.slice(1)).to.deep.equal([`WARNING: rotating the log file ${log} works again`]);
     expect(linesOf(`${log}.1`)).to.have.length(10);
-    expect(linesOf(log).map((line) => line.replace(/^.* : /, ''))).to.deep.equal([`rotating the log file ${log} works again`, 'line 10']);
+    expect(linesOf(log).map((line) => line.replace(/^.* : /, ''))).to.deep.equal([
+      `rotating the log file ${log} works again`,
+      'line 10',
+    ]);
   });
 
   it('still follows logrotate: after a rename and reopen() lines go to the new file', () => {
@@ -183,11 +216,15 @@ describe('Log file rotation', () => {
     const diskLog = join(disk, 't.log');
     writeFileSync(conf, `[log]\nfile = ${diskLog}\nto_console = false\n`);
     const script = 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" "$3" full "$1/filler"';
-    const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', disk, process.execPath, LOG_APP], {
-      env: cleanEnv({ LOG_CONF: conf }),
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const result = spawnSync(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', disk, process.execPath, LOG_APP],
+      {
+        env: cleanEnv({ LOG_CONF: conf }),
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stderr.split('\n')).to.deep.equal([
       `ERROR: cannot write to the log file ${diskLog}: no space left on device; log lines are dropped until it can be written again`,

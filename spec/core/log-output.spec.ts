@@ -80,7 +80,12 @@ describe('Log output', () => {
         expect(record.hostname).to.equal(hostname());
       }
       expect(records[5].err).to.deep.equal({ type: 'TypeError', message: 'it broke', stack: error.stack });
-      const fromFile = readFileSync(file, 'utf8').split('\n').filter((line) => line.includes('"name":"t"') || line.includes('"name":"t.jobs"') || line.includes('"name":"t.worker"'));
+      const fromFile = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(
+          (line) =>
+            line.includes('"name":"t"') || line.includes('"name":"t.jobs"') || line.includes('"name":"t.worker"'),
+        );
       expect(fromFile).to.deep.equal(fromConsole);
     });
 
@@ -89,11 +94,15 @@ describe('Log output', () => {
       logger.configure({ format: 'json' });
       logger.warning('disk almost full');
       logger.error(new Error('it broke'), 'jobs');
-      const { prettyFactory } = require('pino-pretty') as { prettyFactory: (options: object) => (line: string) => string };
+      const { prettyFactory } = require('pino-pretty') as {
+        prettyFactory: (options: object) => (line: string) => string;
+      };
       const pretty = prettyFactory({ colorize: false });
       const [warning, error] = stderr.lines.map((line) => pretty(line));
       expect(warning).to.match(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN \(t\/\d+(?: on .+)?\): disk almost full\n$/);
-      expect(error).to.match(/^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR \(t\.jobs\/\d+(?: on .+)?\): it broke\n    err: \{\n      "type": "Error",\n      "message": "it broke",\n      "stack":\n          Error: it broke\n/);
+      expect(error).to.match(
+        /^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR \(t\.jobs\/\d+(?: on .+)?\): it broke\n    err: \{\n      "type": "Error",\n      "message": "it broke",\n      "stack":\n          Error: it broke\n/,
+      );
     });
   });
 
@@ -108,7 +117,11 @@ describe('Log output', () => {
       writeFileSync(conf, `[log]\nfile = ${file}\nlevel = info\n`);
       const command = `${process.execPath} ${LOG_APP} levels 2>&1`;
       const run = (env: Record<string, string>) =>
-        spawnSync('script', ['-qec', command, '/dev/null'], { env: cleanEnv({ LOG_CONF: conf, ...env }), encoding: 'utf8', timeout: 20_000 });
+        spawnSync('script', ['-qec', command, '/dev/null'], {
+          env: cleanEnv({ LOG_CONF: conf, ...env }),
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
       const onTerminal = run({});
       expect(onTerminal.status, onTerminal.stderr).to.equal(0);
       const lines = onTerminal.stdout.split('\r\n');
@@ -120,7 +133,10 @@ describe('Log output', () => {
       ]);
       expect(lines[4]).to.equal('\x1b[31mERROR: Error: it broke');
       expect(readFileSync(file, 'utf8')).to.not.include(ESCAPE);
-      for (const env of [{ NO_COLOR: '1' }, { NO_COLOR: '1', FORCE_COLOR: '1' }, { FORCE_COLOR: '0' }] as Record<string, string>[]) {
+      for (const env of [{ NO_COLOR: '1' }, { NO_COLOR: '1', FORCE_COLOR: '1' }, { FORCE_COLOR: '0' }] as Record<
+        string,
+        string
+      >[]) {
         const plain = run(env);
         expect(plain.stdout, JSON.stringify(env)).to.include('INFO: an info line').and.not.include(ESCAPE);
       }
@@ -147,7 +163,12 @@ describe('Log output', () => {
     it('prefixes every line, stack lines included, with its priority when stderr is the journal', () => {
       const toJournal = join(dir, 'journal.txt');
       writeFileSync(toJournal, '');
-      const result = runLogApp(['levels'], '[log]\nlevel = debug\n', { JOURNAL_STREAM: journalStreamOf(toJournal), FORCE_COLOR: '1' }, toJournal);
+      const result = runLogApp(
+        ['levels'],
+        '[log]\nlevel = debug\n',
+        { JOURNAL_STREAM: journalStreamOf(toJournal), FORCE_COLOR: '1' },
+        toJournal,
+      );
       expect(result.status).to.equal(0);
       const lines = readFileSync(toJournal, 'utf8').split('\n').slice(0, -1);
       const own = lines.filter((line) => / logt : /.test(line));
@@ -207,7 +228,11 @@ describe('Log output', () => {
             .filter((entry) => entry._PID !== '1');
         const errors = await query('err');
         const messages = errors.map((entry) => withoutStamp(entry.MESSAGE));
-        expect(messages.slice(0, 3)).to.deep.equal(['(ERROR) logt : an error line', '(FATAL) logt : a fatal line', '(ERROR) logt : Error: it broke']);
+        expect(messages.slice(0, 3)).to.deep.equal([
+          '(ERROR) logt : an error line',
+          '(FATAL) logt : a fatal line',
+          '(ERROR) logt : Error: it broke',
+        ]);
         expect(messages.length).to.be.above(5);
         for (const message of messages.slice(3)) expect(message).to.match(/^ {4}at /);
         expect(errors.map((entry) => entry.PRIORITY)).to.deep.equal(['3', '2', ...messages.slice(2).map(() => '3')]);
@@ -231,7 +256,16 @@ describe('Log output', () => {
       const records = result.stdout
         .split('\n')
         .filter(Boolean)
-        .map((line) => JSON.parse(line) as { level: number; name: string; namespace: string; msg: string; err?: { message: string } });
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              level: number;
+              name: string;
+              namespace: string;
+              msg: string;
+              err?: { message: string };
+            },
+        );
       expect(records.every((record) => record.name === 'users-pino')).to.equal(true);
       const own = records.filter((record) => record.namespace.startsWith('logt.core.'));
       expect(own.length, 'mortar messages').to.be.above(0);
@@ -249,8 +283,14 @@ describe('Log output', () => {
 
     it('hands over what [log] level lets through, and takes fatal as error from a logger without fatal', async () => {
       const calls: string[] = [];
-      const record = (method: string) => (fields: LogAdapterFields, message: string) => calls.push(`${method} ${fields.namespace} ${message}`);
-      const adapter: LogAdapter = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+      const record = (method: string) => (fields: LogAdapterFields, message: string) =>
+        calls.push(`${method} ${fields.namespace} ${message}`);
+      const adapter: LogAdapter = {
+        debug: record('debug'),
+        info: record('info'),
+        warn: record('warn'),
+        error: record('error'),
+      };
       const conf = join(dir, 't.conf');
       writeFileSync(conf, '[log]\nlevel = warning\n');
       const app = new App('t', { configFiles: [conf], stderr, handleSignals: false, logger: adapter });

@@ -28,7 +28,14 @@ describe('Logger', () => {
   function makeApp(argv: readonly string[] = [], config = '', options: AppOptions = {}): App {
     const conf = join(dir, 't.conf');
     writeFileSync(conf, config);
-    return new App('t', { argv, stdout: new TextSink(), stderr, configFiles: [conf], handleSignals: false, ...options });
+    return new App('t', {
+      argv,
+      stdout: new TextSink(),
+      stderr,
+      configFiles: [conf],
+      handleSignals: false,
+      ...options,
+    });
   }
 
   function logEveryLevel(log: Logger): void {
@@ -62,7 +69,9 @@ describe('Logger', () => {
         await app.setup();
         stderr.text = '';
         logEveryLevel(app.log);
-        expect(stderr.lines.map((line) => /\((\w)\w*\)|^(\w)\w*:/.exec(line)!.slice(1).join(''))).to.deep.equal(expected);
+        expect(stderr.lines.map((line) => /\((\w)\w*\)|^(\w)\w*:/.exec(line)!.slice(1).join(''))).to.deep.equal(
+          expected,
+        );
       });
     }
 
@@ -84,17 +93,28 @@ describe('Logger', () => {
       }
       expect(error)
         .to.be.instanceOf(FrameworkError)
-        .with.property('message', `Invalid [log] level 'loud' (${join(dir, 't.conf')}, line 2): use debug, info, warning, error or fatal.`);
+        .with.property(
+          'message',
+          `Invalid [log] level 'loud' (${join(dir, 't.conf')}, line 2): use debug, info, warning, error or fatal.`,
+        );
     });
 
     it('fails main() on an invalid [log] level with one line, exit 1', async () => {
       const app = makeApp([], '[log]\nlevel = verbose\n');
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal(`t: error: Invalid [log] level 'verbose' (${join(dir, 't.conf')}, line 2): use debug, info, warning, error or fatal.\n`);
+      expect(stderr.text).to.equal(
+        `t: error: Invalid [log] level 'verbose' (${join(dir, 't.conf')}, line 2): use debug, info, warning, error or fatal.\n`,
+      );
     });
 
     it("reads a level in any case, Cement's deprecated WARN as warning, and an empty level as info", async () => {
-      for (const [written, level] of [['INFO', 'info'], ['Error', 'error'], ['WARN', 'warning'], ['warn', 'warning'], ['', 'info']]) {
+      for (const [written, level] of [
+        ['INFO', 'info'],
+        ['Error', 'error'],
+        ['WARN', 'warning'],
+        ['warn', 'warning'],
+        ['', 'info'],
+      ]) {
         const app = makeApp([], `[log]\nlevel = ${written}\n`);
         await app.setup();
         expect(app.log.getLevel(), written).to.equal(level);
@@ -102,7 +122,13 @@ describe('Logger', () => {
     });
 
     it('reads to_console as a boolean (true/false, yes/no, on/off, 1/0), empty meaning the default, true', async () => {
-      for (const [written, toConsole] of [['no', false], ['Off', false], ['0', false], ['yes', true], ['', true]] as const) {
+      for (const [written, toConsole] of [
+        ['no', false],
+        ['Off', false],
+        ['0', false],
+        ['yes', true],
+        ['', true],
+      ] as const) {
         const app = makeApp([], `[log]\nto_console: ${written}\n`);
         await app.setup();
         stderr.text = '';
@@ -132,17 +158,23 @@ describe('Logger', () => {
     it('refuses a max_bytes or max_files that is not a whole number of 0 or more, naming it', async () => {
       const app = makeApp([], '[log.logging]\nrotate = true\nmax_bytes = 1MiB\n');
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal(`t: error: Invalid [log.logging] max_bytes '1MiB' (${join(dir, 't.conf')}, line 3): expected an integer.\n`);
+      expect(stderr.text).to.equal(
+        `t: error: Invalid [log.logging] max_bytes '1MiB' (${join(dir, 't.conf')}, line 3): expected an integer.\n`,
+      );
       stderr = new TextSink();
       const negative = makeApp([], '[log]\nmax_files = -1\n');
       expect(await negative.main()).to.equal(1);
-      expect(stderr.text).to.match(/^t: error: Invalid \[log\] max_files '-1' .*: expected a number of files, 0 or more \(0 never rotates\)\.\n$/);
+      expect(stderr.text).to.match(
+        /^t: error: Invalid \[log\] max_files '-1' .*: expected a number of files, 0 or more \(0 never rotates\)\.\n$/,
+      );
     });
 
     it('refuses an unknown [log] format, naming the ones there are', async () => {
       const app = makeApp([], '[log]\nformat = xml\n');
       expect(await app.main()).to.equal(1);
-      expect(stderr.text).to.equal(`t: error: Invalid [log] format 'xml' (${join(dir, 't.conf')}, line 2): use text or json.\n`);
+      expect(stderr.text).to.equal(
+        `t: error: Invalid [log] format 'xml' (${join(dir, 't.conf')}, line 2): use text or json.\n`,
+      );
     });
   });
 
@@ -157,7 +189,9 @@ describe('Logger', () => {
       expect(stderr.lines).to.satisfy((all: string[]) =>
         all.some((line) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \(DEBUG\) t\.core\.\w+ : /.test(line)),
       );
-      expect(stderr.text).to.match(new RegExp(`^${STAMP} \\(DEBUG\\) t\\.core\\.extension : loading the 'probe' extension$`, 'm'));
+      expect(stderr.text).to.match(
+        new RegExp(`^${STAMP} \\(DEBUG\\) t\\.core\\.extension : loading the 'probe' extension$`, 'm'),
+      );
       expect(stderr.lines.at(-2)).to.match(new RegExp(`^${STAMP} \\(INFO\\) t : plain info$`));
       expect(stderr.lines.at(-1)).to.match(new RegExp(`^${STAMP} \\(WARNING\\) t\\.core\\.thing : from a module$`));
     });
@@ -168,7 +202,9 @@ describe('Logger', () => {
       const before = new Date();
       log.debug('now');
       const after = new Date();
-      const [, y, mo, d, h, mi, s, ms] = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3}) /.exec(stderr.text)!.map(Number);
+      const [, y, mo, d, h, mi, s, ms] = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3}) /
+        .exec(stderr.text)!
+        .map(Number);
       const stamped = new Date(y, mo - 1, d, h, mi, s, ms).getTime();
       expect(stamped).to.be.within(before.getTime(), after.getTime());
     });
@@ -179,7 +215,11 @@ describe('Logger', () => {
       log.info('a', 't.mine');
       log.info('b', 't');
       log.info('c', 'tx');
-      expect(stderr.lines.map((line) => line.replace(/^.*?\(INFO\) /, ''))).to.deep.equal(['t.mine : a', 't : b', 't.tx : c']);
+      expect(stderr.lines.map((line) => line.replace(/^.*?\(INFO\) /, ''))).to.deep.equal([
+        't.mine : a',
+        't : b',
+        't.tx : c',
+      ]);
     });
 
     it('is not turned on by --debug after --', async () => {

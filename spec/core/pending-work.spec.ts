@@ -20,11 +20,16 @@ describe('no silent success (a real child process)', () => {
   const children = new ChildProcesses();
   afterEach(() => children.endAll());
 
-  const run = (args: string[], env: Record<string, string> = {}) => children.runNode(PENDING_APP, args, { env, timeoutMs: 10_000 });
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    children.runNode(PENDING_APP, args, { env, timeoutMs: 10_000 });
 
   it('a command awaiting a promise nothing will settle exits 1 with one line naming the command', async () => {
     const result = await run(['never']);
-    expect({ code: result.code, signal: result.signal, stdout: result.stdout }).to.deep.equal({ code: 1, signal: null, stdout: '' });
+    expect({ code: result.code, signal: result.signal, stdout: result.stdout }).to.deep.equal({
+      code: 1,
+      signal: null,
+      stdout: '',
+    });
     expect(result.stderr).to.equal(`pending: error: command 'never' never finished${NOTHING_LEFT}`);
   });
 
@@ -36,7 +41,7 @@ describe('no silent success (a real child process)', () => {
     });
   }
 
-  it("an extension whose load() never settles exits 1 with one line naming it", async () => {
+  it('an extension whose load() never settles exits 1 with one line naming it', async () => {
     const result = await run(['later'], { PENDING_EXTENSION: '1' });
     expect(result.code, result.stderr).to.equal(1);
     expect(result.stdout).to.equal('');
@@ -49,10 +54,14 @@ describe('no silent success (a real child process)', () => {
     expect(result.stderr).to.equal(`pending: error: command 'never' never finished${NOTHING_LEFT}`);
   });
 
-  it('does not fire for a command that waits on a timer, nor for one that leaves only an unref\'d timer', async () => {
+  it("does not fire for a command that waits on a timer, nor for one that leaves only an unref'd timer", async () => {
     for (const command of ['later', 'unref']) {
       const result = await run([command]);
-      expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }, command).to.deep.equal({ code: 0, stdout: 'done\n', stderr: '' });
+      expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }, command).to.deep.equal({
+        code: 0,
+        stdout: 'done\n',
+        stderr: '',
+      });
     }
   });
 });

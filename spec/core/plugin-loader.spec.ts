@@ -60,11 +60,17 @@ describe('plugins', () => {
     it('loads NAME.js for [plugin.NAME] enabled = true; the plugin adds a controller, config defaults and hooks', async () => {
       write({ 'ping.js': PING });
       const { code, stdout, stderr, app } = await run('[plugin.ping]\nenabled = true\n', ['ping']);
-      expect({ code, stdout, stderr }).to.deep.equal({ code: 0, stdout: 'pong\n', stderr: 'INFO: ping plugin ready\n' });
+      expect({ code, stdout, stderr }).to.deep.equal({
+        code: 0,
+        stdout: 'pong\n',
+        stderr: 'INFO: ping plugin ready\n',
+      });
       expect(app.hasExtension('ping')).to.equal(true);
       expect(app.config.get('plugin.ping', 'color')).to.equal('blue');
       expect(app.config.get('ping', 'reply')).to.equal('pong');
-      expect((await run('[plugin.ping]\nenabled = true\n', ['--help'])).stdout).to.match(/\n {2}ping +answer pong \(a plugin\)\n/);
+      expect((await run('[plugin.ping]\nenabled = true\n', ['--help'])).stdout).to.match(
+        /\n {2}ping +answer pong \(a plugin\)\n/,
+      );
     });
 
     it('puts what a plugin adds under the config files, and keeps it when the config is reloaded', async () => {
@@ -78,7 +84,8 @@ describe('plugins', () => {
 
     it('takes yes/no, on/off and 1/0 for enabled, as Cement does; a section without enabled loads nothing', async () => {
       write({ 'a.js': recorder('a'), 'b.js': recorder('b'), 'c.js': recorder('c'), 'd.js': recorder('d') });
-      const config = '[plugin.a]\nenabled = yes\n[plugin.b]\nenabled = off\n[plugin.c]\nenabled = 1\n[plugin.d]\ngreeting = hi\n';
+      const config =
+        '[plugin.a]\nenabled = yes\n[plugin.b]\nenabled = off\n[plugin.c]\nenabled = 1\n[plugin.d]\ngreeting = hi\n';
       const { code, app } = await run(config, ['hi']);
       expect(code).to.equal(0);
       expect(app.config.get('t', 'loaded')).to.equal('a c ');
@@ -86,7 +93,10 @@ describe('plugins', () => {
 
     it('loads them in name order, whatever the order of the sections', async () => {
       write({ 'b.js': recorder('b'), 'a.js': recorder('a'), 'c-2.js': recorder('c-2') });
-      const { app } = await run('[plugin.c-2]\nenabled = true\n[plugin.b]\nenabled = true\n[plugin.a]\nenabled = true\n', ['hi']);
+      const { app } = await run(
+        '[plugin.c-2]\nenabled = true\n[plugin.b]\nenabled = true\n[plugin.a]\nenabled = true\n',
+        ['hi'],
+      );
       expect(app.config.get('t', 'loaded')).to.equal('a b c-2 ');
     });
 
@@ -95,13 +105,18 @@ describe('plugins', () => {
       mkdirSync(other);
       write({ 'x.js': recorder('first') });
       write({ 'x.js': recorder('last') }, other);
-      const { app } = await run('[plugin.x]\nenabled = true\n', ['hi'], { pluginDirs: [plugins, join(dir, 'missing'), other] });
+      const { app } = await run('[plugin.x]\nenabled = true\n', ['hi'], {
+        pluginDirs: [plugins, join(dir, 'missing'), other],
+      });
       expect(app.config.get('t', 'loaded')).to.equal('last ');
     });
 
     it('loads what [plugin.NAME] module names by absolute path, and its default export', async () => {
       const file = join(dir, 'elsewhere.js');
-      writeFileSync(file, `exports.default = { name: 'elsewhere', load: (app) => app.config.set('t', 'loaded', 'by path') };\n`);
+      writeFileSync(
+        file,
+        `exports.default = { name: 'elsewhere', load: (app) => app.config.set('t', 'loaded', 'by path') };\n`,
+      );
       const { app } = await run(`[plugin.x]\nenabled = true\nmodule = ${file}\n`, ['hi']);
       expect(app.config.get('t', 'loaded')).to.equal('by path');
       expect(app.hasExtension('elsewhere')).to.equal(true);
@@ -110,7 +125,9 @@ describe('plugins', () => {
     it('loads a .cjs file, and an ES module that needs nothing of mortar where Node can require() it', async () => {
       const cjs = join(dir, 'common.cjs');
       writeFileSync(cjs, recorder('cjs'));
-      expect((await run(`[plugin.common]\nenabled = true\nmodule = ${cjs}\n`, ['hi'])).app.config.get('t', 'loaded')).to.equal('cjs ');
+      expect(
+        (await run(`[plugin.common]\nenabled = true\nmodule = ${cjs}\n`, ['hi'])).app.config.get('t', 'loaded'),
+      ).to.equal('cjs ');
       const esm = join(dir, 'plain.mjs');
       writeFileSync(esm, "export function load(app) { app.config.set('t', 'loaded', 'esm'); }\n");
       const { code, app, stderr } = await run(`[plugin.plain]\nenabled = true\nmodule = ${esm}\n`, ['hi']);
@@ -123,7 +140,9 @@ describe('plugins', () => {
     });
 
     it('searches no directory when nothing is enabled', async () => {
-      const { code } = await run('[plugin.ghost]\nenabled = false\n', ['hi'], { pluginDirs: [join(dir, 'no-such-dir')] });
+      const { code } = await run('[plugin.ghost]\nenabled = false\n', ['hi'], {
+        pluginDirs: [join(dir, 'no-such-dir')],
+      });
       expect(code).to.equal(0);
     });
   });
@@ -132,28 +151,49 @@ describe('plugins', () => {
     /** Runs with the config and expects exit 1 with exactly that one line on stderr (`{file}`: the config file) and no output. */
     async function expectFailure(config: string, message: string): Promise<void> {
       const options = withConfig(config);
-      const { code, stdout, stderr } = await runApp('t', { controllers: [Base], pluginDirs: [plugins], ...options }, ['hi']);
+      const { code, stdout, stderr } = await runApp('t', { controllers: [Base], pluginDirs: [plugins], ...options }, [
+        'hi',
+      ]);
       const line = message.replace('{file}', options.configFiles[0]);
       expect({ code, stdout, stderr }).to.deep.equal({ code: 1, stdout: '', stderr: `t: error: ${line}\n` });
     }
 
     it('is one line naming the plugin and the file, for a syntax error, a throwing load() or no load() at all', async () => {
-      write({ 'broken.js': 'exports.load = (app) => {\n', 'throws.js': "exports.load = () => { throw new Error('no database'); };\n", 'empty.js': 'exports.x = 1;\n' });
-      await expectFailure('[plugin.broken]\nenabled = true\n', `Plugin 'broken' (${join(plugins, 'broken.js')}) failed to load: SyntaxError: Unexpected end of input`);
-      await expectFailure('[plugin.throws]\nenabled = true\n', `Plugin 'throws' (${join(plugins, 'throws.js')}) failed to load: Error: no database`);
-      await expectFailure('[plugin.empty]\nenabled = true\n', `Plugin 'empty' (${join(plugins, 'empty.js')}) failed to load: it exports no load(app) function`);
+      write({
+        'broken.js': 'exports.load = (app) => {\n',
+        'throws.js': "exports.load = () => { throw new Error('no database'); };\n",
+        'empty.js': 'exports.x = 1;\n',
+      });
+      await expectFailure(
+        '[plugin.broken]\nenabled = true\n',
+        `Plugin 'broken' (${join(plugins, 'broken.js')}) failed to load: SyntaxError: Unexpected end of input`,
+      );
+      await expectFailure(
+        '[plugin.throws]\nenabled = true\n',
+        `Plugin 'throws' (${join(plugins, 'throws.js')}) failed to load: Error: no database`,
+      );
+      await expectFailure(
+        '[plugin.empty]\nenabled = true\n',
+        `Plugin 'empty' (${join(plugins, 'empty.js')}) failed to load: it exports no load(app) function`,
+      );
     });
 
     it('says that plugins must be CommonJS, and why, for an ES module that imports mortar or awaits at its top level', async () => {
       const imports = join(dir, 'imports.mjs');
       const awaits = join(dir, 'awaits.mjs');
-      writeFileSync(imports, "import { App } from 'mortar';\nexport function load(app) { return app instanceof App; }\n");
+      writeFileSync(
+        imports,
+        "import { App } from 'mortar';\nexport function load(app) { return app instanceof App; }\n",
+      );
       writeFileSync(awaits, 'await null;\nexport function load() {}\n');
       const why =
         "it is an ES module, and plugins must be CommonJS (module.exports, require()): mortar loads a plugin with require() so that require('mortar') " +
         "in it is the app's own mortar wherever the file lies, which an import cannot reach";
       const fix = '; compile it to CommonJS (tsc "module": "commonjs") or write it as a .cjs file';
-      await expectFailure(`[plugin.imports]\nenabled = true\nmodule = ${imports}\n`, `Plugin 'imports' (${imports}) failed to load: ${why}${fix}`);
+      await expectFailure(
+        `[plugin.imports]\nenabled = true\nmodule = ${imports}\n`,
+        `Plugin 'imports' (${imports}) failed to load: ${why}${fix}`,
+      );
       await expectFailure(
         `[plugin.awaits]\nenabled = true\nmodule = ${awaits}\n`,
         `Plugin 'awaits' (${awaits}) failed to load: ${why} (and require() cannot load a module with top-level await)${fix}`,
@@ -161,16 +201,25 @@ describe('plugins', () => {
     });
 
     it('names the directories searched when the file is in none of them', async () => {
-      await expectFailure('[plugin.nope]\nenabled = true\n', `Plugin 'nope' is enabled in [plugin.nope] but there is no nope.js in ${plugins}.`);
+      await expectFailure(
+        '[plugin.nope]\nenabled = true\n',
+        `Plugin 'nope' is enabled in [plugin.nope] but there is no nope.js in ${plugins}.`,
+      );
     });
 
     it('refuses a file or a directory every user may write to', async () => {
       write({ 'open.js': recorder('open') });
       chmodSync(join(plugins, 'open.js'), 0o666);
-      await expectFailure('[plugin.open]\nenabled = true\n', `Plugin 'open' (${join(plugins, 'open.js')}) is not loaded: ${join(plugins, 'open.js')} is writable by every user (chmod o-w ${join(plugins, 'open.js')}).`);
+      await expectFailure(
+        '[plugin.open]\nenabled = true\n',
+        `Plugin 'open' (${join(plugins, 'open.js')}) is not loaded: ${join(plugins, 'open.js')} is writable by every user (chmod o-w ${join(plugins, 'open.js')}).`,
+      );
       chmodSync(join(plugins, 'open.js'), 0o644);
       chmodSync(plugins, 0o777);
-      await expectFailure('[plugin.open]\nenabled = true\n', `Plugin 'open' (${join(plugins, 'open.js')}) is not loaded: directory ${plugins} is writable by every user (chmod o-w ${plugins}).`);
+      await expectFailure(
+        '[plugin.open]\nenabled = true\n',
+        `Plugin 'open' (${join(plugins, 'open.js')}) is not loaded: directory ${plugins} is writable by every user (chmod o-w ${plugins}).`,
+      );
     });
 
     it('refuses a load_timeout that is not a number of seconds above 0', async () => {
@@ -184,10 +233,22 @@ describe('plugins', () => {
     });
 
     it('refuses an enabled value it cannot read, a name that is not a file name, and a relative module', async () => {
-      await expectFailure('[plugin.x]\nenabled = maybe\n', "Invalid [plugin.x] enabled 'maybe' ({file}, line 2): expected true or false (or yes/no, on/off, 1/0).");
-      await expectFailure('[plugin.../x]\nenabled = true\n', "Invalid plugin name '../x' in [plugin.../x]: use letters, digits, '_' and '-'.");
-      await expectFailure('[plugin.x]\nenabled = true\nmodule = ./x.js\n', "Invalid [plugin.x] module './x.js' ({file}, line 3): use a package name or an absolute path.");
-      await expectFailure('[plugin.x]\nenabled = true\nmodule = no-such-package-for-mortar\n', `Plugin 'x': cannot find module 'no-such-package-for-mortar' (from [plugin.x] module) from ${resolve(require.main!.filename, '..')}.`);
+      await expectFailure(
+        '[plugin.x]\nenabled = maybe\n',
+        "Invalid [plugin.x] enabled 'maybe' ({file}, line 2): expected true or false (or yes/no, on/off, 1/0).",
+      );
+      await expectFailure(
+        '[plugin.../x]\nenabled = true\n',
+        "Invalid plugin name '../x' in [plugin.../x]: use letters, digits, '_' and '-'.",
+      );
+      await expectFailure(
+        '[plugin.x]\nenabled = true\nmodule = ./x.js\n',
+        "Invalid [plugin.x] module './x.js' ({file}, line 3): use a package name or an absolute path.",
+      );
+      await expectFailure(
+        '[plugin.x]\nenabled = true\nmodule = no-such-package-for-mortar\n',
+        `Plugin 'x': cannot find module 'no-such-package-for-mortar' (from [plugin.x] module) from ${resolve(require.main!.filename, '..')}.`,
+      );
     });
   });
 
@@ -202,13 +263,15 @@ describe('plugins', () => {
       return children.runNode(HOST, argv, { cwd: dir, env: { HOST_CONFIG: file, HOST_PLUGIN_DIRS: plugins, ...env } });
     }
 
-    it('runs the myapp sample plugin from a plugin directory of its own, with require(\'mortar\') working there', async () => {
+    it("runs the myapp sample plugin from a plugin directory of its own, with require('mortar') working there", async () => {
       copyFileSync(GREET, join(plugins, 'greet.js'));
-      expect(await host('[plugin.greet]\nenabled = true\ngreeting = Good morning\n', ['greet', 'Ada'])).to.deep.include({
-        code: 0,
-        stdout: 'Good morning, Ada!\n',
-        stderr: '',
-      });
+      expect(await host('[plugin.greet]\nenabled = true\ngreeting = Good morning\n', ['greet', 'Ada'])).to.deep.include(
+        {
+          code: 0,
+          stdout: 'Good morning, Ada!\n',
+          stderr: '',
+        },
+      );
       expect((await host('[plugin.greet]\nenabled = true\n', ['greet'])).stdout).to.equal('Hello, world!\n');
       const help = await host('[plugin.greet]\nenabled = true\n', ['--help']);
       expect(help.stdout).to.match(/\n {2}greet +greet someone \(the greet plugin\)\n/);
@@ -219,19 +282,27 @@ describe('plugins', () => {
       copyFileSync(GREET, join(plugins, 'greet.js'));
       const { code, stderr } = await host('[plugin.greet]\nenabled = true\n', ['greet', '--debug']);
       expect(code).to.equal(0);
-      expect(stderr).to.match(new RegExp(`\\(DEBUG\\) host\\.core\\.plugin : loading plugin 'greet' from ${join(plugins, 'greet.js')}\\n`));
+      expect(stderr).to.match(
+        new RegExp(`\\(DEBUG\\) host\\.core\\.plugin : loading plugin 'greet' from ${join(plugins, 'greet.js')}\\n`),
+      );
     });
 
     it('lets the environment enable a plugin whose section a config file has', async () => {
       copyFileSync(GREET, join(plugins, 'greet.js'));
-      const result = await host('[plugin.greet]\nenabled = false\n', ['greet', 'Bob'], { HOST_PLUGIN_GREET_ENABLED: 'true', HOST_PLUGIN_GREET_GREETING: 'Hi' });
+      const result = await host('[plugin.greet]\nenabled = false\n', ['greet', 'Bob'], {
+        HOST_PLUGIN_GREET_ENABLED: 'true',
+        HOST_PLUGIN_GREET_GREETING: 'Hi',
+      });
       expect(result).to.deep.include({ code: 0, stdout: 'Hi, Bob!\n' });
     });
 
     it('finds a package [plugin.NAME] module names from the program, never from the working directory', async () => {
       const marker = join(dir, 'planted-ran');
       mkdirSync(join(dir, 'node_modules', 'host-plugin-hello'), { recursive: true });
-      writeFileSync(join(dir, 'node_modules', 'host-plugin-hello', 'index.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nexports.load = () => undefined;\n`);
+      writeFileSync(
+        join(dir, 'node_modules', 'host-plugin-hello', 'index.js'),
+        `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nexports.load = () => undefined;\n`,
+      );
       const planted = await host('[plugin.hello]\nenabled = true\nmodule = host-plugin-hello\n', ['hi']);
       expect(planted).to.deep.include({
         code: 1,
@@ -241,10 +312,12 @@ describe('plugins', () => {
       expect(existsSync(marker), 'the planted package ran').to.equal(false);
       // tsyringe is found where the program's own packages are (and is no plugin).
       const found = await host('[plugin.di]\nenabled = true\nmodule = tsyringe\n', ['hi']);
-      expect(found.stderr).to.match(/^host: error: Plugin 'di' \(\/.*\/node_modules\/tsyringe\/.*\) failed to load: it exports no load\(app\) function\n$/);
+      expect(found.stderr).to.match(
+        /^host: error: Plugin 'di' \(\/.*\/node_modules\/tsyringe\/.*\) failed to load: it exports no load\(app\) function\n$/,
+      );
     });
 
-    it("fails with one line naming the plugin, exit 1, when its load() waits past [plugin.NAME] load_timeout on a timer", async () => {
+    it('fails with one line naming the plugin, exit 1, when its load() waits past [plugin.NAME] load_timeout on a timer', async () => {
       write({ 'slow.js': 'exports.load = () => new Promise((resolve) => setTimeout(resolve, 60_000));\n' });
       const started = Date.now();
       const result = await host('[plugin.slow]\nenabled = true\nload_timeout = 0.5\n', ['hi']);
@@ -255,7 +328,7 @@ describe('plugins', () => {
           `host: error: Plugin 'slow' (${join(plugins, 'slow.js')}) failed to load: its load() did not settle within 0.5 s: ` +
           'fix it, or give it longer with [plugin.slow] load_timeout (seconds).\n',
       });
-      expect(Date.now() - started, 'ended by the timeout, not by the plugin\'s timer').to.be.below(30_000);
+      expect(Date.now() - started, "ended by the timeout, not by the plugin's timer").to.be.below(30_000);
     });
 
     it('gives a load() 5 seconds by default', async function () {
@@ -263,11 +336,16 @@ describe('plugins', () => {
       write({ 'slow.js': 'exports.load = () => new Promise((resolve) => setTimeout(resolve, 60_000));\n' });
       const result = await host('[plugin.slow]\nenabled = true\n', ['hi']);
       expect(result.code).to.equal(1);
-      expect(result.stderr).to.match(/^host: error: Plugin 'slow' \(.*\) failed to load: its load\(\) did not settle within 5 s: /);
+      expect(result.stderr).to.match(
+        /^host: error: Plugin 'slow' \(.*\) failed to load: its load\(\) did not settle within 5 s: /,
+      );
     });
 
     it('loads a plugin whose load() takes a while but less than its load_timeout', async () => {
-      write({ 'patient.js': "exports.load = (app) => new Promise((resolve) => setTimeout(resolve, 300)).then(() => app.log.info('loaded'));\n" });
+      write({
+        'patient.js':
+          "exports.load = (app) => new Promise((resolve) => setTimeout(resolve, 300)).then(() => app.log.info('loaded'));\n",
+      });
       const result = await host('[plugin.patient]\nenabled = true\nload_timeout = 20\n', ['hi']);
       expect(result).to.deep.include({ code: 0, stdout: 'hi\n', stderr: 'INFO: loaded\n' });
     });
@@ -278,7 +356,8 @@ describe('plugins', () => {
       expect(result).to.deep.include({
         code: 1,
         stdout: '',
-        stderr: "host: error: plugin 'stuck' load() never settled: it is waiting on a promise that nothing will settle.\n",
+        stderr:
+          "host: error: plugin 'stuck' load() never settled: it is waiting on a promise that nothing will settle.\n",
       });
     });
 

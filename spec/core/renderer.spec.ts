@@ -29,7 +29,10 @@ class RenderController {
     return SERVER;
   }
 
-  @Expose({ help: 'return a list, with a layout for text', template: (names: string[]) => names.map((name) => `- ${name}`).join('\n') })
+  @Expose({
+    help: 'return a list, with a layout for text',
+    template: (names: string[]) => names.map((name) => `- ${name}`).join('\n'),
+  })
   names(): string[] {
     return ['a', 'b'];
   }
@@ -53,7 +56,10 @@ class RenderController {
 /** An extension adding a handler that prints `key=value` pairs. */
 const PAIRS: OutputHandler = {
   name: 'pairs',
-  render: (data) => `${Object.entries(data as object).map(([key, value]) => `${key}=${String(value)}`).join(' ')}\n`,
+  render: (data) =>
+    `${Object.entries(data as object)
+      .map(([key, value]) => `${key}=${String(value)}`)
+      .join(' ')}\n`,
 };
 const pairsExtension: Extension = { name: 'pairs', load: (app) => app.addOutputHandler(PAIRS) };
 
@@ -67,7 +73,7 @@ describe('rendering output', () => {
   });
 
   describe('app.render()', () => {
-    it('writes the text handler\'s rendering to stdout by default', async () => {
+    it("writes the text handler's rendering to stdout by default", async () => {
       const { code, stdout, stderr } = await run(['show']);
       expect({ code, stdout, stderr }).to.deep.equal({ code: 0, stdout: 'name: web\nport: 8080\n', stderr: '' });
     });
@@ -95,10 +101,12 @@ describe('rendering output', () => {
   });
 
   describe('--output', () => {
-    it('is listed in help with every registered handler, extensions\' included, and the default', async () => {
+    it("is listed in help with every registered handler, extensions' included, and the default", async () => {
       const { stdout } = await run(['--help'], { output: 'text', extensions: [pairsExtension] });
       expect(stdout).to.include('[-o FORMAT]');
-      expect(stdout).to.match(/\n {2}-o FORMAT, --output FORMAT\n {24}output format: json, pairs or text \(default: text\)\n/);
+      expect(stdout).to.match(
+        /\n {2}-o FORMAT, --output FORMAT\n {24}output format: json, pairs or text \(default: text\)\n/,
+      );
     });
 
     it('is not there unless the app gives AppOptions.output: a program that renders nothing declares no option for it', async () => {
@@ -113,7 +121,9 @@ describe('rendering output', () => {
       const { code, stdout, stderr } = await run(['show', '--output', 'jsno'], { output: 'text' });
       expect(code).to.equal(2);
       expect(stdout).to.equal('');
-      expect(stderr.split('\n')[0]).to.equal("t: error: invalid value 'jsno' for option '--output' (choose from 'json', 'text'; did you mean 'json'?)");
+      expect(stderr.split('\n')[0]).to.equal(
+        "t: error: invalid value 'jsno' for option '--output' (choose from 'json', 'text'; did you mean 'json'?)",
+      );
       expect(stderr.split('\n')[1]).to.match(/^usage: t show /);
       expect(ran).to.deep.equal([]);
     });
@@ -133,7 +143,13 @@ describe('rendering output', () => {
           return { file: args.outFile };
         }
       }
-      const result = await runApp('t', { controllers: [OwnO], output: 'text' }, ['show', '-o', 'x.txt', '--output', 'json']);
+      const result = await runApp('t', { controllers: [OwnO], output: 'text' }, [
+        'show',
+        '-o',
+        'x.txt',
+        '--output',
+        'json',
+      ]);
       expect(result.code, result.stderr).to.equal(0);
       expect(JSON.parse(result.stdout)).to.deep.equal({ file: 'x.txt' });
       const help = (await runApp('t', { controllers: [OwnO], output: 'text' }, ['--help'])).stdout;
@@ -176,7 +192,7 @@ describe('rendering output', () => {
   });
 
   describe('hooks', () => {
-    it('pre_render may replace the data and post_render the text; each receives the previous one\'s result and the handler name', async () => {
+    it("pre_render may replace the data and post_render the text; each receives the previous one's result and the handler name", async () => {
       const seen: unknown[] = [];
       const { code, stdout } = await run(['show', '-o', 'json'], {
         output: 'text',
@@ -199,7 +215,9 @@ describe('rendering output', () => {
       const { code, stdout, stderr } = await run(['show'], { hooks: [['post_render', () => 42]] });
       expect(code).to.equal(1);
       expect(stdout).to.equal('');
-      expect(stderr).to.equal('t: error: A post_render hook returned number: return the text (a string), or nothing to keep it.\n');
+      expect(stderr).to.equal(
+        't: error: A post_render hook returned number: return the text (a string), or nothing to keep it.\n',
+      );
     });
   });
 
@@ -209,7 +227,7 @@ describe('rendering output', () => {
       expect(JSON.parse((await run(['server', '-o', 'json'], { output: 'text' })).stdout)).to.deep.equal(SERVER);
     });
 
-    it('goes through the command\'s template with text, and is printed as data with json', async () => {
+    it("goes through the command's template with text, and is printed as data with json", async () => {
       expect((await run(['names'])).stdout).to.equal('- a\n- b\n');
       expect((await run(['names', '-o', 'json'], { output: 'text' })).stdout).to.equal('[\n  "a",\n  "b"\n]\n');
     });
@@ -226,7 +244,10 @@ describe('rendering output', () => {
     it('refuse a second handler of the same name, a bad name, and an object that cannot render', async () => {
       const cases: [unknown, string][] = [
         [{ name: 'json', render: () => '' }, "An output handler named 'json' is already registered."],
-        [{ name: 'no good', render: () => '' }, "Invalid output handler name 'no good': use letters, digits, '_' and '-', starting with a letter."],
+        [
+          { name: 'no good', render: () => '' },
+          "Invalid output handler name 'no good': use letters, digits, '_' and '-', starting with a letter.",
+        ],
         [{ name: 'x' }, 'An output handler must be an object with a name and a render(data, context) function.'],
       ];
       for (const [handler, message] of cases) {

@@ -25,7 +25,9 @@ import { join, resolve } from 'node:path';
 import type * as SafeFiles from '../../dist/core/safe-files';
 
 // The compiled library: this spec runs from build/spec/core, the library lives in dist/.
-const { checkTrusted, openDaemonFile, unlinkDaemonFile } = require(resolve(__dirname, '../../../dist/core/safe-files')) as typeof SafeFiles;
+const { checkTrusted, openDaemonFile, unlinkDaemonFile } = require(
+  resolve(__dirname, '../../../dist/core/safe-files'),
+) as typeof SafeFiles;
 
 const NOBODY = 65534;
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
@@ -86,10 +88,14 @@ describe('safe-files: what root opens or removes for a daemon', function () {
     const file = join(dir, 'app.log');
     writeFileSync(file, '');
     chownSync(file, NOBODY, NOBODY);
-    expect(messageOf(() => openDaemonFile(file, APPEND))).to.equal(`${file} belongs to uid ${NOBODY}, not to root or the daemon's user (chown root ${file})`);
+    expect(messageOf(() => openDaemonFile(file, APPEND))).to.equal(
+      `${file} belongs to uid ${NOBODY}, not to root or the daemon's user (chown root ${file})`,
+    );
     chownSync(file, 0, 0);
     chmodSync(file, 0o646);
-    expect(messageOf(() => openDaemonFile(file, APPEND))).to.equal(`${file} is writable by every user (chmod o-w ${file})`);
+    expect(messageOf(() => openDaemonFile(file, APPEND))).to.equal(
+      `${file} is writable by every user (chmod o-w ${file})`,
+    );
   });
 
   it("refuses a sticky directory another account owns: only root's sticky directories are safe", () => {

@@ -100,7 +100,14 @@ describe('signals (a real child process)', () => {
     child.kill('SIGTERM');
     const result = await child.waitForExit();
     expect(result.signal, child.describeOutput()).to.equal('SIGTERM');
-    expect(hookLines()).to.deep.equal(['reload', 'reload', 'signal SIGTERM', 'command returned', 'pre_close', 'post_close']);
+    expect(hookLines()).to.deep.equal([
+      'reload',
+      'reload',
+      'signal SIGTERM',
+      'command returned',
+      'pre_close',
+      'post_close',
+    ]);
   });
 
   it('ends quietly, by SIGTERM, when the command lets the AbortError of a wait on app.signal through', async () => {
@@ -184,9 +191,20 @@ describe('signals (in this process)', () => {
   /** Starts main() on a command that waits on app.signal, resolving once it waits, to main()'s promise. */
   async function startWaiting(command: string, stderr: TextSink): Promise<{ done: Promise<number> }> {
     const hooks = ['signal', 'pre_close', 'post_close'].map(
-      (name) => [name, (_app: unknown, signal?: string) => void current.events.push(signal ? `${name} ${signal}` : name)] as const,
+      (name) =>
+        [
+          name,
+          (_app: unknown, signal?: string) => void current.events.push(signal ? `${name} ${signal}` : name),
+        ] as const,
     );
-    current.app = new App('t', { argv: [command], configFiles: [], stdout: new TextSink(), stderr, controllers: [WaitingController], hooks });
+    current.app = new App('t', {
+      argv: [command],
+      configFiles: [],
+      stdout: new TextSink(),
+      stderr,
+      controllers: [WaitingController],
+      hooks,
+    });
     let finished = false;
     const done = current.app.main().finally(() => (finished = true));
     await waitUntil(() => current.events.length > 0 || finished, 'the command to wait');

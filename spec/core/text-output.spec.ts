@@ -33,9 +33,26 @@ describe('the text output handler', () => {
   });
 
   it('prints an object as key: value lines, in the order of its keys, lists inline and nested objects indented', () => {
-    const data = { name: 'web', port: 8080, tags: ['a', 'b'], owner: { user: 'www', groups: { main: 'www' } }, none: null, skipped: undefined };
+    const data = {
+      name: 'web',
+      port: 8080,
+      tags: ['a', 'b'],
+      owner: { user: 'www', groups: { main: 'www' } },
+      none: null,
+      skipped: undefined,
+    };
     expect(text(data)).to.equal(
-      ['name: web', 'port: 8080', 'tags: a, b', 'owner:', '  user: www', '  groups:', '    main: www', 'none:', ''].join('\n'),
+      [
+        'name: web',
+        'port: 8080',
+        'tags: a, b',
+        'owner:',
+        '  user: www',
+        '  groups:',
+        '    main: www',
+        'none:',
+        '',
+      ].join('\n'),
     );
     expect(text(new Map([['k', 'v']]))).to.equal('k: v\n');
     expect(text({})).to.equal('');
@@ -51,7 +68,12 @@ describe('the text output handler', () => {
       { id: 12, title: 'write a report', done: true },
     ];
     expect(text(rows)).to.equal(
-      ['id  title           tags        done', ' 1  buy milk        home, shop', '12  write a report              true', ''].join('\n'),
+      [
+        'id  title           tags        done',
+        ' 1  buy milk        home, shop',
+        '12  write a report              true',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -60,9 +82,12 @@ describe('the text output handler', () => {
   });
 
   it('prints a list of nested objects as blocks separated by a blank line', () => {
-    expect(text([{ name: 'a', owner: { user: 'u' } }, { name: 'b', owner: { user: 'v' } }])).to.equal(
-      'name: a\nowner:\n  user: u\n\nname: b\nowner:\n  user: v\n',
-    );
+    expect(
+      text([
+        { name: 'a', owner: { user: 'u' } },
+        { name: 'b', owner: { user: 'v' } },
+      ]),
+    ).to.equal('name: a\nowner:\n  user: u\n\nname: b\nowner:\n  user: v\n');
   });
 
   it('uses toJSON() where the data has one', () => {

@@ -5,7 +5,17 @@
  * enable a plugin that would leave a marker file.
  */
 import { expect } from 'chai';
-import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ChildProcesses } from '../helpers/process';
@@ -38,7 +48,11 @@ describe('trusted config and plugins as root', function () {
   function plugin(directory: string, name = 'evil'): string {
     mkdirSync(directory, { recursive: true });
     const file = join(directory, `${name}.js`);
-    writeFileSync(file, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nexports.load = () => undefined;\n`, { mode: 0o644 });
+    writeFileSync(
+      file,
+      `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nexports.load = () => undefined;\n`,
+      { mode: 0o644 },
+    );
     return file;
   }
 
@@ -49,7 +63,10 @@ describe('trusted config and plugins as root', function () {
   }
 
   function host(configFile: string, pluginDirs: string[]) {
-    return children.runNode(HOST, ['hi'], { cwd: dir, env: { HOST_CONFIG: configFile, HOST_PLUGIN_DIRS: pluginDirs.join(':') } });
+    return children.runNode(HOST, ['hi'], {
+      cwd: dir,
+      env: { HOST_CONFIG: configFile, HOST_PLUGIN_DIRS: pluginDirs.join(':') },
+    });
   }
 
   /** Checks a refusal: exit 1, exactly `line` on stderr, nothing on stdout, the plugin never ran. */
@@ -71,7 +88,10 @@ describe('trusted config and plugins as root', function () {
     plugin(plugins);
     const file = config(join(dir, 'host.conf'));
     chownSync(file, NOBODY, NOBODY);
-    expectRefused(await host(file, [plugins]), `host: error: Cannot read config file ${file}: ${file} belongs to uid ${NOBODY}, not to root (chown root ${file}).`);
+    expectRefused(
+      await host(file, [plugins]),
+      `host: error: Cannot read config file ${file}: ${file} belongs to uid ${NOBODY}, not to root (chown root ${file}).`,
+    );
   });
 
   it('refuses a plugin file another user owns', async () => {
@@ -110,7 +130,7 @@ describe('trusted config and plugins as root', function () {
     });
   }
 
-  it("refuses the config files of a HOME another user owns, even one root owns there: exit 1, the command never runs", async () => {
+  it('refuses the config files of a HOME another user owns, even one root owns there: exit 1, the command never runs', async () => {
     const home = join(dir, 'home');
     mkdirSync(home);
     chownSync(home, NOBODY, NOBODY);
@@ -133,6 +153,9 @@ describe('trusted config and plugins as root', function () {
     symlinkSync(real, link);
     lchownSync(link, NOBODY, NOBODY);
     plugin(join(dir, 'plugins'));
-    expectRefused(await host(link, [join(dir, 'plugins')]), `host: error: Cannot read config file ${link}: ${link} is a symbolic link owned by uid ${NOBODY}, not by root.`);
+    expectRefused(
+      await host(link, [join(dir, 'plugins')]),
+      `host: error: Cannot read config file ${link}: ${link} is a symbolic link owned by uid ${NOBODY}, not by root.`,
+    );
   });
 });

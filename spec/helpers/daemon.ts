@@ -249,14 +249,20 @@ export class DaemonSandbox {
   start(script: string, args: readonly string[], options: InvokeOptions = {}): Invocation {
     const pipes = [...(options.pipes ?? [])];
     const size = Math.max(3, ...pipes.map((fd) => fd + 1));
-    const stdio: StdioOptions = Array.from({ length: size }, (_, fd) => (fd === 0 ? 'ignore' : fd <= 2 || pipes.includes(fd) ? 'pipe' : 'ignore'));
+    const stdio: StdioOptions = Array.from({ length: size }, (_, fd) =>
+      fd === 0 ? 'ignore' : fd <= 2 || pipes.includes(fd) ? 'pipe' : 'ignore',
+    );
     const startedAt = Date.now();
-    const process_ = spawn(process.execPath, [`--diagnostic-dir=${this.dir}`, ...(options.execArgv ?? []), script, ...args], {
-      cwd: options.cwd ?? this.dir,
-      env: cleanEnv(this.environment(options.env)),
-      stdio,
-      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
-    });
+    const process_ = spawn(
+      process.execPath,
+      [`--diagnostic-dir=${this.dir}`, ...(options.execArgv ?? []), script, ...args],
+      {
+        cwd: options.cwd ?? this.dir,
+        env: cleanEnv(this.environment(options.env)),
+        stdio,
+        ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
+      },
+    );
     const child = new RunningChild(process_);
     const invocation: Invocation = { child, startedAt, pipes: pipes.map((fd) => this.watchPipe(child, fd)) };
     process_.once('exit', () => {
@@ -272,7 +278,9 @@ export class DaemonSandbox {
 
   /** Starts a helper process (not marked: it is no daemon), ended with the rest by {@link cleanUp}. */
   startHelper(command: string, args: readonly string[]): RunningChild {
-    const child = new RunningChild(spawn(command, args, { cwd: this.dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = new RunningChild(
+      spawn(command, args, { cwd: this.dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     this.helpers.push(child);
     return child;
   }
@@ -314,7 +322,8 @@ export class DaemonSandbox {
   /** The pid the pid file names, remembered for the clean-up; throws when it names none. */
   daemonPid(): number {
     const pid = parsePid(readIfExists(this.pidFile));
-    if (pid === undefined) throw new Error(`the pid file ${this.pidFile} names no pid: ${JSON.stringify(readIfExists(this.pidFile))}`);
+    if (pid === undefined)
+      throw new Error(`the pid file ${this.pidFile} names no pid: ${JSON.stringify(readIfExists(this.pidFile))}`);
     this.knownPids.add(pid);
     return pid;
   }
@@ -355,7 +364,10 @@ export class DaemonSandbox {
    * then removes the directory.
    */
   async cleanUp(): Promise<void> {
-    for (const child of [...this.invocations.splice(0).map((invocation) => invocation.child), ...this.helpers.splice(0)]) {
+    for (const child of [
+      ...this.invocations.splice(0).map((invocation) => invocation.child),
+      ...this.helpers.splice(0),
+    ]) {
       child.kill('SIGKILL');
       if (child.process.exitCode === null && child.process.signalCode === null) await once(child.process, 'exit');
       for (const stream of child.process.stdio) stream?.destroy();

@@ -30,13 +30,18 @@ export interface Answer {
 /** One GET to 127.0.0.1, with its own connection unless an agent is given; rejects on a network error or after `timeoutMs`. */
 export function get(port: number, path: string, options: { agent?: Agent; timeoutMs?: number } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const call = request({ host: '127.0.0.1', port, path, agent: options.agent ?? false, timeout: options.timeoutMs ?? 5000 }, (response) => {
-      let body = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.once('error', reject);
-    });
-    call.once('timeout', () => call.destroy(new Error(`no answer from 127.0.0.1:${port}${path} within ${options.timeoutMs ?? 5000} ms`)));
+    const call = request(
+      { host: '127.0.0.1', port, path, agent: options.agent ?? false, timeout: options.timeoutMs ?? 5000 },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        response.once('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        response.once('error', reject);
+      },
+    );
+    call.once('timeout', () =>
+      call.destroy(new Error(`no answer from 127.0.0.1:${port}${path} within ${options.timeoutMs ?? 5000} ms`)),
+    );
     call.once('error', reject);
     call.end();
   });

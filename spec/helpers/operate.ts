@@ -89,7 +89,11 @@ export class NotifyListener {
   /** Resolves to the first message matching `pattern`; rejects after `timeoutMs`, listing what arrived. */
   async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<string> {
     try {
-      await waitUntil(() => this.messages.some((message) => pattern.test(message)), `a notification matching ${pattern}`, timeoutMs);
+      await waitUntil(
+        () => this.messages.some((message) => pattern.test(message)),
+        `a notification matching ${pattern}`,
+        timeoutMs,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message} on ${this.address}; received ${JSON.stringify(this.messages)}`);
     }

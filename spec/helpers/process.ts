@@ -46,7 +46,13 @@ export interface StartOptions {
  */
 export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const home = isolatedHome();
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C', MYAPP_CONFIG: join(home, 'etc/myapp/myapp.conf'), ...extra };
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    LANG: 'C',
+    MYAPP_CONFIG: join(home, 'etc/myapp/myapp.conf'),
+    ...extra,
+  };
 }
 
 let home: string | undefined;
@@ -98,7 +104,8 @@ export function isAlive(pid: number): boolean {
  * signalling. A process that is already gone is not an error.
  */
 export function signalOwn(pid: number, signal: NodeJS.Signals, isOwn: (pid: number) => boolean): void {
-  if (!Number.isSafeInteger(pid) || pid <= 1) throw new Error(`refusing to send ${signal} to pid ${pid}: not a single process of this test`);
+  if (!Number.isSafeInteger(pid) || pid <= 1)
+    throw new Error(`refusing to send ${signal} to pid ${pid}: not a single process of this test`);
   if (pid === process.pid || pid === processGroup()) {
     throw new Error(`refusing to send ${signal} to pid ${pid}: it is the test runner or its process group leader`);
   }
@@ -121,7 +128,12 @@ function processGroup(): number | undefined {
 }
 
 /** Resolves when `predicate` holds, polling every `intervalMs`; rejects after `timeoutMs` with `what` in the message. */
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 5000, intervalMs = 20): Promise<void> {
+export async function waitUntil(
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 5000,
+  intervalMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -193,7 +205,8 @@ export class RunningChild {
     await waitUntil(
       () => {
         if (pattern.test(this.stdout)) return true;
-        if (this.result) throw new Error(`child ${this.pid} ended before printing ${pattern}\n${this.describeOutput()}`);
+        if (this.result)
+          throw new Error(`child ${this.pid} ended before printing ${pattern}\n${this.describeOutput()}`);
         return false;
       },
       `${pattern} on the stdout of child ${this.pid}\n${this.describeOutput()}`,
@@ -224,7 +237,11 @@ export class ChildProcesses {
   }
 
   /** Starts any command with exactly the environment `env` (e.g. npm, which needs the runner's settings) and piped stdio. */
-  startCommand(command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): RunningChild {
+  startCommand(
+    command: string,
+    args: readonly string[],
+    options: { env: NodeJS.ProcessEnv; cwd?: string },
+  ): RunningChild {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const running = new RunningChild(child);
     this.children.push(running);
@@ -232,7 +249,11 @@ export class ChildProcesses {
   }
 
   /** Runs `node <script> ...args` to the end and resolves to how it ended. */
-  async runNode(script: string, args: readonly string[] = [], options: StartOptions & { timeoutMs?: number } = {}): Promise<ChildResult> {
+  async runNode(
+    script: string,
+    args: readonly string[] = [],
+    options: StartOptions & { timeoutMs?: number } = {},
+  ): Promise<ChildResult> {
     return this.startNode(script, args, options).waitForExit(options.timeoutMs);
   }
 

@@ -32,7 +32,10 @@ export function copyBuiltPackage(dir: string): string {
   copy('dist');
   copy('build/samples');
   copy('samples');
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<
+    string,
+    Record<string, string> | undefined
+  >;
   const pending = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})];
   const copied = new Set<string>();
   while (pending.length > 0) {
@@ -40,7 +43,10 @@ export function copyBuiltPackage(dir: string): string {
     if (copied.has(name) || !existsSync(join(ROOT, 'node_modules', name))) continue;
     copied.add(name);
     copy(join('node_modules', name));
-    const own = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    const own = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
     pending.push(...Object.keys(own.dependencies ?? {}), ...Object.keys(own.optionalDependencies ?? {}));
   }
   makeWorldReadable(root);
@@ -70,7 +76,13 @@ let nodeOutOfReach: string | null | undefined;
  */
 export function whyNobodyCannotRunNode(): string | undefined {
   if (nodeOutOfReach === undefined) {
-    const probe = spawnSync(process.execPath, ['-e', '0'], { uid: 65534, gid: 65534, cwd: tmpdir(), stdio: 'ignore', timeout: 10_000 });
+    const probe = spawnSync(process.execPath, ['-e', '0'], {
+      uid: 65534,
+      gid: 65534,
+      cwd: tmpdir(),
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
     nodeOutOfReach =
       probe.status === 0
         ? null

@@ -36,7 +36,10 @@ export interface SupervisedUnit {
 let count = 0;
 
 /** Writes the unit (not started). */
-export async function addSupervisedUnit(systemd: SystemdSandbox, options: SupervisedUnitOptions): Promise<SupervisedUnit> {
+export async function addSupervisedUnit(
+  systemd: SystemdSandbox,
+  options: SupervisedUnitOptions,
+): Promise<SupervisedUnit> {
   const detach = options.detach ?? options.type === 'forking';
   const name = `supervised-${options.type}${detach ? '-daemon' : ''}-${++count}.service`;
   const dir = join(systemd.dir, name);

@@ -49,7 +49,14 @@ import { delay, waitUntil } from './daemon';
 const SYSTEMD = '/lib/systemd/systemd';
 const SYSTEM_UNITS = '/lib/systemd/system';
 /** Units of the distro the sandbox needs: journald's socket and what `systemctl exit` goes through. */
-const LINKED_UNITS = ['systemd-journald.socket', 'exit.target', 'systemd-exit.service', 'shutdown.target', 'umount.target', 'final.target'];
+const LINKED_UNITS = [
+  'systemd-journald.socket',
+  'exit.target',
+  'systemd-exit.service',
+  'shutdown.target',
+  'umount.target',
+  'final.target',
+];
 const BOOT_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 20_000;
 /** The bound on any one command run inside the sandbox, in seconds. */
@@ -92,7 +99,9 @@ export interface CommandResult {
 /** The cgroup hierarchies systemd would use here: pure cgroup2, or the v1 name=systemd one (plus cgroup2 in hybrid mode). */
 function cgroupHierarchies(): string[] {
   if (existsSync('/sys/fs/cgroup/cgroup.procs')) return ['/sys/fs/cgroup'];
-  return ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified'].filter((hierarchy) => existsSync(join(hierarchy, 'cgroup.procs')));
+  return ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified'].filter((hierarchy) =>
+    existsSync(join(hierarchy, 'cgroup.procs')),
+  );
 }
 
 function onPath(command: string): boolean {
@@ -118,10 +127,15 @@ function startTicks(pid: number): string | undefined {
 
 function run(command: string, args: readonly string[], timeoutMs: number): Promise<CommandResult> {
   return new Promise((resolve) => {
-    execFile(command, args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 255) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 255) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -192,7 +206,8 @@ export class SystemdSandbox {
   /** `systemctl ARGS...`, failing with its output unless it exits 0. */
   async ctlOk(...args: string[]): Promise<string> {
     const result = await this.ctl(...args);
-    if (result.code !== 0) throw new Error(`systemctl ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
+    if (result.code !== 0)
+      throw new Error(`systemctl ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
     return result.stdout;
   }
 
@@ -211,7 +226,12 @@ export class SystemdSandbox {
    * Resolves to the unit's properties once `accept` takes them, polling
    * `systemctl show`; rejects with the last ones seen and the journal after `timeoutMs`.
    */
-  async waitForShow(unit: string, properties: readonly string[], accept: (values: Record<string, string>) => boolean, timeoutMs = 20_000): Promise<Record<string, string>> {
+  async waitForShow(
+    unit: string,
+    properties: readonly string[],
+    accept: (values: Record<string, string>) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<Record<string, string>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const values = await this.show(unit, ...properties);
@@ -233,7 +253,8 @@ export class SystemdSandbox {
     let text = '';
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test((text = await this.journal(unit)))) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in the journal of ${unit}:\n${text}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${pattern} in the journal of ${unit}:\n${text}`);
       await delay(50);
     }
     return text;
@@ -241,7 +262,21 @@ export class SystemdSandbox {
 
   /** Runs a command inside the sandbox's namespaces, bounded in time inside and outside. */
   exec(command: string, ...args: string[]): Promise<CommandResult> {
-    const inside = ['-t', String(this.pid), '-m', '-p', '-u', '-i', '--', 'timeout', '-k', '3', String(COMMAND_TIMEOUT_S), command, ...args];
+    const inside = [
+      '-t',
+      String(this.pid),
+      '-m',
+      '-p',
+      '-u',
+      '-i',
+      '--',
+      'timeout',
+      '-k',
+      '3',
+      String(COMMAND_TIMEOUT_S),
+      command,
+      ...args,
+    ];
     return run('nsenter', inside, (COMMAND_TIMEOUT_S + 10) * 1000);
   }
 
@@ -329,8 +364,23 @@ export class SystemdSandbox {
       this.unshare = spawn(
         'unshare',
         [
-          '--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--propagation', 'private', '--',
-          '/bin/sh', '-c', INIT, 'init', `${this.unitDir}:${this.supportDir}`, realpathSync(SYSTEMD), this.cgroups.join(' '), (options.mask ?? []).join(' '),
+          '--pid',
+          '--fork',
+          '--mount',
+          '--uts',
+          '--ipc',
+          '--mount-proc',
+          '--propagation',
+          'private',
+          '--',
+          '/bin/sh',
+          '-c',
+          INIT,
+          'init',
+          `${this.unitDir}:${this.supportDir}`,
+          realpathSync(SYSTEMD),
+          this.cgroups.join(' '),
+          (options.mask ?? []).join(' '),
         ],
         // A session of its own: a signal to the test runner's group never reaches it.
         { detached: true, stdio: ['ignore', console, console] },
@@ -343,7 +393,9 @@ export class SystemdSandbox {
     let pid: number | undefined;
     await waitUntil(
       () => {
-        const children = readIfPresent(`/proc/${this.unshare!.pid}/task/${this.unshare!.pid}/children`).trim().split(/\s+/);
+        const children = readIfPresent(`/proc/${this.unshare!.pid}/task/${this.unshare!.pid}/children`)
+          .trim()
+          .split(/\s+/);
         const candidate = Number(children[0]);
         if (!candidate) return false;
         try {
@@ -363,7 +415,8 @@ export class SystemdSandbox {
     for (;;) {
       const state = (await this.exec('systemctl', 'is-system-running')).stdout.trim();
       if (state === 'running' || state === 'degraded') return;
-      if (Date.now() > deadline) throw new Error(`systemd did not finish booting within ${BOOT_TIMEOUT_MS / 1000} s (${state})`);
+      if (Date.now() > deadline)
+        throw new Error(`systemd did not finish booting within ${BOOT_TIMEOUT_MS / 1000} s (${state})`);
       await delay(50);
     }
   }
@@ -379,10 +432,22 @@ export class SystemdSandbox {
     mkdirSync(dir);
     for (const unit of LINKED_UNITS) symlinkSync(join(SYSTEM_UNITS, unit), join(dir, unit));
     const journald = readFileSync(join(SYSTEM_UNITS, 'systemd-journald.service'), 'utf8');
-    writeFileSync(join(dir, 'systemd-journald.service'), journald.replace(/^Sockets=.*$/m, 'Sockets=systemd-journald.socket'));
-    writeFileSync(join(dir, 'sysinit.target'), '[Unit]\nDescription=sandbox sysinit\nDefaultDependencies=no\nWants=systemd-journald.service\n');
-    writeFileSync(join(dir, 'basic.target'), '[Unit]\nDescription=sandbox basic\nRequires=sysinit.target\nAfter=sysinit.target\n');
-    writeFileSync(join(dir, 'sandbox.target'), '[Unit]\nDescription=sandbox default target\nRequires=basic.target\nAfter=basic.target\nAllowIsolate=yes\n');
+    writeFileSync(
+      join(dir, 'systemd-journald.service'),
+      journald.replace(/^Sockets=.*$/m, 'Sockets=systemd-journald.socket'),
+    );
+    writeFileSync(
+      join(dir, 'sysinit.target'),
+      '[Unit]\nDescription=sandbox sysinit\nDefaultDependencies=no\nWants=systemd-journald.service\n',
+    );
+    writeFileSync(
+      join(dir, 'basic.target'),
+      '[Unit]\nDescription=sandbox basic\nRequires=sysinit.target\nAfter=sysinit.target\n',
+    );
+    writeFileSync(
+      join(dir, 'sandbox.target'),
+      '[Unit]\nDescription=sandbox default target\nRequires=basic.target\nAfter=basic.target\nAllowIsolate=yes\n',
+    );
   }
 
   /** Kills, by pid, whatever is still in the sandbox's own cgroups (only its processes can be there), then removes them. */
@@ -391,8 +456,10 @@ export class SystemdSandbox {
       const pids: number[] = [];
       const visit = (dir: string): void => {
         if (!existsSync(dir)) return;
-        for (const line of readIfPresent(join(dir, 'cgroup.procs')).split('\n')) if (line.trim()) pids.push(Number(line));
-        for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) visit(join(dir, entry.name));
+        for (const line of readIfPresent(join(dir, 'cgroup.procs')).split('\n'))
+          if (line.trim()) pids.push(Number(line));
+        for (const entry of readdirSync(dir, { withFileTypes: true }))
+          if (entry.isDirectory()) visit(join(dir, entry.name));
       };
       for (const cgroup of this.cgroups) visit(cgroup);
       return pids;
@@ -415,7 +482,8 @@ export class SystemdSandbox {
     );
     const remove = (dir: string): void => {
       if (!existsSync(dir)) return;
-      for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) remove(join(dir, entry.name));
+      for (const entry of readdirSync(dir, { withFileTypes: true }))
+        if (entry.isDirectory()) remove(join(dir, entry.name));
       try {
         rmdirSync(dir);
       } catch {

@@ -34,7 +34,13 @@ export function pathWithoutToolchain(dir: string, path = process.env.PATH ?? '/u
 }
 
 /** npm settings that a nested npm may inherit: where its cache is, which registry and certificates. */
-const KEPT_NPM_SETTINGS = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig', 'npm_config_globalconfig', 'npm_config_cafile']);
+const KEPT_NPM_SETTINGS = new Set([
+  'npm_config_cache',
+  'npm_config_registry',
+  'npm_config_userconfig',
+  'npm_config_globalconfig',
+  'npm_config_cafile',
+]);
 
 /**
  * This process's environment for a nested `npm`, without the `npm_*`

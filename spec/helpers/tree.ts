@@ -10,5 +10,14 @@ export function command(label: string, options: Partial<CommandNode> = {}): Comm
 
 /** A controller level as the registry would build it, with `options` on top of empty defaults. */
 export function level(label: string, options: Partial<ControllerNode> = {}): ControllerNode {
-  return { label, aliases: [], hide: false, arguments: [], commands: [], children: [], controller: BaseController, ...options };
+  return {
+    label,
+    aliases: [],
+    hide: false,
+    arguments: [],
+    commands: [],
+    children: [],
+    controller: BaseController,
+    ...options,
+  };
 }

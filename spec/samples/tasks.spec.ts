@@ -52,15 +52,22 @@ describe('the tasks sample, run as a user would', () => {
   });
 
   it('takes a default priority from the [base] section of its config, here the environment', async () => {
-    const urgent = await children.runNode(TASKS, ['add', 'fix the roof'], { cwd: dir, env: { TASKS_BASE_PRIORITY: '1' } });
+    const urgent = await children.runNode(TASKS, ['add', 'fix the roof'], {
+      cwd: dir,
+      env: { TASKS_BASE_PRIORITY: '1' },
+    });
     expect(urgent.code).to.equal(0);
     expect((await run('ls')).stdout).to.equal('  #1 (p1) fix the roof\n');
-    const help = await children.runNode(TASKS, ['add', '--help'], { cwd: dir, env: { TASKS_BASE_PRIORITY: '1', COLUMNS: '80' } });
+    const help = await children.runNode(TASKS, ['add', '--help'], {
+      cwd: dir,
+      env: { TASKS_BASE_PRIORITY: '1', COLUMNS: '80' },
+    });
     expect(help.stdout).to.contain('priority, 1 is highest (default: 1)');
     const wrong = await children.runNode(TASKS, ['add', 'x'], { cwd: dir, env: { TASKS_BASE_PRIORITY: '7' } });
     expect(wrong).to.deep.include({
       code: 1,
-      stderr: "tasks: error: invalid value '7' for [base] priority (from environment variable TASKS_BASE_PRIORITY): choose from '1', '2', '3'\n",
+      stderr:
+        "tasks: error: invalid value '7' for [base] priority (from environment variable TASKS_BASE_PRIORITY): choose from '1', '2', '3'\n",
     });
   });
 
@@ -106,14 +113,20 @@ describe('the tasks sample, run as a user would', () => {
     await run('add', 'keep me');
     const before = readFileSync(join(dir, 'tasks.json'), 'utf8');
     const cases: [string[], string][] = [
-      [['add', 'x', '--priority', '5'], "tasks: error: invalid value '5' for option '--priority' (choose from '1', '2', '3')"],
+      [
+        ['add', 'x', '--priority', '5'],
+        "tasks: error: invalid value '5' for option '--priority' (choose from '1', '2', '3')",
+      ],
       [['add', 'x', '--priority', 'high'], "tasks: error: option '--priority' expects an integer, got 'high'"],
       [['add'], "tasks: error: missing required argument 'title'"],
       [['lst'], "tasks: error: unknown command 'lst' (did you mean 'list'?)"],
       [['add', 'x', '--prority', '1'], "tasks: error: unknown option '--prority' (did you mean '--priority'?)"],
       [['done', 'one'], "tasks: error: argument 'id' expects an integer, got 'one'"],
       [['ls', '-o', 'yml'], "tasks: error: invalid value 'yml' for option '--output' (choose from 'json', 'text')"],
-      [['ls', '--output=jsn'], "tasks: error: invalid value 'jsn' for option '--output' (choose from 'json', 'text'; did you mean 'json'?)"],
+      [
+        ['ls', '--output=jsn'],
+        "tasks: error: invalid value 'jsn' for option '--output' (choose from 'json', 'text'; did you mean 'json'?)",
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await run(...args);

@@ -137,7 +137,8 @@ class CodeCache {
     for (const name of fs.readdirSync(dir)) {
       if (!CACHE_NAME.test(name)) continue;
       const stats = fs.lstatSync(`${dir}/${name}`, { throwIfNoEntry: false });
-      if (stats?.isFile() && stats.uid === this.uid) caches.push({ name, used: Math.max(stats.atimeMs, stats.mtimeMs) });
+      if (stats?.isFile() && stats.uid === this.uid)
+        caches.push({ name, used: Math.max(stats.atimeMs, stats.mtimeMs) });
     }
     caches.sort((a, b) => b.used - a.used);
     for (const { name } of caches.slice(KEPT_CACHES)) fs.rmSync(`${dir}/${name}`, { force: true });

@@ -46,7 +46,9 @@ function loadBundled(id: string): unknown {
   entry.loaded = true;
   require.cache[file] = entry;
   const localRequire = (request: string): unknown =>
-    request.startsWith('.') ? loadBundled(bundledPath.posix.join(bundledPath.posix.dirname(id), request)) : require(request);
+    request.startsWith('.')
+      ? loadBundled(bundledPath.posix.join(bundledPath.posix.dirname(id), request))
+      : require(request);
   definition.factory(
     ...definition.dependencies.map((dependency) =>
       dependency === 'require' ? localRequire : dependency === 'exports' ? exports : loadBundled(dependency),

@@ -59,12 +59,15 @@ export function arg<const Flags extends string | readonly string[], const Option
   const declared: ArgumentOptions = options ?? {};
   const where = `arg(${list.length === 1 ? `'${list[0]}'` : `[${list.map((flag) => `'${flag}'`).join(', ')}]`})`;
   const fail = (problem: string): FrameworkError => new FrameworkError(`${where}: ${problem}`, { code: DECLARATION });
-  if (list.length === 0) throw new FrameworkError('arg(): at least one flag or a positional name is required', { code: DECLARATION });
+  if (list.length === 0)
+    throw new FrameworkError('arg(): at least one flag or a positional name is required', { code: DECLARATION });
   const positional = list.length === 1 && !list[0].startsWith('-');
   for (const flag of list) {
     const valid = positional ? POSITIONAL.test(flag) : LONG.test(flag) || SHORT.test(flag);
     if (!valid) {
-      throw fail(`invalid flag '${flag}' (use '-x' for a short flag, '--name' for a long one, or a bare name for a positional argument)`);
+      throw fail(
+        `invalid flag '${flag}' (use '-x' for a short flag, '--name' for a long one, or a bare name for a positional argument)`,
+      );
     }
   }
   checkKeys(declared, fail);
@@ -87,16 +90,21 @@ export function arg<const Flags extends string | readonly string[], const Option
       throw fail(`'${key}' must be a${key === 'help' ? '' : ' non-empty'} string`);
     }
   }
-  if (declared.required !== undefined && typeof declared.required !== 'boolean') throw fail(`'required' must be true or false`);
+  if (declared.required !== undefined && typeof declared.required !== 'boolean')
+    throw fail(`'required' must be true or false`);
   if (LIST_ACTIONS.includes(action) && declared.default !== undefined && !Array.isArray(declared.default)) {
-    throw fail(`action '${action}' adds to its default, so the default must be an array (e.g. default: [${JSON.stringify(declared.default)}])`);
+    throw fail(
+      `action '${action}' adds to its default, so the default must be an array (e.g. default: [${JSON.stringify(declared.default)}])`,
+    );
   }
   const negativeFlags = action === 'boolean_optional' ? negationsOf(list, fail) : undefined;
 
   const type = declared.type ?? 'string';
   const dest = declared.dest ?? destOf(list, positional);
   const spec = {
-    flags: Object.freeze(negativeFlags ? list.flatMap((flag) => (flag.startsWith('--') ? [flag, `--no-${flag.slice(2)}`] : [flag])) : list),
+    flags: Object.freeze(
+      negativeFlags ? list.flatMap((flag) => (flag.startsWith('--') ? [flag, `--no-${flag.slice(2)}`] : [flag])) : list,
+    ),
     negativeFlags,
     positional,
     action,
@@ -114,7 +122,8 @@ export function arg<const Flags extends string | readonly string[], const Option
 }
 
 function checkKeys(options: ArgumentOptions, fail: (problem: string) => FrameworkError): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw fail('the options must be an object');
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw fail('the options must be an object');
   for (const key of Object.keys(options)) {
     if ((KEYS as readonly string[]).includes(key)) continue;
     const { suggest } = require('./suggest') as typeof import('./suggest');
@@ -125,7 +134,13 @@ function checkKeys(options: ArgumentOptions, fail: (problem: string) => Framewor
 
 function checkNargs(options: ArgumentOptions, positional: boolean, fail: (problem: string) => FrameworkError): void {
   const { nargs } = options;
-  if (nargs !== undefined && nargs !== '?' && nargs !== '*' && nargs !== '+' && !(Number.isSafeInteger(nargs) && nargs >= 1)) {
+  if (
+    nargs !== undefined &&
+    nargs !== '?' &&
+    nargs !== '*' &&
+    nargs !== '+' &&
+    !(Number.isSafeInteger(nargs) && nargs >= 1)
+  ) {
     throw fail(`invalid nargs ${JSON.stringify(nargs)} (use '?', '*', '+' or a whole number of at least 1)`);
   }
   if (positional && nargs !== undefined && options.required !== undefined) {
@@ -133,9 +148,12 @@ function checkNargs(options: ArgumentOptions, positional: boolean, fail: (proble
   }
   const action = options.action ?? 'store';
   if (action === 'store_const' || action === 'append_const') {
-    if (options.const === undefined) throw fail(`action '${action}' ${action === 'store_const' ? 'stores' : 'appends'} its 'const', so it needs one`);
+    if (options.const === undefined)
+      throw fail(`action '${action}' ${action === 'store_const' ? 'stores' : 'appends'} its 'const', so it needs one`);
   } else if (options.const !== undefined && (positional || nargs !== '?')) {
-    throw fail(`'const' is the value of an option given without one, so it needs nargs '?' on an option (or action 'store_const' or 'append_const')`);
+    throw fail(
+      `'const' is the value of an option given without one, so it needs nargs '?' on an option (or action 'store_const' or 'append_const')`,
+    );
   }
 }
 
@@ -172,19 +190,27 @@ function defaultOf(
  * The `const` of an option: as declared for `store_const` and `append_const`; for a bare `nargs: '?'`
  * option, a string is converted by `type` and checked against `choices`, as argparse does with it.
  */
-function constOf(options: ArgumentOptions, action: ArgumentAction, type: ArgumentType, fail: (problem: string) => FrameworkError): unknown {
+function constOf(
+  options: ArgumentOptions,
+  action: ArgumentAction,
+  type: ArgumentType,
+  fail: (problem: string) => FrameworkError,
+): unknown {
   const value = options.const;
   if (value === undefined || action === 'store_const' || action === 'append_const') return value;
   if (typeof value !== 'string') return value;
   const result = convertValue({ type, choices: options.choices }, value);
   if ('value' in result) return result.value;
-  throw fail(`const ${JSON.stringify(value)} ${result.expected === undefined ? `is not one of the choices (${result.choices})` : `is not ${result.expected}`}`);
+  throw fail(
+    `const ${JSON.stringify(value)} ${result.expected === undefined ? `is not one of the choices (${result.choices})` : `is not ${result.expected}`}`,
+  );
 }
 
 /** The `--no-x` flag of each long flag of a `boolean_optional` option; at least one is needed. */
 function negationsOf(flags: readonly string[], fail: (problem: string) => FrameworkError): readonly string[] {
   const negations = flags.filter((flag) => flag.startsWith('--')).map((flag) => `--no-${flag.slice(2)}`);
-  if (negations.length === 0) throw fail(`action 'boolean_optional' makes '--no-x' of a long flag '--x', so it needs one`);
+  if (negations.length === 0)
+    throw fail(`action 'boolean_optional' makes '--no-x' of a long flag '--x', so it needs one`);
   const taken = negations.find((flag) => flags.includes(flag));
   if (taken) throw fail(`flag '${taken}' is made by action 'boolean_optional'; leave it out`);
   return Object.freeze(negations);

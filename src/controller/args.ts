@@ -25,7 +25,10 @@ export function args<const Specs extends readonly ArgumentSpec[]>(...specs: Spec
   for (const spec of specs) {
     for (const flag of spec.positional ? [] : spec.flags) {
       const owner = owners.get(flag);
-      if (owner !== undefined) throw new FrameworkError(`args(): flag '${flag}' is declared twice (by '${owner}' and '${spec.dest}')`, { code: 'mortar.invalidDeclaration' });
+      if (owner !== undefined)
+        throw new FrameworkError(`args(): flag '${flag}' is declared twice (by '${owner}' and '${spec.dest}')`, {
+          code: 'mortar.invalidDeclaration',
+        });
       owners.set(flag, spec.dest);
     }
   }

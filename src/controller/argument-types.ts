@@ -118,7 +118,11 @@ type PositionalValue<Options> = Options extends { nargs: '*' }
       : Item<Options> | Absent<Options, Options extends { required: false } ? false : true>;
 
 /** The declared action, `store` when there is none. */
-type ActionOf<Options> = 'action' extends keyof Options ? (Options extends { readonly action?: infer Action } ? Action : never) : 'store';
+type ActionOf<Options> = 'action' extends keyof Options
+  ? Options extends { readonly action?: infer Action }
+    ? Action
+    : never
+  : 'store';
 
 type OptionValue<Options> = [ActionOf<Options>] extends ['store_true' | 'store_false']
   ? boolean | DefaultOf<Options>
@@ -139,4 +143,5 @@ type OptionValue<Options> = [ActionOf<Options>] extends ['store_true' | 'store_f
                 : unknown;
 
 /** The value an argument gives the command. */
-export type ValueOf<Flags, Options> = IsPositional<Flags> extends true ? PositionalValue<Options> : OptionValue<Options>;
+export type ValueOf<Flags, Options> =
+  IsPositional<Flags> extends true ? PositionalValue<Options> : OptionValue<Options>;

@@ -31,7 +31,9 @@ export class CompletionController {
     const nodes = completionTable(buildCommandTree(this.app.controllers), globalArguments(this.app));
     const prog = this.app.label;
     if (args.shell === 'fish') {
-      this.app.stdout.write((require('./completion-fish') as typeof import('./completion-fish')).fishScript(prog, nodes));
+      this.app.stdout.write(
+        (require('./completion-fish') as typeof import('./completion-fish')).fishScript(prog, nodes),
+      );
       return;
     }
     const sh = require('./completion-sh') as typeof import('./completion-sh');

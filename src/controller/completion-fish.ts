@@ -29,7 +29,10 @@ function nextFunction(fn: string, nodes: readonly CompletionNode[]): string {
     .flatMap((node) => [
       `        case ${node.id}`,
       '            switch $word',
-      ...node.next.flatMap((entry) => [`                case ${entry.names.map(fishPattern).join(' ')}`, `                    echo ${entry.to}`]),
+      ...node.next.flatMap((entry) => [
+        `                case ${entry.names.map(fishPattern).join(' ')}`,
+        `                    echo ${entry.to}`,
+      ]),
       '            end',
     ]);
   return [`function ${fn}_next --argument-names node word`, '    switch $node', ...cases, '    end', 'end'].join('\n');
@@ -50,12 +53,28 @@ function takesFunction(fn: string, nodes: readonly CompletionNode[]): string {
         ]),
       '            end',
     ]);
-  return [`function ${fn}_takes --argument-names node flag`, '    switch $node', ...cases, '    end', '    echo 0', 'end'].join('\n');
+  return [
+    `function ${fn}_takes --argument-names node flag`,
+    '    switch $node',
+    ...cases,
+    '    end',
+    '    echo 0',
+    'end',
+  ].join('\n');
 }
 
 function slotsFunction(fn: string, nodes: readonly CompletionNode[]): string {
-  const cases = nodes.filter((node) => node.slots > 0).flatMap((node) => [`        case ${node.id}`, `            echo ${node.slots}`, '            return']);
-  return [`function ${fn}_slots --argument-names node`, '    switch $node', ...cases, '    end', '    echo 0', 'end'].join('\n');
+  const cases = nodes
+    .filter((node) => node.slots > 0)
+    .flatMap((node) => [`        case ${node.id}`, `            echo ${node.slots}`, '            return']);
+  return [
+    `function ${fn}_slots --argument-names node`,
+    '    switch $node',
+    ...cases,
+    '    end',
+    '    echo 0',
+    'end',
+  ].join('\n');
 }
 
 /** `<fn>_offer NODE WHAT` prints the candidates (`word<TAB>help`) for `commands`, `options`, `=FLAG`, `@N`. */
@@ -67,7 +86,14 @@ function offerFunction(fn: string, nodes: readonly CompletionNode[]): string {
       '            return 0',
     ]),
   );
-  return [`function ${fn}_offer --argument-names node what`, '    switch "$node $what"', ...cases, '    end', '    return 1', 'end'].join('\n');
+  return [
+    `function ${fn}_offer --argument-names node what`,
+    '    switch "$node $what"',
+    ...cases,
+    '    end',
+    '    return 1',
+    'end',
+  ].join('\n');
 }
 
 /** A literal `case` pattern, but for a final `@*`, which matches every positional word from there on. */

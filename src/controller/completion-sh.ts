@@ -54,7 +54,13 @@ function functionName(prog: string): string {
 }
 
 function sharedFunctions(fn: string, nodes: readonly CompletionNode[]): string {
-  return [nextFunction(fn, nodes), takesFunction(fn, nodes), slotsFunction(fn, nodes), offerFunction(fn, nodes), walkFunction(fn)].join('\n');
+  return [
+    nextFunction(fn, nodes),
+    takesFunction(fn, nodes),
+    slotsFunction(fn, nodes),
+    offerFunction(fn, nodes),
+    walkFunction(fn),
+  ].join('\n');
 }
 
 /** `<fn>_next NODE WORD`: sets `<fn>_r` to the node a command name leads to, or to nothing. */
@@ -71,20 +77,32 @@ function nextFunction(fn: string, nodes: readonly CompletionNode[]): string {
 /** `<fn>_takes NODE FLAG`: sets `<fn>_r` to how many values the option takes (0, a number, ?, * or +), or to nothing. */
 function takesFunction(fn: string, nodes: readonly CompletionNode[]): string {
   const cases = groupByText(nodes, (node) =>
-    groupByText(node.options.filter((option) => option.takes !== 0), (option) => String(option.takes))
-      .map(([takes, options]) => `      ${options.flatMap((option) => option.flags).map(shellQuote).join('|')}) ${fn}_r=${shellQuote(takes)} ;;`)
+    groupByText(
+      node.options.filter((option) => option.takes !== 0),
+      (option) => String(option.takes),
+    )
+      .map(
+        ([takes, options]) =>
+          `      ${options
+            .flatMap((option) => option.flags)
+            .map(shellQuote)
+            .join('|')}) ${fn}_r=${shellQuote(takes)} ;;`,
+      )
       .join('\n'),
   )
     .filter(([inner]) => inner !== '')
-    .map(([inner, group]) => [`    ${group.map((node) => node.id).join('|')}) case $2 in`, inner, '    esac ;;'].join('\n'));
+    .map(([inner, group]) =>
+      [`    ${group.map((node) => node.id).join('|')}) case $2 in`, inner, '    esac ;;'].join('\n'),
+    );
   return [`${fn}_takes() {`, `  ${fn}_r=0`, '  case $1 in', ...cases, '  esac', '}'].join('\n');
 }
 
 /** `<fn>_slots NODE`: sets `<fn>_r` to how many positional words a level takes before its command names. */
 function slotsFunction(fn: string, nodes: readonly CompletionNode[]): string {
-  const cases = groupByText(nodes.filter((node) => node.slots > 0), (node) => String(node.slots)).map(
-    ([slots, group]) => `    ${group.map((node) => node.id).join('|')}) ${fn}_r=${slots} ;;`,
-  );
+  const cases = groupByText(
+    nodes.filter((node) => node.slots > 0),
+    (node) => String(node.slots),
+  ).map(([slots, group]) => `    ${group.map((node) => node.id).join('|')}) ${fn}_r=${slots} ;;`);
   return [`${fn}_slots() {`, `  ${fn}_r=0`, '  case $1 in', ...cases, '  esac', '}'].join('\n');
 }
 
@@ -94,11 +112,16 @@ function slotsFunction(fn: string, nodes: readonly CompletionNode[]): string {
  */
 function offerFunction(fn: string, nodes: readonly CompletionNode[]): string {
   const entries = nodes.flatMap((node) =>
-    offersOf(node).map((offer) => ({ patterns: offer.keys.map((key) => casePattern(`${node.id} ${key}`)), words: offer.words })),
+    offersOf(node).map((offer) => ({
+      patterns: offer.keys.map((key) => casePattern(`${node.id} ${key}`)),
+      words: offer.words,
+    })),
   );
   // Nodes that offer the same words (the options of sibling commands, often) share one branch.
   const grouped = groupByText(entries, (entry) => entry.words.map(([word]) => shellQuote(word)).join(' '));
-  const cases = grouped.map(([words, group]) => `    ${group.flatMap((entry) => entry.patterns).join('|')}) ${fn}_a=(${words}) ;;`);
+  const cases = grouped.map(
+    ([words, group]) => `    ${group.flatMap((entry) => entry.patterns).join('|')}) ${fn}_a=(${words}) ;;`,
+  );
   return [`${fn}_offer() {`, `  ${fn}_a=()`, '  case "$1 $2" in', ...cases, '  esac', '}'].join('\n');
 }
 

@@ -49,9 +49,16 @@ export function offersOf(node: CompletionNode): CompletionOffer[] {
   const offers: CompletionOffer[] = [];
   const commands = node.next.flatMap((entry) => entry.names.map((name) => [name, entry.help] as const));
   if (commands.length > 0) offers.push({ keys: ['commands'], words: commands });
-  offers.push({ keys: ['options'], words: node.options.flatMap((option) => option.flags.map((flag) => [flag, option.help] as const)) });
+  offers.push({
+    keys: ['options'],
+    words: node.options.flatMap((option) => option.flags.map((flag) => [flag, option.help] as const)),
+  });
   for (const option of node.options) {
-    if (option.choices.length > 0) offers.push({ keys: option.flags.map((flag) => `=${flag}`), words: option.choices.map((choice) => [choice, ''] as const) });
+    if (option.choices.length > 0)
+      offers.push({
+        keys: option.flags.map((flag) => `=${flag}`),
+        words: option.choices.map((choice) => [choice, ''] as const),
+      });
   }
   let position = 0;
   for (const positional of node.positionals) {
@@ -60,7 +67,8 @@ export function offersOf(node: CompletionNode): CompletionOffer[] {
       if (words.length > 0) offers.push({ keys: ['@*'], words });
       break;
     }
-    if (words.length > 0) offers.push({ keys: Array.from({ length: positional.count }, (_, offset) => `@${position + offset}`), words });
+    if (words.length > 0)
+      offers.push({ keys: Array.from({ length: positional.count }, (_, offset) => `@${position + offset}`), words });
     position += positional.count;
   }
   return offers;
@@ -77,18 +85,31 @@ export function completionTable(root: ControllerNode, globals: readonly Argument
     const node = {
       id,
       next: [] as { names: readonly string[]; to: number; help: string }[],
-      options: [...pathOptions, ...(level.defaultCommand?.arguments ?? [])].filter((spec) => !spec.positional).map(optionOf),
+      options: [...pathOptions, ...(level.defaultCommand?.arguments ?? [])]
+        .filter((spec) => !spec.positional)
+        .map(optionOf),
       positionals: levelPositionals,
-      slots: levelPositionals.reduce((sum, positional) => sum + (positional.count === 'many' ? 0 : positional.count), 0),
+      slots: levelPositionals.reduce(
+        (sum, positional) => sum + (positional.count === 'many' ? 0 : positional.count),
+        0,
+      ),
     };
     nodes.push(node);
     for (const command of level.commands) {
       if (command.hide || command === level.defaultCommand) continue;
-      node.next.push({ names: [command.label, ...command.aliases], to: addCommand(pathOptions, command), help: command.help ?? '' });
+      node.next.push({
+        names: [command.label, ...command.aliases],
+        to: addCommand(pathOptions, command),
+        help: command.help ?? '',
+      });
     }
     for (const child of level.children) {
       if (child.hide) continue;
-      node.next.push({ names: [child.label, ...child.aliases], to: addLevel([...path, child]), help: child.help ?? '' });
+      node.next.push({
+        names: [child.label, ...child.aliases],
+        to: addLevel([...path, child]),
+        help: child.help ?? '',
+      });
     }
     return id;
   };

@@ -90,6 +90,11 @@ export function parameterNames(target: Function): string[] {
   if (!match) return [];
   return match[1]
     .split(',')
-    .map((part) => part.replace(/=.*$/s, '').replace(/\/\*.*?\*\//gs, '').trim())
+    .map((part) =>
+      part
+        .replace(/=.*$/s, '')
+        .replace(/\/\*.*?\*\//gs, '')
+        .trim(),
+    )
     .filter(Boolean);
 }

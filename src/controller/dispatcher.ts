@@ -46,14 +46,21 @@ export async function dispatch(app: App): Promise<number> {
   const command = parsed.command;
   if (!command) return 0;
   const level = parsed.path[parsed.path.length - 1];
-  const words = [...parsed.path.slice(1).map((node) => node.label), ...(command === level.defaultCommand ? [] : [command.label])];
+  const words = [
+    ...parsed.path.slice(1).map((node) => node.label),
+    ...(command === level.defaultCommand ? [] : [command.label]),
+  ];
   dispatched.set(app, words.length > 0 ? words.join(' ') : app.label);
   const instance = resolveController(app, command.controller as never) as Record<string, (args: unknown) => unknown>;
   app.log.debug(`running command '${command.label}' (${command.controller.name}.${command.method})`, 'controller');
-  const result = await app.track(`command '${command.label}' never finished`, () => instance[command.method](parsed.pargs));
+  const result = await app.track(`command '${command.label}' never finished`, () =>
+    instance[command.method](parsed.pargs),
+  );
   if (typeof result === 'number') {
     if (Number.isInteger(result) && result >= 0 && result <= 255) return result;
-    throw new FrameworkError(`Command '${command.label}' returned ${result}, which is not an exit code (0 to 255).`, { code: 'mortar.invalidExitCode' });
+    throw new FrameworkError(`Command '${command.label}' returned ${result}, which is not an exit code (0 to 255).`, {
+      code: 'mortar.invalidExitCode',
+    });
   }
   if (result !== undefined) await app.render<unknown>(result, { template: command.template as Template | undefined });
   return 0;

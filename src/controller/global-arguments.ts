@@ -14,7 +14,10 @@ export function globalArguments(app: App): readonly ArgumentSpec[] {
   if (!output) return globals;
   const owned = declaredFlags(app.controllers);
   if (owned.has('--output')) {
-    throw new FrameworkError(`${owned.get('--output')} declares '--output', which the app's output option uses: rename it, or leave out AppOptions.output.`, { code: 'mortar.invalidDeclaration' });
+    throw new FrameworkError(
+      `${owned.get('--output')} declares '--output', which the app's output option uses: rename it, or leave out AppOptions.output.`,
+      { code: 'mortar.invalidDeclaration' },
+    );
   }
   if (!owned.has('-o')) return globals;
   const longOnly: ArgumentSpec = { ...output, flags: ['--output'] };

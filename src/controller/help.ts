@@ -140,7 +140,8 @@ function usageParts(screen: Screen): string[] {
 function usageGroups(screen: Screen): { options: string[]; positionals: string[] } {
   const options = screen.options.map((spec) => {
     // argparse writes a BooleanOptionalAction's flags as alternatives: [--x | --no-x].
-    if (spec.action === 'boolean_optional') return spec.required ? spec.flags.join(' | ') : `[${spec.flags.join(' | ')}]`;
+    if (spec.action === 'boolean_optional')
+      return spec.required ? spec.flags.join(' | ') : `[${spec.flags.join(' | ')}]`;
     const text = takesValue(spec) ? `${spec.flags[0]} ${valuesUsage(spec)}` : spec.flags[0];
     return spec.required ? text : `[${text}]`;
   });
@@ -288,10 +289,18 @@ function metavarOf(spec: ArgumentSpec): string {
 
 function defaultText(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (Array.isArray(value)) return value.length > 0 ? value.map((item) => (Array.isArray(item) ? item.join(' ') : String(item))).join(', ') : undefined;
+  if (Array.isArray(value))
+    return value.length > 0
+      ? value.map((item) => (Array.isArray(item) ? item.join(' ') : String(item))).join(', ')
+      : undefined;
   return String(value);
 }
 
 function firstLine(text: string | undefined): string {
-  return (text ?? '').split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+  return (
+    (text ?? '')
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? ''
+  );
 }

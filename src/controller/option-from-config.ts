@@ -79,7 +79,10 @@ function listOf(items: readonly unknown[], convert: (item: unknown) => OptionFro
 /** One value: text is read as if typed on the command line; a number from code must already fit. */
 function one(spec: ArgumentSpec, raw: unknown): OptionFromConfig {
   if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-    return { problem: `expected ${spec.type === 'string' ? 'text' : spec.type === 'integer' ? 'an integer' : 'a number'}`, text: String(raw) };
+    return {
+      problem: `expected ${spec.type === 'string' ? 'text' : spec.type === 'integer' ? 'an integer' : 'a number'}`,
+      text: String(raw),
+    };
   }
   const text = String(raw);
   if (typeof raw === 'number' && spec.type !== 'string') {
@@ -89,5 +92,8 @@ function one(spec: ArgumentSpec, raw: unknown): OptionFromConfig {
   }
   const result = convertValue(spec, text);
   if ('value' in result) return result;
-  return { problem: result.choices === undefined ? `expected ${result.expected}` : `choose from ${result.choices}`, text };
+  return {
+    problem: result.choices === undefined ? `expected ${result.expected}` : `choose from ${result.choices}`,
+    text,
+  };
 }

@@ -39,7 +39,6 @@ export interface ParseOptions {
   readonly configValue?: (spec: ArgumentSpec, section: string) => ConfigValue | undefined;
 }
 
-
 /**
  * Parses `argv` against the tree under `root` and the global arguments.
  *
@@ -58,7 +57,8 @@ export function parseCommandLine(
 ): ParsedCommandLine {
   const walked = walk(root, argv, globals, prog);
   const { path, command } = walked;
-  const fail: Fail = (message, mistake) => new UsageError(message, { usage: formatUsage(prog, path, command, globals), code: `mortar.${mistake}` });
+  const fail: Fail = (message, mistake) =>
+    new UsageError(message, { usage: formatUsage(prog, path, command, globals), code: `mortar.${mistake}` });
 
   const declared = [...globals, ...path.flatMap((node) => node.arguments), ...(command?.arguments ?? [])];
   const table = new OptionTable(declared);
@@ -79,12 +79,24 @@ export function parseCommandLine(
   const isHelpRequested = given.has('help') && Boolean(pargs.help);
   for (const node of path) {
     const words = [...walked.levelOperands].filter(([, level]) => level === node).map(([index]) => argv[index]);
-    assignPositionals(node.arguments.filter((spec) => spec.positional), words, pargs, given, fail);
+    assignPositionals(
+      node.arguments.filter((spec) => spec.positional),
+      words,
+      pargs,
+      given,
+      fail,
+    );
   }
   const rest = operands.filter((index) => !walked.pathIndices.has(index) && !walked.levelOperands.has(index));
   const early = walked.commandIndex === undefined ? undefined : rest.find((index) => index < walked.commandIndex!);
   if (early !== undefined) throw fail(`unexpected argument '${argv[early]}'`, 'unexpectedArgument');
-  assignPositionals(commandPositionals, rest.map((index) => argv[index]), pargs, given, fail);
+  assignPositionals(
+    commandPositionals,
+    rest.map((index) => argv[index]),
+    pargs,
+    given,
+    fail,
+  );
 
   const configured = new Map<string, unknown>();
   if (options.configValue) {
@@ -106,7 +118,9 @@ export function parseCommandLine(
     const missing = all.find((spec) => spec.required && !given.has(spec.dest) && !configured.has(spec.dest));
     if (missing) {
       throw fail(
-        missing.positional ? `missing required argument '${missing.flags[0]}'` : `missing required option '${optionName(missing)}'`,
+        missing.positional
+          ? `missing required argument '${missing.flags[0]}'`
+          : `missing required option '${optionName(missing)}'`,
         'missingArgument',
       );
     }
@@ -115,8 +129,16 @@ export function parseCommandLine(
 }
 
 /** The second pass: every word read with every option of the path, the command and the globals. */
-function readStrictly(argv: readonly string[], table: OptionTable, walked: Walk, fail: Fail): { uses: OptionUse[]; operands: number[] } {
-  const rules: ScanRules = { lookup: (flag) => table.get(flag), negativeNumbersAreOptions: table.hasNegativeNumberFlags };
+function readStrictly(
+  argv: readonly string[],
+  table: OptionTable,
+  walked: Walk,
+  fail: Fail,
+): { uses: OptionUse[]; operands: number[] } {
+  const rules: ScanRules = {
+    lookup: (flag) => table.get(flag),
+    negativeNumbersAreOptions: table.hasNegativeNumberFlags,
+  };
   const uses: OptionUse[] = [];
   const operands: number[] = [];
   let index = 0;
@@ -151,7 +173,14 @@ function readStrictly(argv: readonly string[], table: OptionTable, walked: Walk,
 function unknownOption(flag: string, index: number, table: OptionTable, walked: Walk): string {
   // Read ahead as an option of a command below, it took that command's name as its value: the value is what is missing.
   const ahead = walked.lookaheads.find(({ use }) => use.index === index);
-  if (ahead && ahead.use.values.some((value) => commandsOf(ahead.level).some((node) => isNamed(node, value)) || ahead.level.children.some((node) => isNamed(node, value)))) {
+  if (
+    ahead &&
+    ahead.use.values.some(
+      (value) =>
+        commandsOf(ahead.level).some((node) => isNamed(node, value)) ||
+        ahead.level.children.some((node) => isNamed(node, value)),
+    )
+  ) {
     return `option '${optionName(ahead.use.spec)}' expects a value`;
   }
   return unknownOptionMessage(flag, table);
@@ -237,8 +266,14 @@ function convertArgument(spec: ArgumentSpec, text: string, fail: Fail): string |
   const what = spec.positional ? `argument '${spec.flags[0]}'` : `option '${optionName(spec)}'`;
   if (result.choices !== undefined) {
     // A number is never a typo of another: '5' does not mean '3'.
-    const guess = spec.type === 'string' && Number.isNaN(Number(text)) ? suggest(text, (spec.choices ?? []).map(String)) : undefined;
-    throw fail(`invalid value '${text}' for ${what} (choose from ${result.choices}${guess ? `; did you mean '${guess}'?` : ''})`, 'invalidValue');
+    const guess =
+      spec.type === 'string' && Number.isNaN(Number(text))
+        ? suggest(text, (spec.choices ?? []).map(String))
+        : undefined;
+    throw fail(
+      `invalid value '${text}' for ${what} (choose from ${result.choices}${guess ? `; did you mean '${guess}'?` : ''})`,
+      'invalidValue',
+    );
   }
   throw fail(`${what} expects ${result.expected}, got '${text}'`, 'invalidValue');
 }
@@ -267,7 +302,10 @@ function configuredValue(spec: ArgumentSpec, found: ConfigValue): unknown {
   const { optionFromConfig } = require('./option-from-config') as typeof import('./option-from-config');
   const result = optionFromConfig(spec, found.value);
   if (!('problem' in result)) return result.value;
-  throw new FrameworkError(`invalid value ${quote(result.text)} for ${found.name} (from ${found.origin()}): ${result.problem}`, {
-    code: 'mortar.invalidConfigValue',
-  });
+  throw new FrameworkError(
+    `invalid value ${quote(result.text)} for ${found.name} (from ${found.origin()}): ${result.problem}`,
+    {
+      code: 'mortar.invalidConfigValue',
+    },
+  );
 }

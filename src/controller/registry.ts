@@ -58,7 +58,9 @@ class Level implements ControllerNode {
 
   private build(): { commands: readonly CommandNode[]; defaultCommand?: CommandNode } {
     if (!this.built) {
-      const commands = this.sources.flatMap((source) => exposedMethods(source).map((record) => commandOf(source, record)));
+      const commands = this.sources.flatMap((source) =>
+        exposedMethods(source).map((record) => commandOf(source, record)),
+      );
       checkNames(this, commands);
       this.built = { commands, defaultCommand: commands.find((command) => command.method === 'default') };
     }
@@ -68,7 +70,9 @@ class Level implements ControllerNode {
 
 /** The `@Controller` options of a class, or undefined when it is not a controller. */
 export function controllerOptions(target: AnyClass): ControllerOptions | undefined {
-  return Object.hasOwn(target, CONTROLLER_KEY) ? (target as unknown as Record<symbol, ControllerOptions>)[CONTROLLER_KEY] : undefined;
+  return Object.hasOwn(target, CONTROLLER_KEY)
+    ? (target as unknown as Record<symbol, ControllerOptions>)[CONTROLLER_KEY]
+    : undefined;
 }
 
 /** The label a controller answers to. */
@@ -102,7 +106,8 @@ export function declaredFlags(controllers: readonly AnyClass[]): Map<string, str
       ...(controllerOptions(target)?.arguments ?? []),
       ...exposedMethods(target).flatMap((record) => record.arguments ?? []),
     ];
-    for (const spec of specs) for (const flag of spec.positional ? [] : spec.flags) if (!flags.has(flag)) flags.set(flag, target.name);
+    for (const spec of specs)
+      for (const flag of spec.positional ? [] : spec.flags) if (!flags.has(flag)) flags.set(flag, target.name);
   }
   return flags;
 }
@@ -117,10 +122,17 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
   const nodes = new Map<string, { node: Level; options: ControllerOptions }>();
   for (const target of controllers) {
     const options = controllerOptions(target);
-    if (!options) throw new FrameworkError(`${target.name || 'A class'} is not a controller: decorate it with @Controller().`, { code: 'mortar.invalidDeclaration' });
+    if (!options)
+      throw new FrameworkError(`${target.name || 'A class'} is not a controller: decorate it with @Controller().`, {
+        code: 'mortar.invalidDeclaration',
+      });
     const label = controllerLabel(target);
     const clash = nodes.get(label);
-    if (clash) throw new FrameworkError(`Controllers ${clash.node.controller.name} and ${target.name} both use the label '${label}'.`, { code: 'mortar.invalidDeclaration' });
+    if (clash)
+      throw new FrameworkError(
+        `Controllers ${clash.node.controller.name} and ${target.name} both use the label '${label}'.`,
+        { code: 'mortar.invalidDeclaration' },
+      );
     nodes.set(label, { node: new Level(target, options, label), options });
   }
   const base = nodes.get('base')?.node ?? emptyBase();
@@ -128,7 +140,10 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
   const levelOf = (label: string, seen: string[] = []): Level => {
     const entry = nodes.get(label);
     if (!entry || label === 'base') return base;
-    if (seen.includes(label)) throw new FrameworkError(`Controllers stack on each other in a cycle: ${[...seen, label].join(' \u2192 ')}.`, { code: 'mortar.invalidDeclaration' });
+    if (seen.includes(label))
+      throw new FrameworkError(`Controllers stack on each other in a cycle: ${[...seen, label].join(' \u2192 ')}.`, {
+        code: 'mortar.invalidDeclaration',
+      });
     if ((entry.options.stackedType ?? 'nested') === 'nested') return entry.node;
     return levelOf(parentLabel(entry.node, entry.options, nodes), [...seen, label]);
   };
@@ -146,10 +161,14 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
   }
   const reachable = new Set(walk(base));
   const lost = [...nodes.values()].filter(
-    ({ node, options }) => (options.stackedType ?? 'nested') === 'nested' && node.label !== 'base' && !reachable.has(node),
+    ({ node, options }) =>
+      (options.stackedType ?? 'nested') === 'nested' && node.label !== 'base' && !reachable.has(node),
   );
   if (lost.length > 0) {
-    throw new FrameworkError(`Controllers stack on each other in a cycle: ${lost.map(({ node }) => node.controller.name).join(', ')}.`, { code: 'mortar.invalidDeclaration' });
+    throw new FrameworkError(
+      `Controllers stack on each other in a cycle: ${lost.map(({ node }) => node.controller.name).join(', ')}.`,
+      { code: 'mortar.invalidDeclaration' },
+    );
   }
   return base;
 }
@@ -157,15 +176,22 @@ export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNo
 function parentLabel(node: Level, options: ControllerOptions, nodes: Map<string, unknown>): string {
   const label = options.stackedOn ?? 'base';
   if (label !== 'base' && !nodes.has(label)) {
-    throw new FrameworkError(`Controller ${node.controller.name} is stacked on unknown controller '${label}'.`, { code: 'mortar.invalidDeclaration' });
+    throw new FrameworkError(`Controller ${node.controller.name} is stacked on unknown controller '${label}'.`, {
+      code: 'mortar.invalidDeclaration',
+    });
   }
-  if (label === node.label) throw new FrameworkError(`Controller ${node.controller.name} is stacked on itself.`, { code: 'mortar.invalidDeclaration' });
+  if (label === node.label)
+    throw new FrameworkError(`Controller ${node.controller.name} is stacked on itself.`, {
+      code: 'mortar.invalidDeclaration',
+    });
   return label;
 }
 
 function commandOf(target: AnyClass, record: ExposeRecord): CommandNode {
   if (typeof (target.prototype as Record<string, unknown>)[record.method] !== 'function') {
-    throw new FrameworkError(`@Expose on ${target.name}.${record.method}: not a method.`, { code: 'mortar.invalidDeclaration' });
+    throw new FrameworkError(`@Expose on ${target.name}.${record.method}: not a method.`, {
+      code: 'mortar.invalidDeclaration',
+    });
   }
   return Object.freeze({
     label: record.label ?? kebabCase(record.method),
@@ -195,7 +221,9 @@ function checkNames(node: Level, commands: readonly CommandNode[]): void {
   const claim = (name: string, owner: string): void => {
     const previous = owners.get(name);
     if (previous) {
-      throw new FrameworkError(`'${name}' names both ${previous} and ${owner} under '${node.label}'.`, { code: 'mortar.invalidDeclaration' });
+      throw new FrameworkError(`'${name}' names both ${previous} and ${owner} under '${node.label}'.`, {
+        code: 'mortar.invalidDeclaration',
+      });
     }
     owners.set(name, owner);
   };

@@ -15,7 +15,8 @@ import type { CommandNode, ControllerNode } from './tree';
 import { valueCount } from './values';
 
 /** What kind of mistake a command line has: the `code` of its UsageError, after `mortar.`. */
-export type Mistake = 'unknownCommand' | 'unknownOption' | 'invalidValue' | 'missingArgument' | 'unexpectedArgument' | 'ambiguousOption';
+export type Mistake =
+  'unknownCommand' | 'unknownOption' | 'invalidValue' | 'missingArgument' | 'unexpectedArgument' | 'ambiguousOption';
 
 /** Builds the UsageError for a message, with the usage line of where the parser stands. */
 export type Fail = (message: string, mistake: Mistake) => UsageError;
@@ -35,7 +36,12 @@ export interface Walk {
 }
 
 /** The first pass: which nested controllers and which command the line names. */
-export function walk(root: ControllerNode, argv: readonly string[], globals: readonly ArgumentSpec[], prog: string): Walk {
+export function walk(
+  root: ControllerNode,
+  argv: readonly string[],
+  globals: readonly ArgumentSpec[],
+  prog: string,
+): Walk {
   const path = [root];
   const pathIndices = new Set<number>();
   const levelOperands = new Map<number, ControllerNode>();
@@ -60,7 +66,9 @@ export function walk(root: ControllerNode, argv: readonly string[], globals: rea
       let word = index;
       for (; word < argv.length && freeSlots(level, levelOperands) > 0; word++) levelOperands.set(word, level);
       if (word < argv.length && !level.defaultCommand?.arguments.some((spec) => spec.positional)) {
-        const isCommand = commandsOf(level).some((node) => isNamed(node, argv[word])) || level.children.some((node) => isNamed(node, argv[word]));
+        const isCommand =
+          commandsOf(level).some((node) => isNamed(node, argv[word])) ||
+          level.children.some((node) => isNamed(node, argv[word]));
         throw unknownCommand(
           `unexpected argument '${argv[word]}' after '--'` + (isCommand ? ` (a command name goes before '--')` : ''),
           'unexpectedArgument',
@@ -109,7 +117,11 @@ function walkRules(
   fail: Fail,
 ): ScanRules & { readonly known: OptionTable; isLookahead(spec: ArgumentSpec): boolean } {
   const level = path[path.length - 1];
-  const known = new OptionTable([...globals, ...path.flatMap((node) => node.arguments), ...(level.defaultCommand?.arguments ?? [])]);
+  const known = new OptionTable([
+    ...globals,
+    ...path.flatMap((node) => node.arguments),
+    ...(level.defaultCommand?.arguments ?? []),
+  ]);
   let below: Map<string, ArgumentSpec[]> | undefined;
   const ahead = new Set<ArgumentSpec>();
   const lookup = (flag: string): ArgumentSpec | undefined => {
@@ -120,12 +132,20 @@ function walkRules(
     if (!candidates) return undefined;
     const shapes = new Set(candidates.map((candidate) => `${candidate.action}/${String(candidate.nargs)}`));
     if (shapes.size > 1) {
-      throw fail(`option '${flag}' means different things under '${level.label}': write it after the command it belongs to`, 'ambiguousOption');
+      throw fail(
+        `option '${flag}' means different things under '${level.label}': write it after the command it belongs to`,
+        'ambiguousOption',
+      );
     }
     ahead.add(candidates[0]);
     return candidates[0];
   };
-  return { lookup, known, negativeNumbersAreOptions: known.hasNegativeNumberFlags, isLookahead: (spec) => ahead.has(spec) };
+  return {
+    lookup,
+    known,
+    negativeNumbersAreOptions: known.hasNegativeNumberFlags,
+    isLookahead: (spec) => ahead.has(spec),
+  };
 }
 
 /** Every option declared under a level (its commands, nested levels and theirs), by flag. */
@@ -162,9 +182,15 @@ function freeSlots(level: ControllerNode, taken: ReadonlyMap<number, ControllerN
 /** A long option is compared with the long flags, a short one only with a flag that differs in case (`-C` for `-c`). */
 function suggestFlag(flag: string, table: OptionTable): string | undefined {
   const flags = table.flags();
-  if (flag.startsWith('--')) return suggest(flag, flags.filter((candidate) => candidate.startsWith('--')));
+  if (flag.startsWith('--'))
+    return suggest(
+      flag,
+      flags.filter((candidate) => candidate.startsWith('--')),
+    );
   const lower = flag.toLowerCase();
-  return flags.find((candidate) => !candidate.startsWith('--') && candidate !== flag && candidate.toLowerCase() === lower);
+  return flags.find(
+    (candidate) => !candidate.startsWith('--') && candidate !== flag && candidate.toLowerCase() === lower,
+  );
 }
 
 /** The level's commands, with its default command even when it is not listed among them. */
@@ -179,7 +205,9 @@ export function isNamed(node: { readonly label: string; readonly aliases: readon
 }
 
 function visibleNames(level: ControllerNode): string[] {
-  return [...level.commands, ...level.children].filter((node) => !node.hide).flatMap((node) => [node.label, ...node.aliases]);
+  return [...level.commands, ...level.children]
+    .filter((node) => !node.hide)
+    .flatMap((node) => [node.label, ...node.aliases]);
 }
 
 // Help and suggestions are needed only when something is wrong: load them then.

@@ -39,7 +39,13 @@ export type Step =
   | { readonly kind: 'operand'; readonly index: number; readonly next: number }
   | { readonly kind: 'terminator'; readonly index: number; readonly next: number }
   | { readonly kind: 'options'; readonly uses: readonly OptionUse[]; readonly next: number }
-  | { readonly kind: 'unknown'; readonly index: number; readonly flag: string; readonly uses: readonly OptionUse[]; readonly next: number }
+  | {
+      readonly kind: 'unknown';
+      readonly index: number;
+      readonly flag: string;
+      readonly uses: readonly OptionUse[];
+      readonly next: number;
+    }
   | { readonly kind: 'invalid'; readonly index: number; readonly message: string; readonly next: number };
 
 /** Reads the word at `index` (and the values an option takes from the words after it). */
@@ -89,7 +95,11 @@ function withAttached(
   if (takesValue(spec)) {
     const { min } = valueCount(spec);
     if (min > 1) return invalid(index, spec, `expects ${min} values`);
-    return { kind: 'options', uses: [...before, { spec, flag, index, values: [attached], valueIndices: [index] }], next: index + 1 };
+    return {
+      kind: 'options',
+      uses: [...before, { spec, flag, index, values: [attached], valueIndices: [index] }],
+      next: index + 1,
+    };
   }
   if (isAfterEquals) return invalid(index, spec, 'takes no value');
   const uses = [...before, { spec, flag, index, values: [], valueIndices: [] }];
@@ -113,10 +123,12 @@ function readValues(
   before: OptionUse[],
 ): Step {
   const { spec, flag } = option;
-  if (!takesValue(spec)) return { kind: 'options', uses: [...before, { spec, flag, index, values: [], valueIndices: [] }], next: index + 1 };
+  if (!takesValue(spec))
+    return { kind: 'options', uses: [...before, { spec, flag, index, values: [], valueIndices: [] }], next: index + 1 };
   const { min, max } = valueCount(spec);
   let available = 0;
-  while (available < max && index + 1 + available < argv.length && isOperand(argv[index + 1 + available], rules)) available++;
+  while (available < max && index + 1 + available < argv.length && isOperand(argv[index + 1 + available], rules))
+    available++;
   if (available < min) {
     const following = argv[index + 1 + available];
     return invalid(index, spec, missingValues(spec, min), following, flag);
@@ -138,7 +150,13 @@ function missingValues(spec: ArgumentSpec, min: number): string {
 function invalid(index: number, spec: ArgumentSpec, problem: string, following?: string, flag?: string): Step {
   const name = optionName(spec);
   let message = `option '${name}' ${problem}`;
-  if (following !== undefined && following !== '--' && following.length > 1 && following.startsWith('-') && spec.nargs === undefined) {
+  if (
+    following !== undefined &&
+    following !== '--' &&
+    following.length > 1 &&
+    following.startsWith('-') &&
+    spec.nargs === undefined
+  ) {
     const written = name.startsWith('--') ? `${name}=${following}` : `${flag ?? name}${following}`;
     message += ` (to pass '${following}' as its value, write '${written}')`;
   }

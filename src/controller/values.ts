@@ -21,7 +21,11 @@ export function convertValue(spec: Pick<ArgumentSpec, 'type' | 'choices'>, text:
   if (spec.type === 'integer') {
     const number = readInteger(text);
     if (number === undefined) {
-      return { expected: isUnsafeInteger(text) ? `an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}` : 'an integer' };
+      return {
+        expected: isUnsafeInteger(text)
+          ? `an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`
+          : 'an integer',
+      };
     }
     value = number;
   } else if (spec.type === 'number') {
@@ -37,7 +41,10 @@ export function convertValue(spec: Pick<ArgumentSpec, 'type' | 'choices'>, text:
 }
 
 /** The least and most values an argument takes; `undefined` nargs is one value. */
-export function valueCount(spec: Pick<ArgumentSpec, 'nargs' | 'positional' | 'required'>): { min: number; max: number } {
+export function valueCount(spec: Pick<ArgumentSpec, 'nargs' | 'positional' | 'required'>): {
+  min: number;
+  max: number;
+} {
   const nargs: Nargs | undefined = spec.nargs;
   if (nargs === undefined) return { min: spec.positional && !spec.required ? 0 : 1, max: 1 };
   if (nargs === '?') return { min: 0, max: 1 };

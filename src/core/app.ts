@@ -2,7 +2,13 @@ import { statSync } from 'node:fs';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { commandRunner } from './command-runner';
 import { Config, type ConfigData } from './config';
-import { configSearch, defaultConfigDirs, defaultConfigFiles, readConfigSources, type ConfigSource } from './config-search';
+import {
+  configSearch,
+  defaultConfigDirs,
+  defaultConfigFiles,
+  readConfigSources,
+  type ConfigSource,
+} from './config-search';
 import { CrashHandler } from './crash-handler';
 import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
@@ -188,7 +194,8 @@ export class App {
       globalOption(['--debug'], 'toggle debug output'),
       globalOption(['--quiet'], 'suppress all console log output'),
     );
-    if (this.version !== undefined) this.globals.push(globalOption(['--version'], "show the program's version and exit"));
+    if (this.version !== undefined)
+      this.globals.push(globalOption(['--version'], "show the program's version and exit"));
     this.coreGlobalCount = this.globals.length;
     for (const token of [App, TOKENS.app]) this.provide(token, () => this);
     for (const token of [Config, TOKENS.config]) this.provide(token, () => this.config);
@@ -221,7 +228,11 @@ export class App {
    */
   get globalArguments(): readonly OptionSpec[] {
     if (this.options.output === undefined) return this.globals;
-    return [...this.globals.slice(0, this.coreGlobalCount), this.outputRenderer.option(), ...this.globals.slice(this.coreGlobalCount)];
+    return [
+      ...this.globals.slice(0, this.coreGlobalCount),
+      this.outputRenderer.option(),
+      ...this.globals.slice(this.coreGlobalCount),
+    ];
   }
 
   /**
@@ -266,7 +277,8 @@ export class App {
    * plugins use it during setup. Its `configDefaults` go under the config files.
    */
   addController(controller: Class): void {
-    if (this.hasStartedRun) throw new FrameworkError(`Cannot add controller ${controller.name}: the app is already running.`);
+    if (this.hasStartedRun)
+      throw new FrameworkError(`Cannot add controller ${controller.name}: the app is already running.`);
     if (this.controllerClasses.includes(controller)) return;
     this.controllerClasses.push(controller);
     if (this.state !== 'new') this.config.merge(this.controllerDefaults([controller]), { override: false });
@@ -437,7 +449,8 @@ export class App {
     this.lastError = error;
     const message = error instanceof Error ? error.message : String(error);
     this.stderr.write(`${this.label}: error: ${message}\n`);
-    if (error instanceof UsageError && error.usage) this.stderr.write(error.usage.endsWith('\n') ? error.usage : `${error.usage}\n`);
+    if (error instanceof UsageError && error.usage)
+      this.stderr.write(error.usage.endsWith('\n') ? error.usage : `${error.usage}\n`);
     if (this.log.getLevel() === 'debug' && error instanceof Error && error.stack) this.stderr.write(`${error.stack}\n`);
     return isFrameworkError(error) ? error.exitCode : 1;
   }
@@ -539,7 +552,10 @@ export class App {
     const { all, found } = this.configSources;
     const sources = all.filter((source) => {
       if (found.has(source.path) || canLookAt(source.path)) return true;
-      this.log.debug(`config ${source.isDirectory ? 'directory' : 'file'} ${source.path} did not exist at start and cannot be looked at now: skipped`, 'core.config');
+      this.log.debug(
+        `config ${source.isDirectory ? 'directory' : 'file'} ${source.path} did not exist at start and cannot be looked at now: skipped`,
+        'core.config',
+      );
       return false;
     });
     readConfigSources(this.config, sources, this.log);

@@ -29,6 +29,7 @@ export function defineCommandRunner(loader: () => CommandRunner): void {
 
 /** The command runner, loaded on first use. */
 export function commandRunner(): CommandRunner {
-  if (!loadRunner) throw new FrameworkError("No command runner is defined: load the app through 'mortar', the public entry.");
+  if (!loadRunner)
+    throw new FrameworkError("No command runner is defined: load the app through 'mortar', the public entry.");
   return (runner ??= loadRunner());
 }

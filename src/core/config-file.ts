@@ -102,20 +102,27 @@ function invalidUtf8(path: string, bytes: Buffer): FrameworkError {
       lineStart = index + 1;
     }
   }
-  const before = bytes.subarray(lineStart, offset).toString('utf8').replace(/^\ufeff/, '');
-  const at = offset < bytes.length ? ` at column ${[...before].length + 1} (byte 0x${bytes[offset].toString(16).padStart(2, '0')})` : '';
+  const before = bytes
+    .subarray(lineStart, offset)
+    .toString('utf8')
+    .replace(/^\ufeff/, '');
+  const at =
+    offset < bytes.length
+      ? ` at column ${[...before].length + 1} (byte 0x${bytes[offset].toString(16).padStart(2, '0')})`
+      : '';
   return new FrameworkError(`Malformed config file ${path}, line ${line}: invalid UTF-8${at}; save the file as UTF-8.`);
 }
 
 /** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */
 function firstInvalidByte(bytes: Buffer): number {
-  for (let index = 0; index < bytes.length; ) {
+  for (let index = 0; index < bytes.length;) {
     const lead = bytes[index];
     if (lead < 0x80) {
       index++;
       continue;
     }
-    const extra = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    const extra =
+      lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
     if (extra === 0) return index;
     // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
     const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;

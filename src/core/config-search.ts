@@ -15,7 +15,12 @@ export interface ConfigSource {
  * default files), then `dirs` (none when only `files` is given). `home` is
  * called only when a default path needs it.
  */
-export function configSearch(label: string, home: () => string, files?: readonly string[], dirs?: readonly string[]): ConfigSource[] {
+export function configSearch(
+  label: string,
+  home: () => string,
+  files?: readonly string[],
+  dirs?: readonly string[],
+): ConfigSource[] {
   const file = (path: string): ConfigSource => ({ path, isDirectory: false });
   const directory = (path: string): ConfigSource => ({ path, isDirectory: true });
   if (files === undefined && dirs === undefined) {

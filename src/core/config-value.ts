@@ -12,8 +12,14 @@ export const DEFAULT_SECTION = 'DEFAULT';
 
 /** configparser's `BOOLEAN_STATES`: what `getboolean()` accepts, in any case. */
 const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
-  ['1', true], ['yes', true], ['true', true], ['on', true],
-  ['0', false], ['no', false], ['false', false], ['off', false],
+  ['1', true],
+  ['yes', true],
+  ['true', true],
+  ['on', true],
+  ['0', false],
+  ['no', false],
+  ['false', false],
+  ['off', false],
 ]);
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 const INTEGER = /^[+-]?\d+$/;

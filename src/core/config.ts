@@ -110,7 +110,9 @@ export class Config {
     const origin = this.originOf(section, key);
     const value = this.get(section, key);
     const where = origin ? ` (${origin.where})` : '';
-    return new FrameworkError(`Invalid [${origin?.section ?? section}] ${key} ${quote(String(value))}${where}: ${expected}.`);
+    return new FrameworkError(
+      `Invalid [${origin?.section ?? section}] ${key} ${quote(String(value))}${where}: ${expected}.`,
+    );
   }
 
   /** Sets a value, creating the section when needed. */
@@ -231,15 +233,25 @@ export class Config {
     const names = [...this.sections.keys()].map((name) => ({ name, spelled: name }));
     // Cement's variable for [log.logging] level is MYAPP_LOG_LOGGING_LEVEL.
     for (const [alias, name] of ALIASES) if (this.sections.has(name)) names.push({ name, spelled: alias });
-    const sections = names.map((section) => ({ ...section, env: `${head}${envName(section.spelled)}_` })).sort((a, b) => b.env.length - a.env.length);
+    const sections = names
+      .map((section) => ({ ...section, env: `${head}${envName(section.spelled)}_` }))
+      .sort((a, b) => b.env.length - a.env.length);
     const found: { section: string; key: string; value: string; variable: string; isAlias: boolean }[] = [];
     for (const [variable, value] of Object.entries(env)) {
       if (value === undefined || !variable.startsWith(head)) continue;
-      const match = sections.find((section) => variable.startsWith(section.env) && variable.length > section.env.length);
+      const match = sections.find(
+        (section) => variable.startsWith(section.env) && variable.length > section.env.length,
+      );
       if (!match) continue;
       const rest = variable.slice(match.env.length);
       const existing = [...this.values(match.name).keys()].find((key) => envName(key) === rest);
-      found.push({ section: match.name, key: existing ?? rest.toLowerCase(), value, variable, isAlias: match.spelled !== match.name });
+      found.push({
+        section: match.name,
+        key: existing ?? rest.toLowerCase(),
+        value,
+        variable,
+        isAlias: match.spelled !== match.name,
+      });
     }
     // As in a file, the section's own name wins over its alias.
     found.sort((a, b) => Number(b.isAlias) - Number(a.isAlias));
@@ -253,12 +265,19 @@ export class Config {
   private originOf(section: string, key: string): Origin | undefined {
     const name = canonical(section);
     const own = this.origins.get(originKey(name, key));
-    if (own !== undefined || name === DEFAULT_SECTION || !this.sections.has(name) || this.sections.get(name)!.has(key)) return own;
+    if (own !== undefined || name === DEFAULT_SECTION || !this.sections.has(name) || this.sections.get(name)!.has(key))
+      return own;
     const inherited = this.origins.get(originKey(DEFAULT_SECTION, key));
     return inherited && { where: `[DEFAULT] in ${inherited.where}` };
   }
 
-  private typed<T>(section: string, key: string, fallback: T | undefined, convert: (value: unknown) => T | undefined, expected: string): T | undefined {
+  private typed<T>(
+    section: string,
+    key: string,
+    fallback: T | undefined,
+    convert: (value: unknown) => T | undefined,
+    expected: string,
+  ): T | undefined {
     const value = this.get(section, key);
     if (isUnset(value)) return fallback;
     const converted = convert(value);
@@ -279,7 +298,11 @@ export class Config {
         if (!override && this.has(target, key)) continue;
         into.set(key, source ? typedValue(value as string) : value);
         const where = originKey(target, key);
-        if (source) this.origins.set(where, { where: `${source.path}, line ${source.lines[name][key]}`, section: target === name ? undefined : name });
+        if (source)
+          this.origins.set(where, {
+            where: `${source.path}, line ${source.lines[name][key]}`,
+            section: target === name ? undefined : name,
+          });
         else this.origins.delete(where);
       }
     }

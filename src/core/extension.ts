@@ -23,7 +23,9 @@ export function defineBuiltinExtension(name: string, loader: () => Extension): v
 export function resolveExtension(spec: string | Extension): Extension {
   if (typeof spec !== 'string') {
     if (!spec || typeof spec.name !== 'string' || typeof spec.load !== 'function') {
-      throw new FrameworkError('An extension must be a built-in name or an object with a name and a load(app) function.');
+      throw new FrameworkError(
+        'An extension must be a built-in name or an object with a name and a load(app) function.',
+      );
     }
     return spec;
   }

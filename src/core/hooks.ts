@@ -75,7 +75,9 @@ export class HookManager {
   register(name: string, fn: HookFunction, options: RegisterHookOptions = {}): void {
     const list = this.hooks.get(name);
     if (!list) {
-      throw new FrameworkError(`Cannot register to unknown hook '${name}' (defined: ${[...this.hooks.keys()].join(', ')}).`);
+      throw new FrameworkError(
+        `Cannot register to unknown hook '${name}' (defined: ${[...this.hooks.keys()].join(', ')}).`,
+      );
     }
     if (typeof fn !== 'function') throw new FrameworkError(`Hook '${name}' needs a function.`);
     const weight = options.weight ?? 0;
@@ -102,7 +104,12 @@ export class HookManager {
    * `accept` (which may refuse it by throwing) and replaces the value for the
    * next one. Resolves to the last value.
    */
-  async pipe<T>(name: string, value: T, args: (value: T) => unknown[], accept: (result: unknown) => T = (result) => result as T): Promise<T> {
+  async pipe<T>(
+    name: string,
+    value: T,
+    args: (value: T) => unknown[],
+    accept: (result: unknown) => T = (result) => result as T,
+  ): Promise<T> {
     const list = this.hooks.get(name);
     if (!list) throw new FrameworkError(`Cannot run unknown hook '${name}'.`);
     let current = value;
@@ -115,7 +122,9 @@ export class HookManager {
 
   private call(name: string, fn: HookFunction, args: unknown[]): unknown {
     this.log?.debug(`running hook '${name}' (${describe(fn)})`, 'core.hook');
-    return this.pending ? this.pending.track(`hook '${name}' (${describe(fn)}) never settled`, () => fn(...args)) : fn(...args);
+    return this.pending
+      ? this.pending.track(`hook '${name}' (${describe(fn)}) never settled`, () => fn(...args))
+      : fn(...args);
   }
 }
 

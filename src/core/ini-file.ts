@@ -103,7 +103,8 @@ class IniReader {
     if (keyEnd === 0) this.fail(number, `missing key before '${line[delimiter]}' in ${quote(line)}`);
     this.key = line.slice(0, keyEnd).toLowerCase();
     const first = this.keyLines[this.key];
-    if (first !== undefined) this.fail(number, `duplicate key '${this.key}' in [${this.sectionName}] (first on line ${first})`);
+    if (first !== undefined)
+      this.fail(number, `duplicate key '${this.key}' in [${this.sectionName}] (first on line ${first})`);
     this.keyLines[this.key] = number;
     let valueStart = delimiter + 1;
     while (valueStart < line.length && isSpace(line.charCodeAt(valueStart))) valueStart++;
@@ -118,7 +119,8 @@ class IniReader {
   private header(name: string, number: number): void {
     const first = this.headerLines[name];
     // configparser allows [DEFAULT] twice; only its keys must not repeat.
-    if (first !== undefined && name !== DEFAULT_SECTION) this.fail(number, `duplicate section [${name}] (first on line ${first})`);
+    if (first !== undefined && name !== DEFAULT_SECTION)
+      this.fail(number, `duplicate section [${name}] (first on line ${first})`);
     this.headerLines[name] ??= number;
     this.sectionName = name;
     this.section = this.sections[name] ??= Object.create(null);

@@ -12,7 +12,9 @@ export const JsonOutput: OutputHandler = {
     try {
       return `${JSON.stringify(data, replace, 2) ?? 'null'}\n`;
     } catch (error) {
-      throw new FrameworkError(`Cannot render the output as json: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}.`);
+      throw new FrameworkError(
+        `Cannot render the output as json: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}.`,
+      );
     }
   },
 };

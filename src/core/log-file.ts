@@ -87,7 +87,8 @@ export class LogFile {
     const { rotation } = this;
     if (rotation) {
       if (now !== this.syncedAt) this.resync(now);
-      if (this.size > 0 && this.size + text.length >= rotation.maxBytes && now >= this.rotationRetryAt) this.rotate(rotation, text.length, now);
+      if (this.size > 0 && this.size + text.length >= rotation.maxBytes && now >= this.rotationRetryAt)
+        this.rotate(rotation, text.length, now);
     }
     let written: number;
     try {
@@ -145,7 +146,8 @@ export class LogFile {
       if (!onDisk || onDisk.ino !== this.ino || onDisk.dev !== this.dev) this.adopt(openLogFile(this.path));
       else this.size = onDisk.size;
       if (this.size > 0 && this.size + length >= rotation.maxBytes) {
-        for (let index = rotation.maxFiles - 1; index >= 1; index--) renameIfPresent(`${this.path}.${index}`, `${this.path}.${index + 1}`);
+        for (let index = rotation.maxFiles - 1; index >= 1; index--)
+          renameIfPresent(`${this.path}.${index}`, `${this.path}.${index + 1}`);
         renameSync(this.path, `${this.path}.1`);
         this.adopt(openLogFile(this.path));
       }
@@ -157,7 +159,10 @@ export class LogFile {
       this.rotationRetryAt = now + ROTATION_RETRY_MS;
       if (this.rotationFailure === undefined) {
         this.rotationFailure = reason(error);
-        this.report('error', `cannot rotate the log file ${this.path}: ${this.rotationFailure}; logging goes on in the file as it is`);
+        this.report(
+          'error',
+          `cannot rotate the log file ${this.path}: ${this.rotationFailure}; logging goes on in the file as it is`,
+        );
       }
     } finally {
       if (lock !== undefined) releaseLock(lock, lockPath);
@@ -185,14 +190,20 @@ export class LogFile {
     this.dropped++;
     if (this.writeFailure !== undefined) return;
     this.writeFailure = reason(error);
-    this.report('error', `cannot write to the log file ${this.path}: ${this.writeFailure}; log lines are dropped until it can be written again`);
+    this.report(
+      'error',
+      `cannot write to the log file ${this.path}: ${this.writeFailure}; log lines are dropped until it can be written again`,
+    );
   }
 
   private writeRecovered(): void {
     const { dropped } = this;
     this.writeFailure = undefined;
     this.dropped = 0;
-    this.report('warning', `the log file ${this.path} is written again; ${dropped} line${dropped === 1 ? ' was' : 's were'} dropped`);
+    this.report(
+      'warning',
+      `the log file ${this.path} is written again; ${dropped} line${dropped === 1 ? ' was' : 's were'} dropped`,
+    );
   }
 }
 

@@ -88,7 +88,11 @@ function quoted(text: string): string {
 }
 
 function errorFields(error: Error): Record<string, unknown> {
-  const fields: Record<string, unknown> = { type: error.constructor?.name ?? 'Error', message: error.message, stack: error.stack };
+  const fields: Record<string, unknown> = {
+    type: error.constructor?.name ?? 'Error',
+    message: error.message,
+    stack: error.stack,
+  };
   const { code } = error as NodeJS.ErrnoException;
   if (code !== undefined) fields.code = code;
   return fields;

@@ -25,7 +25,14 @@ export const LOG_DEFAULTS = {
  */
 export function readLogSettings(config: Config, baseDir: string): Required<LoggerSettings> {
   const written = config.get('log', 'level');
-  const level = isUnset(written) ? 'info' : typeof written === 'string' ? written.trim().toLowerCase().replace(/^warn$/, 'warning') : written;
+  const level = isUnset(written)
+    ? 'info'
+    : typeof written === 'string'
+      ? written
+          .trim()
+          .toLowerCase()
+          .replace(/^warn$/, 'warning')
+      : written;
   if (!isLogLevel(level)) throw config.invalid('log', 'level', 'use debug, info, warning, error or fatal');
   const file = config.get('log', 'file') ?? '';
   if (typeof file !== 'string') throw config.invalid('log', 'file', 'expected a path');
@@ -35,7 +42,8 @@ export function readLogSettings(config: Config, baseDir: string): Required<Logge
   if (maxFiles < 0) throw config.invalid('log', 'max_files', 'expected a number of files, 0 or more (0 never rotates)');
   const writtenFormat = config.get('log', 'format');
   const format = isUnset(writtenFormat) ? 'text' : String(writtenFormat).trim().toLowerCase();
-  if (!LOG_FORMATS.includes(format as LogFormat)) throw config.invalid('log', 'format', `use ${LOG_FORMATS.join(' or ')}`);
+  if (!LOG_FORMATS.includes(format as LogFormat))
+    throw config.invalid('log', 'format', `use ${LOG_FORMATS.join(' or ')}`);
   return {
     level,
     toConsole: config.getBoolean('log', 'to_console', LOG_DEFAULTS.to_console),

@@ -102,7 +102,8 @@ export class Logger {
     const rotate = settings.rotate ?? this.rotate;
     const maxBytes = settings.maxBytes ?? this.maxBytes;
     const maxFiles = settings.maxFiles ?? this.maxFiles;
-    const rotation: LogRotation | undefined = rotate && maxBytes > 0 && maxFiles > 0 ? { maxBytes, maxFiles } : undefined;
+    const rotation: LogRotation | undefined =
+      rotate && maxBytes > 0 && maxFiles > 0 ? { maxBytes, maxFiles } : undefined;
     if (this.adapter && ((settings.file ?? '') !== '' || (settings.format ?? 'text') !== 'text' || rotate)) {
       throw new FrameworkError(
         'The app logs through its own logger (AppOptions.logger): [log] file, format and rotate do not apply; remove them from the config.',
@@ -210,7 +211,11 @@ export class Logger {
     }
     const json = this.format === 'json';
     let full: string | undefined;
-    if (this.toConsole) this.writeConsole(record, json ? (full = jsonLine(record)) : this.level === 'debug' ? (full = fullLine(record)) : shortLine(record));
+    if (this.toConsole)
+      this.writeConsole(
+        record,
+        json ? (full = jsonLine(record)) : this.level === 'debug' ? (full = fullLine(record)) : shortLine(record),
+      );
     this.file?.write(full ?? (json ? jsonLine(record) : fullLine(record)), record.time);
   }
 
@@ -221,12 +226,16 @@ export class Logger {
       this.consoleMode = consoleModeOf(stream);
     }
     const mode = this.consoleMode;
-    stream.write(mode === 'plain' ? text : mode === 'journal' ? withPriority(record.level, text) : coloured(record.level, text));
+    stream.write(
+      mode === 'plain' ? text : mode === 'journal' ? withPriority(record.level, text) : coloured(record.level, text),
+    );
     this.mirror?.(text);
   }
 
   private writeAdapter(adapter: LogAdapter, record: LogRecord): void {
-    const fields: LogAdapterFields = record.error ? { namespace: record.namespace, err: record.error } : { namespace: record.namespace };
+    const fields: LogAdapterFields = record.error
+      ? { namespace: record.namespace, err: record.error }
+      : { namespace: record.namespace };
     const method = adapter[ADAPTER_METHODS[record.level]] ?? adapter.error;
     method.call(adapter, fields, record.message);
   }
@@ -241,7 +250,9 @@ export class Logger {
 
   private qualify(namespace: string | undefined): string {
     if (!namespace) return this.label;
-    return namespace === this.label || namespace.startsWith(`${this.label}.`) ? namespace : `${this.label}.${namespace}`;
+    return namespace === this.label || namespace.startsWith(`${this.label}.`)
+      ? namespace
+      : `${this.label}.${namespace}`;
   }
 }
 

@@ -83,7 +83,8 @@ if (typeof reflect.defineMetadata !== 'function') {
     metadata(key: unknown, value: unknown) {
       // A decorator for a value that is not an object or a built-in class (tsc's 'design:type' Function,
       // 'design:returntype' undefined) is made once and reused.
-      const shared = value === null || (typeof value !== 'object' && typeof value !== 'function') || BUILT_INS.has(value);
+      const shared =
+        value === null || (typeof value !== 'object' && typeof value !== 'function') || BUILT_INS.has(value);
       let decorator = shared ? decorators.get(key)?.get(value) : undefined;
       if (!decorator) {
         decorator = (target: object, property?: Key): void => api.defineMetadata(key, value, target, property);

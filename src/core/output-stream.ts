@@ -35,7 +35,8 @@ export class OutputStream extends EventEmitter implements NodeJS.WritableStream 
 
   write(chunk: string | Uint8Array, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
     const done = typeof encoding === 'function' ? encoding : callback;
-    const data = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
+    const data =
+      typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
     if (this.fallback) return this.fallback.write(data, done);
     if (!this.writable) {
       if (done) process.nextTick(done);

@@ -36,7 +36,11 @@ const nodeRequire = createRequire(__filename);
  *
  * @param fromEnvironment The `section.key` names the environment already set (not logged again).
  */
-export async function loadPlugins(app: App, dirs: readonly string[], fromEnvironment: readonly string[]): Promise<ConfigData> {
+export async function loadPlugins(
+  app: App,
+  dirs: readonly string[],
+  fromEnvironment: readonly string[],
+): Promise<ConfigData> {
   const names = enabledPlugins(app);
   if (names.length === 0) return {};
   const before = app.config.toObject();
@@ -47,11 +51,19 @@ export async function loadPlugins(app: App, dirs: readonly string[], fromEnviron
     app.log.debug(`loading plugin '${name}' from ${file}`, 'core.plugin');
     try {
       const loading = app.loadExtension(asExtension(name, loadModule(file)), `plugin '${name}'`);
-      await settleWithin(loading, seconds, () => new FrameworkError(
-        `its load() did not settle within ${seconds} s: fix it, or give it longer with [plugin.${name}] load_timeout (seconds).`,
-      ));
+      await settleWithin(
+        loading,
+        seconds,
+        () =>
+          new FrameworkError(
+            `its load() did not settle within ${seconds} s: fix it, or give it longer with [plugin.${name}] load_timeout (seconds).`,
+          ),
+      );
     } catch (error) {
-      throw new FrameworkError(`Plugin '${name}' (${file}) failed to load: ${esModuleProblem(error) ?? describe(error)}`, { cause: error });
+      throw new FrameworkError(
+        `Plugin '${name}' (${file}) failed to load: ${esModuleProblem(error) ?? describe(error)}`,
+        { cause: error },
+      );
     }
   }
   const added = addedKeys(before, app.config.toObject());
@@ -65,7 +77,11 @@ export async function loadPlugins(app: App, dirs: readonly string[], fromEnviron
 function loadTimeout(app: App, name: string): number {
   const seconds = app.config.getNumber(`plugin.${name}`, 'load_timeout', DEFAULT_LOAD_TIMEOUT);
   if (!(seconds > 0 && seconds <= MAX_LOAD_TIMEOUT)) {
-    throw app.config.invalid(`plugin.${name}`, 'load_timeout', `use seconds, more than 0 and at most ${MAX_LOAD_TIMEOUT}`);
+    throw app.config.invalid(
+      `plugin.${name}`,
+      'load_timeout',
+      `use seconds, more than 0 and at most ${MAX_LOAD_TIMEOUT}`,
+    );
   }
   return seconds;
 }
@@ -119,7 +135,8 @@ function findInDirs(name: string, dirs: readonly string[]): string {
 }
 
 function resolveModule(app: App, name: string, module: unknown): string {
-  if (typeof module !== 'string' || module.startsWith('.')) throw app.config.invalid(`plugin.${name}`, 'module', 'use a package name or an absolute path');
+  if (typeof module !== 'string' || module.startsWith('.'))
+    throw app.config.invalid(`plugin.${name}`, 'module', 'use a package name or an absolute path');
   if (isAbsolute(module)) return checked(name, module);
   // From the application's own directory: never the working directory, where anyone may have planted a node_modules.
   const starts = [applicationDir(name)];
@@ -127,7 +144,9 @@ function resolveModule(app: App, name: string, module: unknown): string {
   try {
     file = nodeRequire.resolve(module, { paths: starts });
   } catch {
-    throw new FrameworkError(`Plugin '${name}': cannot find module '${module}' (from [plugin.${name}] module) from ${starts.join(' or ')}.`);
+    throw new FrameworkError(
+      `Plugin '${name}': cannot find module '${module}' (from [plugin.${name}] module) from ${starts.join(' or ')}.`,
+    );
   }
   return checked(name, file);
 }
@@ -135,7 +154,10 @@ function resolveModule(app: App, name: string, module: unknown): string {
 /** The directory of the program's main module (of the script node started, for an ES module program). */
 function applicationDir(name: string): string {
   const main = nodeRequire.main?.filename ?? process.argv[1];
-  if (!main) throw new FrameworkError(`Plugin '${name}': [plugin.${name}] module names a package, but this program has no main module to find it from; give an absolute path.`);
+  if (!main)
+    throw new FrameworkError(
+      `Plugin '${name}': [plugin.${name}] module names a package, but this program has no main module to find it from; give an absolute path.`,
+    );
   return dirname(main);
 }
 
@@ -180,8 +202,10 @@ function loadModule(file: string): unknown {
 /** The plugin's extension: the module itself, or its default export, with a `load(app)` function. */
 function asExtension(name: string, exports: unknown): Extension {
   const candidates = [exports, (exports as { default?: unknown } | null)?.default];
-  const plugin = candidates.find((candidate): candidate is Partial<Extension> =>
-    typeof (candidate as Partial<Extension> | null)?.load === 'function');
+  const plugin = candidates.find(
+    (candidate): candidate is Partial<Extension> =>
+      typeof (candidate as Partial<Extension> | null)?.load === 'function',
+  );
   if (!plugin) throw new FrameworkError(`it exports no load(app) function`);
   const ownName = typeof plugin.name === 'string' && plugin.name !== '' ? plugin.name : name;
   return { name: ownName, load: (app) => plugin.load!(app) };

@@ -39,9 +39,12 @@ export class Renderer {
       throw new FrameworkError('An output handler must be an object with a name and a render(data, context) function.');
     }
     if (!NAME.test(handler.name)) {
-      throw new FrameworkError(`Invalid output handler name '${handler.name}': use letters, digits, '_' and '-', starting with a letter.`);
+      throw new FrameworkError(
+        `Invalid output handler name '${handler.name}': use letters, digits, '_' and '-', starting with a letter.`,
+      );
     }
-    if (this.handlers.has(handler.name)) throw new FrameworkError(`An output handler named '${handler.name}' is already registered.`);
+    if (this.handlers.has(handler.name))
+      throw new FrameworkError(`An output handler named '${handler.name}' is already registered.`);
     this.handlers.set(handler.name, handler);
   }
 
@@ -54,7 +57,11 @@ export class Renderer {
       // A bad config value fails the run before any parsing; help may still be asked for first.
       fallback = this.configured ?? 'text';
     }
-    return globalOption(['-o', '--output'], `output format: ${this.choices}`, { metavar: 'FORMAT', choices: this.names, default: fallback });
+    return globalOption(['-o', '--output'], `output format: ${this.choices}`, {
+      metavar: 'FORMAT',
+      choices: this.names,
+      default: fallback,
+    });
   }
 
   /**
@@ -66,7 +73,8 @@ export class Renderer {
     const { label, config } = this.app;
     if (config.has(label, 'output')) {
       const value = config.get(label, 'output');
-      if (typeof value !== 'string' || !this.handlers.has(value)) throw config.invalid(label, 'output', `use ${this.choices}`);
+      if (typeof value !== 'string' || !this.handlers.has(value))
+        throw config.invalid(label, 'output', `use ${this.choices}`);
       return value;
     }
     if (this.configured !== undefined && !this.handlers.has(this.configured)) {
@@ -82,11 +90,20 @@ export class Renderer {
     const { app } = this;
     const input = await app.hooks.pipe('pre_render', data, (value) => [app, value, name]);
     const text = await handler.render(input, { app, template: options.template as RenderOptions<never>['template'] });
-    if (typeof text !== 'string') throw new FrameworkError(`Output handler '${name}' returned ${typeof text} instead of text.`);
-    const output = await app.hooks.pipe('post_render', text, (value) => [app, value, name], (result) => {
-      if (typeof result !== 'string') throw new FrameworkError(`A post_render hook returned ${typeof result}: return the text (a string), or nothing to keep it.`);
-      return result;
-    });
+    if (typeof text !== 'string')
+      throw new FrameworkError(`Output handler '${name}' returned ${typeof text} instead of text.`);
+    const output = await app.hooks.pipe(
+      'post_render',
+      text,
+      (value) => [app, value, name],
+      (result) => {
+        if (typeof result !== 'string')
+          throw new FrameworkError(
+            `A post_render hook returned ${typeof result}: return the text (a string), or nothing to keep it.`,
+          );
+        return result;
+      },
+    );
     if (options.write !== false && output !== '') app.stdout.write(output);
     return output;
   }

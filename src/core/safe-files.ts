@@ -19,7 +19,18 @@
  * writes as its own user, with the permissions that user already has, and its
  * ordinary use (a symlinked log file, a group-shared directory) goes on as before.
  */
-import { closeSync, constants, existsSync, fstatSync, linkSync, lstatSync, openSync, readlinkSync, unlinkSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  unlinkSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FrameworkError } from './errors';
 
@@ -82,7 +93,10 @@ export function openDaemonFile(path: string, flags: number, mode?: number): numb
       fd = openSync(entry, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, mode);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') throw new UnsafePathError(`${path} is a symbolic link, which root does not follow here`, { isSymbolicLink: true });
+      if (code === 'ELOOP')
+        throw new UnsafePathError(`${path} is a symbolic link, which root does not follow here`, {
+          isSymbolicLink: true,
+        });
       // A FIFO no one reads (O_NONBLOCK keeps the open from waiting), or a device no driver serves.
       if (code === 'ENXIO') throw new UnsafePathError(`${path} is not a regular file`);
       throw error;
@@ -138,7 +152,8 @@ export function checkTrusted(path: string, options: { always?: boolean } = {}): 
       else checkFile(found, current, false, false);
       return;
     }
-    if (!isTrustedUid(found.uid, false)) throw new UnsafePathError(`${current} is a symbolic link owned by uid ${found.uid}, not by root`);
+    if (!isTrustedUid(found.uid, false))
+      throw new UnsafePathError(`${current} is a symbolic link owned by uid ${found.uid}, not by root`);
     if (links >= MAX_SYMLINKS) throw new UnsafePathError(`${path}: too many symbolic links`);
     current = resolve(dirname(current), readlinkSync(current));
   }
@@ -156,7 +171,8 @@ function inVerifiedDirectory<T>(path: string, withDaemon: boolean, act: (entry: 
     return act(entry);
   } catch (error) {
     // A system error names the path it was given: the user's, not the one through /proc.
-    if (error instanceof Error && !(error instanceof UnsafePathError)) error.message = error.message.split(entry).join(full);
+    if (error instanceof Error && !(error instanceof UnsafePathError))
+      error.message = error.message.split(entry).join(full);
     throw error;
   } finally {
     closeSync(directory.fd);
@@ -183,10 +199,14 @@ function openVerifiedDirectory(dir: string, withDaemon: boolean): { fd: number; 
       try {
         next = openSync(entry, O_PATH | O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
       } catch (error) {
-        const link = ['ELOOP', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '') ? lstatSync(entry, { throwIfNoEntry: false }) : undefined;
+        const link = ['ELOOP', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')
+          ? lstatSync(entry, { throwIfNoEntry: false })
+          : undefined;
         if (!link?.isSymbolicLink()) throw error;
         if (!isTrustedUid(link.uid, false)) {
-          throw new UnsafePathError(`${child} is a symbolic link owned by uid ${link.uid}, not by root; root does not follow it`);
+          throw new UnsafePathError(
+            `${child} is a symbolic link owned by uid ${link.uid}, not by root; root does not follow it`,
+          );
         }
         if (++links > MAX_SYMLINKS) throw new UnsafePathError(`${dir}: too many symbolic links`);
         pending = components(resolve(at, readlinkSync(entry), ...pending));
@@ -208,7 +228,9 @@ function openVerifiedDirectory(dir: string, withDaemon: boolean): { fd: number; 
 }
 
 function components(path: string): string[] {
-  return resolve(path).split('/').filter((part) => part !== '');
+  return resolve(path)
+    .split('/')
+    .filter((part) => part !== '');
 }
 
 /** How to name an entry of the directory open as `fd`: through /proc when it is mounted, else by its path. */
@@ -227,7 +249,9 @@ function checkFile(stats: Stats, path: string, withDaemon: boolean, isWrite: boo
   if (!stats.isFile()) throw new UnsafePathError(`${path} is not a regular file`);
   checkOwnerAndMode(stats, path, path, withDaemon, false);
   if (isWrite && stats.nlink > 1) {
-    throw new UnsafePathError(`${path} has ${stats.nlink} hard links: one of them may name a file it must not write to; give it a name of its own`);
+    throw new UnsafePathError(
+      `${path} has ${stats.nlink} hard links: one of them may name a file it must not write to; give it a name of its own`,
+    );
   }
 }
 

@@ -18,7 +18,8 @@ export const TextOutput: OutputHandler = {
     let text: unknown;
     if (typeof template === 'function') text = template(data as never);
     else text = typeof data === 'string' ? data : layout(data, []).join('\n');
-    if (typeof text !== 'string') throw new FrameworkError(`The text template returned ${describe(text)}, not a string.`);
+    if (typeof text !== 'string')
+      throw new FrameworkError(`The text template returned ${describe(text)}, not a string.`);
     return text === '' || text.endsWith('\n') ? text : `${text}\n`;
   },
 };
@@ -37,7 +38,9 @@ function layout(value: unknown, parents: unknown[]): string[] {
     if (data.length > 0 && data.every(isFlatObject)) return table(data as Row[]);
     const items = data.map((item) => (isInline(normalize(item)) ? [inline(normalize(item))] : layout(item, inside)));
     // Items of several lines each are told apart by a blank line between them.
-    return items.some((item) => item.length > 1) ? items.flatMap((item, index) => (index === 0 ? item : ['', ...item])) : items.flat();
+    return items.some((item) => item.length > 1)
+      ? items.flatMap((item, index) => (index === 0 ? item : ['', ...item]))
+      : items.flat();
   }
   const lines: string[] = [];
   for (const [key, raw] of entries(data as Row)) {
@@ -55,8 +58,12 @@ function layout(value: unknown, parents: unknown[]): string[] {
 /** Aligned columns under a header of every key; numbers are aligned right. */
 function table(rows: readonly Row[]): string[] {
   const keys = [...new Set(rows.flatMap((row) => entries(row).map(([key]) => key)))];
-  const cells = rows.map((row) => keys.map((key) => inline(normalize(row[key])).replace(/\r?\n/g, '\\n').replace(/\t/g, ' ')));
-  const isNumeric = keys.map((key) => rows.every((row) => row[key] == null || typeof row[key] === 'number' || typeof row[key] === 'bigint'));
+  const cells = rows.map((row) =>
+    keys.map((key) => inline(normalize(row[key])).replace(/\r?\n/g, '\\n').replace(/\t/g, ' ')),
+  );
+  const isNumeric = keys.map((key) =>
+    rows.every((row) => row[key] == null || typeof row[key] === 'number' || typeof row[key] === 'bigint'),
+  );
   const widths = keys.map((key, column) => Math.max(width(key), ...cells.map((row) => width(row[column]))));
   const line = (texts: readonly string[]): string =>
     texts
@@ -80,7 +87,9 @@ function normalize(value: unknown): unknown {
 
 /** Keys with something to show: like JSON, `undefined`, functions and symbols are left out. */
 function entries(row: Row): [string, unknown][] {
-  return Object.entries(row).filter(([, value]) => value !== undefined && typeof value !== 'function' && typeof value !== 'symbol');
+  return Object.entries(row).filter(
+    ([, value]) => value !== undefined && typeof value !== 'function' && typeof value !== 'symbol',
+  );
 }
 
 function isScalar(value: unknown): boolean {
@@ -93,8 +102,13 @@ function isInline(value: unknown): boolean {
 
 function isFlatObject(value: unknown): boolean {
   const data = normalize(value);
-  return data !== null && typeof data === 'object' && !Array.isArray(data) && !(data instanceof Date)
-    && entries(data as Row).every(([, item]) => isInline(normalize(item)));
+  return (
+    data !== null &&
+    typeof data === 'object' &&
+    !Array.isArray(data) &&
+    !(data instanceof Date) &&
+    entries(data as Row).every(([, item]) => isInline(normalize(item)))
+  );
 }
 
 function inline(value: unknown): string {

@@ -27,7 +27,9 @@ function startDaemon() {
   });
   let reply = '';
   child.stdio[READY_FD].setEncoding('utf8');
-  child.stdio[READY_FD].on('data', (chunk) => { reply += chunk; });
+  child.stdio[READY_FD].on('data', (chunk) => {
+    reply += chunk;
+  });
   child.stdio[READY_FD].on('end', () => {
     if (reply === 'ready') process.exit(0);
     process.stderr.write(`daemon failed to start: ${reply || 'no reply'}\n`);

@@ -20,7 +20,10 @@ import { App, Controller, Expose, arg } from 'mortar';
 class GreetController {
   constructor(private readonly app: App) {}
 
-  @Expose({ help: 'greet someone (the greet plugin)', arguments: [arg('name', { default: 'world', help: 'who to greet' })] })
+  @Expose({
+    help: 'greet someone (the greet plugin)',
+    arguments: [arg('name', { default: 'world', help: 'who to greet' })],
+  })
   greet(args: { name: string }): string {
     return `${String(this.app.config.get('plugin.greet', 'greeting'))}, ${args.name}!`;
   }

@@ -47,7 +47,13 @@ describe('the daemon controller and option, as an operator reads them', () => {
   function options(extra: AppOptions = {}): AppOptions {
     const config = defaults('daemon');
     config.daemon.pid_file = join(dir, 't.pid');
-    return { extensions: ['daemon'], controllers: [Base, DaemonController], configDefaults: config, output: 'text', ...extra };
+    return {
+      extensions: ['daemon'],
+      controllers: [Base, DaemonController],
+      configDefaults: config,
+      output: 'text',
+      ...extra,
+    };
   }
 
   describe('daemon status and daemon stop', () => {
@@ -76,7 +82,7 @@ describe('the daemon controller and option, as an operator reads them', () => {
   });
 
   describe('--daemon on a command that does not become a daemon', () => {
-    it("warns once, naming the command, once the command has run without calling daemonize()", async () => {
+    it('warns once, naming the command, once the command has run without calling daemonize()', async () => {
       const { code, stdout, stderr } = await runApp('t', options(), ['info', '--daemon']);
       expect({ code, stdout }).to.deep.equal({ code: 0, stdout: 'info\n' });
       expect(stderr).to.equal("WARNING: --daemon has no effect: 'info' does not run as a daemon\n");
@@ -91,10 +97,11 @@ describe('the daemon controller and option, as an operator reads them', () => {
     });
 
     it('decides only after the command ran: one that calls daemonize() at run time is a daemon (refused here, embedded)', async () => {
-      const result = await runApp('t', options({ configDefaults: { daemon: { pid_file: join(dir, 't.pid') }, base: { daemonize: 'yes' } } }), [
-        'maybe',
-        '--daemon',
-      ]);
+      const result = await runApp(
+        't',
+        options({ configDefaults: { daemon: { pid_file: join(dir, 't.pid') }, base: { daemonize: 'yes' } } }),
+        ['maybe', '--daemon'],
+      );
       expect(result.code).to.equal(1);
       expect(result.stderr).to.match(/Cannot daemonize an embedded app/);
       expect(result.stderr).to.not.contain('has no effect');
@@ -103,7 +110,9 @@ describe('the daemon controller and option, as an operator reads them', () => {
     });
 
     it('warns in a real process too, on stderr, with the exit code unchanged', async () => {
-      const result = await children.runNode(MYAPP, ['daemon', 'status', '--daemon'], { env: { MYAPP_DAEMON_PID_FILE: join(dir, 'myapp.pid') } });
+      const result = await children.runNode(MYAPP, ['daemon', 'status', '--daemon'], {
+        env: { MYAPP_DAEMON_PID_FILE: join(dir, 'myapp.pid') },
+      });
       expect(result.code).to.equal(3);
       expect(result.stdout).to.equal('myapp is not running\n');
       expect(result.stderr).to.equal("WARNING: --daemon has no effect: 'daemon status' does not run as a daemon\n");

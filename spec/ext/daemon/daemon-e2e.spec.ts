@@ -32,7 +32,9 @@ const MYAPP_CONF = join(__dirname, '../../../../samples/myapp/myapp.conf');
 
 function skipUnlessRoot(context: Mocha.Context): void {
   if (isRoot()) return;
-  process.stdout.write('      (skipped: switching to nobody needs root; this runs as uid ' + process.getuid?.() + ')\n');
+  process.stdout.write(
+    '      (skipped: switching to nobody needs root; this runs as uid ' + process.getuid?.() + ')\n',
+  );
   context.skip();
 }
 
@@ -77,7 +79,12 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
     err = sandbox.path('daemon.err');
     // The group is left unset: it defaults to nobody's primary group. The umask comes from myapp.conf.
     const invocation = sandbox.start(MYAPP, ['run-forever', '--daemon'], {
-      env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_DIR: work, MYAPP_DAEMON_STDOUT: out, MYAPP_DAEMON_STDERR: err },
+      env: {
+        MYAPP_DAEMON_USER: NOBODY.user,
+        MYAPP_DAEMON_DIR: work,
+        MYAPP_DAEMON_STDOUT: out,
+        MYAPP_DAEMON_STDERR: err,
+      },
       pipes: [3, 40],
     });
     await sandbox.exited(invocation);
@@ -93,7 +100,9 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
   /** The daemon's pid. When the start failed, the test fails here: nothing is read or signalled. */
   function pid(): number {
     if (daemonPid === undefined) {
-      throw new Error(`the daemon did not start (exit ${result.code}): ${result.stderr || 'no pid file, nothing on stderr'}`);
+      throw new Error(
+        `the daemon did not start (exit ${result.code}): ${result.stderr || 'no pid file, nothing on stderr'}`,
+      );
     }
     return daemonPid;
   }
@@ -107,7 +116,7 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
     expect(result.stderr).to.equal('');
   });
 
-  it('leads a new session with no controlling terminal, and is not the invoker\'s child', () => {
+  it("leads a new session with no controlling terminal, and is not the invoker's child", () => {
     expectNewSession(pid(), result.pid);
   });
 
@@ -115,7 +124,10 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
     const status = procStatus(pid());
     expect(idList(status.Uid), 'Uid').to.deep.equal([NOBODY.uid, NOBODY.uid, NOBODY.uid, NOBODY.uid]);
     expect(idList(status.Gid), 'Gid').to.deep.equal([NOBODY.gid, NOBODY.gid, NOBODY.gid, NOBODY.gid]);
-    expect(idList(status.Groups).sort((a, b) => a - b), 'Groups').to.deep.equal(groupsOf(NOBODY.user));
+    expect(
+      idList(status.Groups).sort((a, b) => a - b),
+      'Groups',
+    ).to.deep.equal(groupsOf(NOBODY.user));
     expect(idList(status.Groups), 'Groups').to.not.include(0);
   });
 
@@ -133,7 +145,11 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
     expect(fds.get(0), 'fd 0').to.equal('/dev/null');
     expect(fds.get(1), 'fd 1').to.equal(out);
     expect(fds.get(2), 'fd 2').to.equal(err);
-    await waitUntil(() => readIfExists(out) === '1\n', `'1' in ${out} (it holds ${JSON.stringify(readIfExists(out))})`, 3000);
+    await waitUntil(
+      () => readIfExists(out) === '1\n',
+      `'1' in ${out} (it holds ${JSON.stringify(readIfExists(out))})`,
+      3000,
+    );
     expect(readIfExists(err)).to.contain(`running as pid ${pid()}`);
     // [myapp] motd in myapp.conf: a value continued over indented lines.
     expect(readIfExists(err)).to.contain(
@@ -186,7 +202,7 @@ describe('daemon end to end', function () {
     expect(exists(sandbox.pidFile), `${sandbox.pidFile} exists`).to.equal(false);
   });
 
-  it('shows the daemon\'s start-up lines on the invoker\'s stderr with --debug', async () => {
+  it("shows the daemon's start-up lines on the invoker's stderr with --debug", async () => {
     const result = await sandbox.run(MYAPP, ['run-forever', '--daemon', '--debug']);
     const pid = expectStarted(result, sandbox);
     expect(result.stderr).to.contain(`writing pid (${pid}) out to ${sandbox.pidFile}`);
@@ -213,7 +229,10 @@ describe('daemon end to end', function () {
       const invocations = Array.from({ length: 5 }, () => sandbox.start(MYAPP, ['run-forever', '--daemon']));
       const results = await Promise.all(invocations.map((invocation) => sandbox.finish(invocation, 20_000)));
       const summary = results.map((result) => `exit ${result.code}: ${result.stderr.trim()}`).join('\n');
-      expect(results.filter((result) => result.code === 0), summary).to.have.length(1);
+      expect(
+        results.filter((result) => result.code === 0),
+        summary,
+      ).to.have.length(1);
       const pid = sandbox.daemonPid();
       for (const loser of results.filter((result) => result.code !== 0)) {
         expect(loser.code, summary).to.equal(1);
@@ -278,7 +297,11 @@ describe('daemon end to end', function () {
     const pid = expectStarted(result, sandbox);
     expectNewSession(pid, result.pid);
     expect(procStatus(pid).Umask, 'umask 027 from the environment').to.equal('0027');
-    await waitUntil(() => readIfExists(out) === `daemon=true pid=${pid}\n`, `the daemon's line in ${out} (it holds ${JSON.stringify(readIfExists(out))})`, 3000);
+    await waitUntil(
+      () => readIfExists(out) === `daemon=true pid=${pid}\n`,
+      `the daemon's line in ${out} (it holds ${JSON.stringify(readIfExists(out))})`,
+      3000,
+    );
     await sandbox.signalAndWait(pid, 'SIGTERM');
     expect(exists(sandbox.pidFile), `${sandbox.pidFile} exists`).to.equal(false);
   });
@@ -288,7 +311,9 @@ describe('daemon end to end', function () {
     sandbox.giveRunDirTo(NOBODY.uid, NOBODY.gid);
     const work = sandbox.path('work');
     mkdirSync(work, { mode: 0o755 });
-    const invocation = sandbox.start(MYAPP, ['run-forever'], { env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_DIR: work } });
+    const invocation = sandbox.start(MYAPP, ['run-forever'], {
+      env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_DIR: work },
+    });
     const { child } = invocation;
     await child.waitForOutput(/^1\n/);
     expect(readFileSync(sandbox.pidFile, 'utf8')).to.equal(`${child.pid}\n`);
@@ -296,7 +321,10 @@ describe('daemon end to end', function () {
     const status = procStatus(child.pid);
     expect(idList(status.Uid), 'Uid').to.deep.equal([NOBODY.uid, NOBODY.uid, NOBODY.uid, NOBODY.uid]);
     expect(idList(status.Gid), 'Gid').to.deep.equal([NOBODY.gid, NOBODY.gid, NOBODY.gid, NOBODY.gid]);
-    expect(idList(status.Groups).sort((a, b) => a - b), 'Groups').to.deep.equal(groupsOf(NOBODY.user));
+    expect(
+      idList(status.Groups).sort((a, b) => a - b),
+      'Groups',
+    ).to.deep.equal(groupsOf(NOBODY.user));
     expect(status.Umask).to.equal('0027');
     expect(workingDirectory(child.pid)).to.equal(work);
     child.kill('SIGTERM');
@@ -325,17 +353,27 @@ describe('daemon end to end', function () {
     });
     const pid = expectStarted(result, sandbox);
     expectNewSession(pid, result.pid);
-    await waitUntil(() => readIfExists(out) === 'Iteration: 1\n', `'Iteration: 1' in ${out} (it holds ${JSON.stringify(readIfExists(out))})`, 3000);
+    await waitUntil(
+      () => readIfExists(out) === 'Iteration: 1\n',
+      `'Iteration: 1' in ${out} (it holds ${JSON.stringify(readIfExists(out))})`,
+      3000,
+    );
     await sandbox.signalAndWait(pid, 'SIGTERM');
     expect(exists(sandbox.pidFile), `${sandbox.pidFile} exists`).to.equal(false);
   });
 
   it('the whole program daemonizes between setup() and run()', async () => {
     const out = sandbox.path('daemon.out');
-    const result = await sandbox.run(daemonFixture('whole-app-direct'), ['--daemon'], { env: { MYAPP_DAEMON_STDOUT: out } });
+    const result = await sandbox.run(daemonFixture('whole-app-direct'), ['--daemon'], {
+      env: { MYAPP_DAEMON_STDOUT: out },
+    });
     const pid = expectStarted(result, sandbox);
     expectNewSession(pid, result.pid);
-    await waitUntil(() => readIfExists(out) === 'Iteration: 1\n', `'Iteration: 1' in ${out} (it holds ${JSON.stringify(readIfExists(out))})`, 3000);
+    await waitUntil(
+      () => readIfExists(out) === 'Iteration: 1\n',
+      `'Iteration: 1' in ${out} (it holds ${JSON.stringify(readIfExists(out))})`,
+      3000,
+    );
     await sandbox.signalAndWait(pid, 'SIGTERM');
     expect(exists(sandbox.pidFile), `${sandbox.pidFile} exists`).to.equal(false);
   });

@@ -5,15 +5,7 @@
  */
 import { expect } from 'chai';
 import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import {
-  DaemonSandbox,
-  MYAPP,
-  NOBODY,
-  daemonFixture,
-  exists,
-  isRoot,
-  type InvokerResult,
-} from '../../helpers/daemon';
+import { DaemonSandbox, MYAPP, NOBODY, daemonFixture, exists, isRoot, type InvokerResult } from '../../helpers/daemon';
 
 /** Checks the invoker failed cleanly: exit 1, one line on stderr containing `culprit`, no pid file, no process left. */
 function expectCleanFailure(result: InvokerResult, sandbox: DaemonSandbox, culprit: string | RegExp): void {
@@ -36,14 +28,23 @@ describe('daemon end to end: failures', function () {
     await sandbox?.cleanUp();
   });
 
-  const start = (env: Record<string, string> = {}): Promise<InvokerResult> => sandbox.run(MYAPP, ['run-forever', '--daemon'], { env });
+  const start = (env: Record<string, string> = {}): Promise<InvokerResult> =>
+    sandbox.run(MYAPP, ['run-forever', '--daemon'], { env });
 
   it('an unknown user', async () => {
-    expectCleanFailure(await start({ MYAPP_DAEMON_USER: 'nosuchuser' }), sandbox, "Daemon user 'nosuchuser' doesn't exist.");
+    expectCleanFailure(
+      await start({ MYAPP_DAEMON_USER: 'nosuchuser' }),
+      sandbox,
+      "Daemon user 'nosuchuser' doesn't exist.",
+    );
   });
 
   it('an unknown group', async () => {
-    expectCleanFailure(await start({ MYAPP_DAEMON_GROUP: 'nosuchgroup' }), sandbox, "Daemon group 'nosuchgroup' doesn't exist.");
+    expectCleanFailure(
+      await start({ MYAPP_DAEMON_GROUP: 'nosuchgroup' }),
+      sandbox,
+      "Daemon group 'nosuchgroup' doesn't exist.",
+    );
   });
 
   it('a umask that is not octal', async () => {
@@ -85,7 +86,9 @@ describe('daemon end to end: failures', function () {
     const result = await start();
     expect(result.code, result.stderr).to.equal(1);
     expect(result.stderrLines).to.have.length(1);
-    expect(result.stderrLines[0]).to.contain(sandbox.pidFile).and.match(/symbolic link/);
+    expect(result.stderrLines[0])
+      .to.contain(sandbox.pidFile)
+      .and.match(/symbolic link/);
     expect(readFileSync(target, 'utf8')).to.equal('precious\n');
     expect(lstatSync(sandbox.pidFile).isSymbolicLink()).to.equal(true);
     expect(sandbox.livingProcesses()).to.deep.equal([]);
@@ -97,7 +100,9 @@ describe('daemon end to end: failures', function () {
     const result = await start();
     expect(result.code, result.stderr).to.equal(1);
     expect(result.stderrLines).to.have.length(1);
-    expect(result.stderrLines[0]).to.contain(sandbox.pidFile).and.match(/symbolic link/);
+    expect(result.stderrLines[0])
+      .to.contain(sandbox.pidFile)
+      .and.match(/symbolic link/);
     expect(exists(target), `${target} exists`).to.equal(false);
     expect(sandbox.livingProcesses()).to.deep.equal([]);
   });

@@ -50,13 +50,24 @@ describe('DaemonService.settings(): the [daemon] section', () => {
     return expect.fail('settings() should have failed');
   }
 
-  it("reads a Cement-style section: `key: value`, keys in any case, a umask in octal", async () => {
-    const settings = await settingsFrom('[daemon]\nUser: nobody\ngroup: nogroup\ndir: /tmp\npid_file: /run/myapp.pid\numask: 027\nready_timeout: 2.5\n');
-    expect(settings).to.deep.include({ user: 'nobody', group: 'nogroup', dir: '/tmp', pidFile: '/run/myapp.pid', umask: 0o027, readyTimeout: 2.5 });
+  it('reads a Cement-style section: `key: value`, keys in any case, a umask in octal', async () => {
+    const settings = await settingsFrom(
+      '[daemon]\nUser: nobody\ngroup: nogroup\ndir: /tmp\npid_file: /run/myapp.pid\numask: 027\nready_timeout: 2.5\n',
+    );
+    expect(settings).to.deep.include({
+      user: 'nobody',
+      group: 'nogroup',
+      dir: '/tmp',
+      pidFile: '/run/myapp.pid',
+      umask: 0o027,
+      readyTimeout: 2.5,
+    });
   });
 
   it('takes an empty value as the default of its key: umask 022, dir /, no pid file, stdio /dev/null, 30 s', async () => {
-    const settings = await settingsFrom('[daemon]\nuser =\ngroup =\ndir =\npid_file =\numask =\nstdout =\nstderr =\nready_timeout =\nstart_timeout =\nstop_timeout =\nprevent_core =\nrlimit_nofile =\n');
+    const settings = await settingsFrom(
+      '[daemon]\nuser =\ngroup =\ndir =\npid_file =\numask =\nstdout =\nstderr =\nready_timeout =\nstart_timeout =\nstop_timeout =\nprevent_core =\nrlimit_nofile =\n',
+    );
     expect(settings).to.deep.equal({
       user: undefined,
       group: undefined,
@@ -75,7 +86,11 @@ describe('DaemonService.settings(): the [daemon] section', () => {
   });
 
   it('reads keep_env as names and prefixes separated by commas or spaces, and refuses anything else', async () => {
-    expect((await settingsFrom('[daemon]\nkeep_env = DATABASE_URL, AWS_*  TOKEN\n')).keepEnv).to.deep.equal(['DATABASE_URL', 'AWS_*', 'TOKEN']);
+    expect((await settingsFrom('[daemon]\nkeep_env = DATABASE_URL, AWS_*  TOKEN\n')).keepEnv).to.deep.equal([
+      'DATABASE_URL',
+      'AWS_*',
+      'TOKEN',
+    ]);
     let failure: unknown;
     try {
       await settingsFrom('[daemon]\nkeep_env = PATH, A=B\n');
@@ -108,22 +123,31 @@ describe('DaemonService.settings(): the [daemon] section', () => {
   });
 
   it('refuses a ready_timeout that is not a positive number of seconds, naming the file and the line', async () => {
-    expect(await failureFrom('[daemon]\nready_timeout = soon\n')).to.equal(`Invalid [daemon] ready_timeout 'soon' (${conf}, line 2): expected a number.`);
+    expect(await failureFrom('[daemon]\nready_timeout = soon\n')).to.equal(
+      `Invalid [daemon] ready_timeout 'soon' (${conf}, line 2): expected a number.`,
+    );
     expect(await failureFrom('[daemon]\nready_timeout = 0\n')).to.equal(
       `Invalid [daemon] ready_timeout '0' (${conf}, line 2): expected seconds, more than 0.`,
     );
   });
 
   it('reads start_timeout and stop_timeout in seconds, 0 turning the heartbeats off, and refuses a negative one', async () => {
-    expect(await settingsFrom('[daemon]\nstart_timeout = 0\nstop_timeout = 2.5\n')).to.deep.include({ startTimeout: 0, stopTimeout: 2.5 });
+    expect(await settingsFrom('[daemon]\nstart_timeout = 0\nstop_timeout = 2.5\n')).to.deep.include({
+      startTimeout: 0,
+      stopTimeout: 2.5,
+    });
     expect(await failureFrom('[daemon]\nstart_timeout = -1\n')).to.equal(
       `Invalid [daemon] start_timeout '-1' (${conf}, line 2): expected seconds, 0 or more.`,
     );
-    expect(await failureFrom('[daemon]\nstop_timeout = later\n')).to.equal(`Invalid [daemon] stop_timeout 'later' (${conf}, line 2): expected a number.`);
+    expect(await failureFrom('[daemon]\nstop_timeout = later\n')).to.equal(
+      `Invalid [daemon] stop_timeout 'later' (${conf}, line 2): expected a number.`,
+    );
   });
 
   it('refuses true or false where a name or path is expected', async () => {
-    expect(await failureFrom('[daemon]\nuser = true\n')).to.equal(`Invalid [daemon] user 'true' (${conf}, line 2): expected text.`);
+    expect(await failureFrom('[daemon]\nuser = true\n')).to.equal(
+      `Invalid [daemon] user 'true' (${conf}, line 2): expected text.`,
+    );
   });
 });
 

@@ -7,7 +7,18 @@
 import { expect } from 'chai';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DaemonSandbox, MYAPP, NOBODY, exists, groupsOf, idList, isRoot, parsePid, procStatus, type InvokerResult } from '../../helpers/daemon';
+import {
+  DaemonSandbox,
+  MYAPP,
+  NOBODY,
+  exists,
+  groupsOf,
+  idList,
+  isRoot,
+  parsePid,
+  procStatus,
+  type InvokerResult,
+} from '../../helpers/daemon';
 
 const HIDE_ADDONS = resolve(__dirname, '../../fixtures/preload/hide-addons.js');
 
@@ -58,7 +69,10 @@ describe('daemon end to end without the optional addons', function () {
     const status = procStatus(pid);
     expect(idList(status.Uid), 'Uid').to.deep.equal([NOBODY.uid, NOBODY.uid, NOBODY.uid, NOBODY.uid]);
     expect(idList(status.Gid), 'Gid').to.deep.equal([NOBODY.gid, NOBODY.gid, NOBODY.gid, NOBODY.gid]);
-    expect(idList(status.Groups).sort((a, b) => a - b), 'Groups').to.deep.equal(groupsOf(NOBODY.user));
+    expect(
+      idList(status.Groups).sort((a, b) => a - b),
+      'Groups',
+    ).to.deep.equal(groupsOf(NOBODY.user));
     expect(statSync(sandbox.pidFile).uid, 'pid file owner').to.equal(NOBODY.uid);
     expect(mappedAddons(pid), 'native addons mapped into the daemon').to.deep.equal([]);
     await sandbox.signalAndWait(pid, 'SIGTERM');
@@ -77,7 +91,7 @@ describe('daemon end to end without the optional addons', function () {
     expect(idList(procStatus(pid).Gid)).to.deep.equal([NOBODY.gid, NOBODY.gid, NOBODY.gid, NOBODY.gid]);
   });
 
-  it("names an unknown user in one line, exit 1, leaving no pid file and no process", async () => {
+  it('names an unknown user in one line, exit 1, leaving no pid file and no process', async () => {
     const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
       env: { MYAPP_DAEMON_USER: 'no-such-user-mortar' },
       execArgv: ['--require', HIDE_ADDONS],

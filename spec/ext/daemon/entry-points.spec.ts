@@ -65,7 +65,9 @@ describe('pid file identity across entry points', function () {
         },
       });
     } else {
-      process.stdout.write('      (tsx is not installed: its entry point is left out; run npm ci to install the development dependencies)\n');
+      process.stdout.write(
+        '      (tsx is not installed: its entry point is left out; run npm ci to install the development dependencies)\n',
+      );
     }
     return points;
   }
@@ -79,12 +81,22 @@ describe('pid file identity across entry points', function () {
       expect(started.code, `${what}: ${started.stderr}`).to.equal(0);
       const daemon = sandbox.daemonPid();
 
-      expectOutput(await sandbox.run(status.script, ['daemon', 'status'], status.options), 0, `myapp is running (pid ${daemon})\n`);
+      expectOutput(
+        await sandbox.run(status.script, ['daemon', 'status'], status.options),
+        0,
+        `myapp is running (pid ${daemon})\n`,
+      );
       const second = await sandbox.run(again.script, ['run-forever', '--daemon'], again.options);
       expect(second.code, `${what}, again through ${again.name}: ${second.stderr}`).to.equal(1);
-      expect(second.stderrLines, `${what}, again through ${again.name}`).to.deep.equal([`myapp: error: already running (pid ${daemon}, ${sandbox.pidFile})`]);
+      expect(second.stderrLines, `${what}, again through ${again.name}`).to.deep.equal([
+        `myapp: error: already running (pid ${daemon}, ${sandbox.pidFile})`,
+      ]);
 
-      expectOutput(await sandbox.run(stop.script, ['daemon', 'stop'], stop.options), 0, `myapp stopped (pid ${daemon})\n`);
+      expectOutput(
+        await sandbox.run(stop.script, ['daemon', 'stop'], stop.options),
+        0,
+        `myapp stopped (pid ${daemon})\n`,
+      );
       expect(isAlive(daemon), `${what}, stopped through ${stop.name}`).to.equal(false);
       expect(exists(sandbox.pidFile), `${what}: the pid file after stop`).to.equal(false);
     }

@@ -9,7 +9,16 @@ import { expect } from 'chai';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DaemonSandbox, MYAPP, NOBODY, isAlive, isRoot, readIfExists, waitUntil, type Invocation } from '../../helpers/daemon';
+import {
+  DaemonSandbox,
+  MYAPP,
+  NOBODY,
+  isAlive,
+  isRoot,
+  readIfExists,
+  waitUntil,
+  type Invocation,
+} from '../../helpers/daemon';
 import { operateFixture, waitForText } from '../../helpers/operate';
 
 const RELOAD_HOME = operateFixture('reload-home');
@@ -31,7 +40,9 @@ describe('operating a daemon: what SIGHUP reloads', function () {
 
     before(function () {
       if (isRoot()) return;
-      process.stdout.write('      (skipped: switching to nobody needs root; this runs as uid ' + process.getuid?.() + ')\n');
+      process.stdout.write(
+        '      (skipped: switching to nobody needs root; this runs as uid ' + process.getuid?.() + ')\n',
+      );
       this.skip();
     });
 
@@ -41,8 +52,14 @@ describe('operating a daemon: what SIGHUP reloads', function () {
       chmodSync(home, 0o755);
       mkdirSync(join(home, '.config', 'reloadhome', 'conf.d'), { recursive: true, mode: 0o755 });
       writeFileSync(join(home, '.reloadhome.conf'), '[reloadhome]\ngreeting = hello\n', { mode: 0o644 });
-      writeFileSync(join(home, '.config', 'reloadhome', 'conf.d', '10-motd.conf'), '[reloadhome]\nmotd = from conf.d\n', { mode: 0o644 });
-      invocation = sandbox.start(RELOAD_HOME, ['run-forever'], { env: { HOME: home, RELOADHOME_DAEMON_USER: NOBODY.user } });
+      writeFileSync(
+        join(home, '.config', 'reloadhome', 'conf.d', '10-motd.conf'),
+        '[reloadhome]\nmotd = from conf.d\n',
+        { mode: 0o644 },
+      );
+      invocation = sandbox.start(RELOAD_HOME, ['run-forever'], {
+        env: { HOME: home, RELOADHOME_DAEMON_USER: NOBODY.user },
+      });
       await invocation.child.waitForOutput(/^ready$/m);
       expect(invocation.child.stderr).to.equal('INFO: greeting is hello, motd is from conf.d\n');
     });
@@ -53,7 +70,10 @@ describe('operating a daemon: what SIGHUP reloads', function () {
     async function reload(line: string): Promise<void> {
       const before = invocation.child.stderr.length;
       invocation.child.kill('SIGHUP');
-      await waitUntil(() => invocation.child.stderr.slice(before).includes(line), `'${line}' after SIGHUP\n${invocation.child.stderr}`);
+      await waitUntil(
+        () => invocation.child.stderr.slice(before).includes(line),
+        `'${line}' after SIGHUP\n${invocation.child.stderr}`,
+      );
     }
 
     it("re-reads ~/.reloadhome.conf and ~/.config/reloadhome/conf.d of the home it started with, not nobody's", async () => {
@@ -69,7 +89,9 @@ describe('operating a daemon: what SIGHUP reloads', function () {
       const before = invocation.child.stderr.length;
       await reload('reload failed');
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(invocation.child.stderr.slice(before)).to.equal(`ERROR: reload failed: Cannot read config file ${file}: permission denied.\n`);
+      expect(invocation.child.stderr.slice(before)).to.equal(
+        `ERROR: reload failed: Cannot read config file ${file}: permission denied.\n`,
+      );
       expect(isAlive(invocation.child.pid), 'still running').to.equal(true);
 
       chmodSync(file, 0o644);
@@ -86,7 +108,9 @@ describe('operating a daemon: what SIGHUP reloads', function () {
       conf = sandbox.path('myapp.conf');
       logFile = sandbox.path('myapp.log');
       writeFileSync(conf, text);
-      const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_CONFIG: conf, MYAPP_LOG_FILE: logFile } });
+      const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
+        env: { MYAPP_CONFIG: conf, MYAPP_LOG_FILE: logFile },
+      });
       expect(started.code, `the invoker's exit code\n${started.stderr}`).to.equal(0);
       const pid = sandbox.daemonPid();
       await waitForText(logFile, /running as pid/);
@@ -95,8 +119,16 @@ describe('operating a daemon: what SIGHUP reloads', function () {
 
     const cases: [key: string, value: string, error: (file: string) => string][] = [
       ['umask', '999', (file) => `Invalid [daemon] umask '999' (${file}, line 5): `],
-      ['ready_timeout', '0', (file) => `Invalid [daemon] ready_timeout '0' (${file}, line 5): expected seconds, more than 0.`],
-      ['user', 'no-such-user-mortar', (file) => `Daemon user 'no-such-user-mortar' doesn't exist ([daemon] in ${file}, line 5).`],
+      [
+        'ready_timeout',
+        '0',
+        (file) => `Invalid [daemon] ready_timeout '0' (${file}, line 5): expected seconds, more than 0.`,
+      ],
+      [
+        'user',
+        'no-such-user-mortar',
+        (file) => `Daemon user 'no-such-user-mortar' doesn't exist ([daemon] in ${file}, line 5).`,
+      ],
     ];
     for (const [key, value, error] of cases) {
       it(`keeps the config in force when the file now says ${key} = ${value}: one error line naming file, line and key; status and stop still work`, async () => {
@@ -111,7 +143,9 @@ describe('operating a daemon: what SIGHUP reloads', function () {
         expect(log).to.not.include('configuration reloaded');
         expect(isAlive(pid), 'still running').to.equal(true);
 
-        const status = await sandbox.run(MYAPP, ['daemon', 'status'], { env: { MYAPP_CONFIG: join(sandbox.dir, 'none.conf') } });
+        const status = await sandbox.run(MYAPP, ['daemon', 'status'], {
+          env: { MYAPP_CONFIG: join(sandbox.dir, 'none.conf') },
+        });
         expect(status.code, `daemon status\n${status.stdout}${status.stderr}`).to.equal(0);
         // The config in force is the one before: a SIGHUP after the file is fixed reloads it.
         writeFileSync(conf, '[myapp]\nmotd = third\n');

@@ -7,7 +7,16 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { App, DaemonService, FrameworkError } from 'mortar';
-import { DaemonSandbox, MYAPP, commandLine, exists, expectOutput, isAlive, readIfExists, waitUntil } from '../../helpers/daemon';
+import {
+  DaemonSandbox,
+  MYAPP,
+  commandLine,
+  exists,
+  expectOutput,
+  isAlive,
+  readIfExists,
+  waitUntil,
+} from '../../helpers/daemon';
 import { operateFixture } from '../../helpers/operate';
 import type { RunningChild } from '../../helpers/process';
 import { TextSink } from '../../helpers/streams';
@@ -67,14 +76,22 @@ describe('operating a daemon: myapp daemon status', function () {
     const pid = await deadPid(sandbox);
     writeFileSync(sandbox.pidFile, `${pid}\n`);
     const result = await sandbox.run(MYAPP, ['daemon', 'status']);
-    expectOutput(result, 1, `myapp is not running, but its stale pid file ${sandbox.pidFile} remains: pid ${pid} is not running\n`);
+    expectOutput(
+      result,
+      1,
+      `myapp is not running, but its stale pid file ${sandbox.pidFile} remains: pid ${pid} is not running\n`,
+    );
     expect(readIfExists(sandbox.pidFile)).to.equal(`${pid}\n`);
   });
 
   it('exits 1 when the pid file holds garbage', async () => {
     writeFileSync(sandbox.pidFile, 'not a pid\n');
     const result = await sandbox.run(MYAPP, ['daemon', 'status']);
-    expectOutput(result, 1, `myapp is not running, but its stale pid file ${sandbox.pidFile} remains: it holds no valid pid\n`);
+    expectOutput(
+      result,
+      1,
+      `myapp is not running, but its stale pid file ${sandbox.pidFile} remains: it holds no valid pid\n`,
+    );
   });
 });
 
@@ -187,7 +204,11 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
   describe('status()', () => {
     it('is running, with the pid, when the pid file names a live process that holds it', async () => {
       const child = await daemonLike();
-      expect(defined(await (await service()).status())).to.deep.equal({ state: 'running', pid: child.pid, pidFile: sandbox.pidFile });
+      expect(defined(await (await service()).status())).to.deep.equal({
+        state: 'running',
+        pid: child.pid,
+        pidFile: sandbox.pidFile,
+      });
     });
 
     it('is stale, with the pid and why, when the pid file names a live process that does not hold it', async () => {
@@ -254,7 +275,10 @@ describe('operating a daemon: DaemonService.status() and stop() in process', fun
     });
 
     it('reports not-running when there is no pid file', async () => {
-      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({ outcome: 'not-running', removedPidFile: false });
+      expect(defined(await (await service()).stop({ timeout: 1000 }))).to.deep.equal({
+        outcome: 'not-running',
+        removedPidFile: false,
+      });
     });
 
     it('removes a pid file that names a dead process', async () => {

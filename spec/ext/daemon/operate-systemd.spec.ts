@@ -7,7 +7,13 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync } from 'node:fs';
 import { DaemonSandbox, MYAPP, isAlive, procStat, readIfExists, waitUntil } from '../../helpers/daemon';
-import { NotifyListener, abstractSocketSupport, notifyListenerUnavailable, operateFixture, waitForText } from '../../helpers/operate';
+import {
+  NotifyListener,
+  abstractSocketSupport,
+  notifyListenerUnavailable,
+  operateFixture,
+  waitForText,
+} from '../../helpers/operate';
 
 const CHILD_ENV = operateFixture('child-env');
 
@@ -45,7 +51,10 @@ describe('operating a daemon: systemd notifications and init systems', function 
   }
 
   /** Starts `script run-forever --daemon` with the given environment; returns the invoker's and the daemon's pids. */
-  async function startDaemon(env: Record<string, string>, script = MYAPP): Promise<{ invoker: number; daemon: number }> {
+  async function startDaemon(
+    env: Record<string, string>,
+    script = MYAPP,
+  ): Promise<{ invoker: number; daemon: number }> {
     const started = await sandbox.run(script, ['run-forever', '--daemon'], { env });
     expect(started.code, `the invoker's exit code\n${started.stderr}`).to.equal(0);
     return { invoker: started.pid, daemon: sandbox.daemonPid() };
@@ -77,7 +86,9 @@ describe('operating a daemon: systemd notifications and init systems', function 
     it('takes NOTIFY_SOCKET out of the environment its children inherit', async () => {
       const socket = listen();
       const dump = sandbox.path('env.txt');
-      const invocation = sandbox.start(CHILD_ENV, ['run-forever'], { env: { NOTIFY_SOCKET: socket.address, ENV_DUMP: dump } });
+      const invocation = sandbox.start(CHILD_ENV, ['run-forever'], {
+        env: { NOTIFY_SOCKET: socket.address, ENV_DUMP: dump },
+      });
       await invocation.child.waitForOutput(/^ready$/m);
       const inherited = readIfExists(dump) ?? '';
       expect(inherited, "the child's environment").to.match(/^MYAPP_DAEMON_PID_FILE=/m);
@@ -111,11 +122,15 @@ describe('operating a daemon: systemd notifications and init systems', function 
       expect(inherited, "the child's environment").to.not.match(/^MORTAR_DAEMON_READY_FD=/m);
     });
 
-    it('starts the daemon through setsid(1): a session of its own, not the invoker\'s child', async () => {
+    it("starts the daemon through setsid(1): a session of its own, not the invoker's child", async () => {
       const socket = listen();
       const { invoker, daemon } = await startDaemon({ NOTIFY_SOCKET: socket.address });
       const stat = procStat(daemon);
-      expect([stat.session, stat.pgrp, stat.ttyNr], "the daemon's session, group and terminal").to.deep.equal([daemon, daemon, 0]);
+      expect([stat.session, stat.pgrp, stat.ttyNr], "the daemon's session, group and terminal").to.deep.equal([
+        daemon,
+        daemon,
+        0,
+      ]);
       expect(stat.ppid, "the daemon's parent").to.not.equal(invoker);
     });
 
@@ -123,10 +138,14 @@ describe('operating a daemon: systemd notifications and init systems', function 
       const socket = listen();
       const emptyPath = sandbox.path('empty-bin');
       mkdirSync(emptyPath);
-      const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { NOTIFY_SOCKET: socket.address, PATH: emptyPath } });
+      const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
+        env: { NOTIFY_SOCKET: socket.address, PATH: emptyPath },
+      });
       expect(result.code, result.stderr).to.equal(1);
       expect(result.stderrLines).to.have.length(1);
-      expect(result.stderrLines[0]).to.match(/^myapp: error: Cannot start the daemon through setsid\(1\), .*: no such file or directory\. Install util-linux, or drop --daemon/);
+      expect(result.stderrLines[0]).to.match(
+        /^myapp: error: Cannot start the daemon through setsid\(1\), .*: no such file or directory\. Install util-linux, or drop --daemon/,
+      );
       expect(existsSync(sandbox.pidFile), 'the pid file').to.equal(false);
       expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
       expect(socket.states, 'notifications: the status line says why the start failed').to.deep.equal([

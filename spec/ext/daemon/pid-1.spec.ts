@@ -12,7 +12,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { daemonFixture, exists, expectOutput, isRoot, readIfExists, waitUntil, DaemonSandbox } from '../../helpers/daemon';
+import {
+  daemonFixture,
+  exists,
+  expectOutput,
+  isRoot,
+  readIfExists,
+  waitUntil,
+  DaemonSandbox,
+} from '../../helpers/daemon';
 import { cleanEnv, signalOwn, RunningChild } from '../../helpers/process';
 
 const SHUTDOWN = daemonFixture('shutdown');
@@ -25,7 +33,9 @@ function whyNoPidNamespace(): string | undefined {
   if (!isRoot()) return 'a new pid namespace needs root';
   const probe = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore', timeout: 10_000 });
   if (probe.error) return `unshare(1) cannot run: ${probe.error.message}`;
-  return probe.status === 0 ? undefined : `unshare --pid --fork --mount-proc exits ${probe.status ?? probe.signal} here`;
+  return probe.status === 0
+    ? undefined
+    : `unshare --pid --fork --mount-proc exits ${probe.status ?? probe.signal} here`;
 }
 
 describe('the app as PID 1 (a container without an init)', function () {
@@ -103,7 +113,7 @@ describe('the app as PID 1 (a container without an init)', function () {
     expect(result.stderr.split('\n').filter((line) => line !== '')).to.deep.equal([WARNING]);
   });
 
-  it("SIGINT ends it with 130", async () => {
+  it('SIGINT ends it with 130', async () => {
     const pid = await startAsPid1();
     signalOwn(pid, 'SIGINT', (candidate) => parentOf(candidate) === unshare!.pid);
     expect((await unshare!.waitForExit(10_000)).code).to.equal(130);

@@ -84,7 +84,10 @@ describe('PidFile', () => {
    * writes its own pid to the file; `reader` holds it by an ordinary
    * read-only descriptor instead, as a process reading the file would.
    */
-  async function startHolder(file: string, options: { write?: boolean; uid?: number; reader?: boolean } = {}): Promise<number> {
+  async function startHolder(
+    file: string,
+    options: { write?: boolean; uid?: number; reader?: boolean } = {},
+  ): Promise<number> {
     const flags = options.reader ? fs.constants.O_RDONLY : 0o10000000 | fs.constants.O_NOFOLLOW;
     const script = `
       const fs = require('fs');
@@ -229,7 +232,11 @@ describe('PidFile', () => {
       expect(verdict.state === 'held' && verdict.startTicks).to.be.a('number');
       for (const ms of [3_600_000, 300_000, -300_000, -600_000, -86_400_000]) {
         age(path, ms);
-        expect(file.judge(file.read()!), `mtime moved by ${-ms} ms`).to.include({ state: 'held', pid: holder, isVerified: true });
+        expect(file.judge(file.read()!), `mtime moved by ${-ms} ms`).to.include({
+          state: 'held',
+          pid: holder,
+          isVerified: true,
+        });
       }
     });
 
@@ -253,19 +260,35 @@ describe('PidFile', () => {
       const file = new PidFile(path, { program: NODE });
       const verdict = file.judge(file.read()!);
       expect(verdict).to.include({ state: 'stale', pid: other, isAlive: true });
-      expect(verdict.state === 'stale' && verdict.reason).to.match(new RegExp(`^pid ${other} \\(.*node.*\\) does not hold the pid file$`));
+      expect(verdict.state === 'stale' && verdict.reason).to.match(
+        new RegExp(`^pid ${other} \\(.*node.*\\) does not hold the pid file$`),
+      );
     });
 
     it('is stale, not alive, for a dead process, a zombie and garbage', () => {
       const file = new PidFile(path);
       const dead = deadPid();
       fs.writeFileSync(path, `${dead}\n`);
-      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', pid: dead, reason: `pid ${dead} is not running`, isAlive: false });
+      expect(file.judge(file.read()!)).to.deep.equal({
+        state: 'stale',
+        pid: dead,
+        reason: `pid ${dead} is not running`,
+        isAlive: false,
+      });
       const zombie = zombiePid();
       fs.writeFileSync(path, `${zombie}\n`);
-      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', pid: zombie, reason: `pid ${zombie} has exited (a zombie)`, isAlive: false });
+      expect(file.judge(file.read()!)).to.deep.equal({
+        state: 'stale',
+        pid: zombie,
+        reason: `pid ${zombie} has exited (a zombie)`,
+        isAlive: false,
+      });
       fs.writeFileSync(path, 'garbage\n');
-      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', reason: 'it holds no valid pid', isAlive: false });
+      expect(file.judge(file.read()!)).to.deep.equal({
+        state: 'stale',
+        reason: 'it holds no valid pid',
+        isAlive: false,
+      });
     });
 
     it('is stale for pid 1, which does not hold the file (or runs another program)', () => {
@@ -296,7 +319,12 @@ describe('PidFile', () => {
       fs.writeFileSync(path, `${dead}\n`);
       await startHolder(path, { reader: true });
       const file = new PidFile(path, { program: NODE });
-      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', pid: dead, reason: `pid ${dead} is not running`, isAlive: false });
+      expect(file.judge(file.read()!)).to.deep.equal({
+        state: 'stale',
+        pid: dead,
+        reason: `pid ${dead} is not running`,
+        isAlive: false,
+      });
     });
 
     it('never takes another program that has the file open (a tail -f) for the daemon', async () => {
@@ -318,7 +346,12 @@ describe('PidFile', () => {
       const deadline = Date.now() + 5000;
       while (!tailHolds()) if (Date.now() > deadline) throw new Error('tail never opened the file');
       const file = new PidFile(path, { program: NODE });
-      expect(file.judge(file.read()!)).to.deep.equal({ state: 'stale', pid: dead, reason: `pid ${dead} is not running`, isAlive: false });
+      expect(file.judge(file.read()!)).to.deep.equal({
+        state: 'stale',
+        pid: dead,
+        reason: `pid ${dead} is not running`,
+        isAlive: false,
+      });
     });
 
     describe("where the process's descriptors cannot be read (run as nobody, the holder as root)", () => {
@@ -329,7 +362,13 @@ describe('PidFile', () => {
           const file = new PidFile(process.argv[1], { program: { executables: [process.execPath], scripts: [] }, name: 'myapp' });
           process.stdout.write(JSON.stringify(file.judge(file.read())));
         `;
-        const child = spawnSync(process.execPath, ['-e', script, path], { uid: 65534, gid: 65534, cwd: copyDir, encoding: 'utf8', timeout: 10_000 });
+        const child = spawnSync(process.execPath, ['-e', script, path], {
+          uid: 65534,
+          gid: 65534,
+          cwd: copyDir,
+          encoding: 'utf8',
+          timeout: 10_000,
+        });
         expect(child.status, `${name}: ${child.stderr}`).to.equal(0);
         return JSON.parse(child.stdout) as Record<string, unknown>;
       }
@@ -350,12 +389,19 @@ describe('PidFile', () => {
         const verdict = judgedAsNobody('aged');
         expect(verdict).to.deep.include({ state: 'unverified', pid: holder });
         expect(verdict.reason).to.match(
-          new RegExp(`^pid ${holder} \\(.*node.*\\) may be myapp's daemon; cannot verify as this user: run as root or remove ${path}$`),
+          new RegExp(
+            `^pid ${holder} \\(.*node.*\\) may be myapp's daemon; cannot verify as this user: run as root or remove ${path}$`,
+          ),
         );
 
         const sleeper = await startSleeper();
         fs.writeFileSync(path, `${sleeper}\n`);
-        expect(judgedAsNobody('sleep')).to.deep.equal({ state: 'stale', pid: sleeper, reason: `pid ${sleeper} is another program (sleep 30)`, isAlive: true });
+        expect(judgedAsNobody('sleep')).to.deep.equal({
+          state: 'stale',
+          pid: sleeper,
+          reason: `pid ${sleeper} is another program (sleep 30)`,
+          isAlive: true,
+        });
       });
     });
   });
@@ -489,7 +535,9 @@ describe('PidFile', () => {
     it('names the path and the reason when the directory is missing', () => {
       const missing = join(dir, 'missing', 'app.pid');
       const error = errorOf(() => new PidFile(missing).acquire());
-      expect(error.message).to.equal(`Cannot write pid file ${missing}: directory ${join(dir, 'missing')} does not exist`);
+      expect(error.message).to.equal(
+        `Cannot write pid file ${missing}: directory ${join(dir, 'missing')} does not exist`,
+      );
       expect(error.name).to.equal('FrameworkError');
     });
 
@@ -576,7 +624,9 @@ describe('PidFile', () => {
         const startAt = Date.now() + 100;
         for (const child of children) child.stdin!.write(`${startAt}\n`);
         return Promise.all(
-          lines.map(async (line) => JSON.parse(await nextLine(line)) as { pid: number; result: string; wasLate: boolean }),
+          lines.map(
+            async (line) => JSON.parse(await nextLine(line)) as { pid: number; result: string; wasLate: boolean },
+          ),
         );
       }
 
@@ -663,7 +713,13 @@ describe('PidFile', () => {
       fs.writeFileSync(path, '4242\n');
       const script = `try { process.stdout.write(String(new (require(${JSON.stringify(readableModule)}).PidFile)(process.argv[1]).release(4242))); }
         catch (error) { process.stdout.write(error.name + ': ' + error.message); }`;
-      const child = spawnSync(process.execPath, ['-e', script, path], { uid: 65534, gid: 65534, cwd: copyDir, encoding: 'utf8', timeout: 10_000 });
+      const child = spawnSync(process.execPath, ['-e', script, path], {
+        uid: 65534,
+        gid: 65534,
+        cwd: copyDir,
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       expect(child.stdout).to.equal(`FrameworkError: Cannot remove pid file ${path}: permission denied.`);
       expect(fs.readFileSync(path, 'utf8')).to.equal('4242\n');
     });

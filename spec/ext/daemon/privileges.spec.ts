@@ -8,7 +8,9 @@ import { groupsOf } from '../../helpers/daemon';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/privileges');
-const { resolveIdentity, applyIdentity, resetEnvironment, KEPT_ENVIRONMENT } = require(MODULE) as typeof PrivilegesModule;
+const { resolveIdentity, applyIdentity, resetEnvironment, KEPT_ENVIRONMENT } = require(
+  MODULE,
+) as typeof PrivilegesModule;
 
 /** A preload that makes `require('posix')` fail as when the optional addon is not installed. */
 const HIDE_ADDONS = resolve(__dirname, '../../fixtures/preload/hide-addons.js');
@@ -79,7 +81,9 @@ function inChild(steps: string[], options: ChildOptions = {}): ChildReport {
   const path = options.path ?? process.env.PATH ?? '/usr/bin:/bin';
   // unshare and mount come from the runner's PATH; the program then gets its own.
   const shell = 'mount --bind "$0" /etc && PATH="$CHILD_PATH" exec "$@"';
-  const argv = options.emptyEtc ? ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', shell, options.emptyEtc, ...node] : node;
+  const argv = options.emptyEtc
+    ? ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', shell, options.emptyEtc, ...node]
+    : node;
   const child = spawnSync(argv[0], argv.slice(1), {
     encoding: 'utf8',
     timeout: 10_000,
@@ -92,7 +96,8 @@ function inChild(steps: string[], options: ChildOptions = {}): ChildReport {
       LANG: 'C',
     },
   });
-  if (child.status !== 0) throw new Error(`child failed (${child.status ?? child.signal ?? child.error?.message}): ${child.stderr}`);
+  if (child.status !== 0)
+    throw new Error(`child failed (${child.status ?? child.signal ?? child.error?.message}): ${child.stderr}`);
   return JSON.parse(child.stdout) as ChildReport;
 }
 
@@ -102,7 +107,7 @@ function applyInChild(...steps: string[]): ChildReport {
 }
 
 describe('resolveIdentity', () => {
-  it('defaults to the invoking user and that user\'s primary group, changing nothing', () => {
+  it("defaults to the invoking user and that user's primary group, changing nothing", () => {
     const me = userInfo();
     for (const identity of [resolveIdentity(), resolveIdentity('', '')]) {
       expect(identity).to.include({ user: me.username, uid: me.uid, gid: me.gid, home: me.homedir, changes: false });
@@ -167,7 +172,12 @@ describe('resolveIdentity', () => {
       hasAccount: false,
       changes: true,
     });
-    expect(resolveIdentity('nobody', '4000124')).to.include({ uid: 65534, gid: 4000124, group: '4000124', hasAccount: true });
+    expect(resolveIdentity('nobody', '4000124')).to.include({
+      uid: 65534,
+      gid: 4000124,
+      group: '4000124',
+      hasAccount: true,
+    });
   });
 
   it('does not load the posix addon when nothing needs switching', () => {
@@ -263,14 +273,24 @@ describe('account lookups without the posix addon', () => {
     });
     const report = inChild(['directory-user:', 'root:directory-group'], { apply: false, hideAddons: true, path });
     expect(report.error).to.equal(undefined);
-    expect(report.identities[0]).to.deep.include({ user: 'directory-user', uid: 4000200, gid: 4000201, group: 'directory-group', home: '/home/directory-user' });
+    expect(report.identities[0]).to.deep.include({
+      user: 'directory-user',
+      uid: 4000200,
+      gid: 4000201,
+      group: 'directory-group',
+      home: '/home/directory-user',
+    });
     expect(report.identities[1]).to.deep.include({ user: 'root', uid: 0, gid: 4000201, group: 'directory-group' });
     expect(report.hasPosix).to.equal(false);
   });
 
-  it("believes getent when it says there is no such account, naming the culprit", () => {
+  it('believes getent when it says there is no such account, naming the culprit', () => {
     const report = inChild(['nobody:'], { apply: false, hideAddons: true, path: fakeGetent({}) });
-    expect(report.error).to.deep.equal({ name: 'FrameworkError', message: "Daemon user 'nobody' doesn't exist.", exitCode: 1 });
+    expect(report.error).to.deep.equal({
+      name: 'FrameworkError',
+      message: "Daemon user 'nobody' doesn't exist.",
+      exitCode: 1,
+    });
   });
 
   it('reads /etc/passwd and /etc/group when there is no getent either', () => {
@@ -321,9 +341,19 @@ describe('account lookups without the posix addon', () => {
 
       before(function () {
         emptyEtc = mkdtempSync(join(tmpdir(), 'mortar-empty-etc-'));
-        const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount --bind "$0" /etc && test ! -e /etc/passwd', emptyEtc]);
+        const probe = spawnSync('unshare', [
+          '--mount',
+          '--propagation',
+          'private',
+          '/bin/sh',
+          '-c',
+          'mount --bind "$0" /etc && test ! -e /etc/passwd',
+          emptyEtc,
+        ]);
         if (probe.status !== 0) {
-          process.stdout.write(`      (skipped: cannot mount over /etc in a private mount namespace: ${probe.stderr?.toString().trim() || probe.error?.message})\n`);
+          process.stdout.write(
+            `      (skipped: cannot mount over /etc in a private mount namespace: ${probe.stderr?.toString().trim() || probe.error?.message})\n`,
+          );
           this.skip();
         }
       });
@@ -359,14 +389,35 @@ describe('account lookups without the posix addon', () => {
 
 describe('resetEnvironment(): what a daemon keeps after a switch of user', () => {
   it('keeps the names and prefixes it is given and removes every other variable, saying which', () => {
-    const env: NodeJS.ProcessEnv = { PATH: '/bin', LC_ALL: 'C', LCX: 'no', SECRET: 'x', SUDO_USER: 'alice', HOME: '/root' };
+    const env: NodeJS.ProcessEnv = {
+      PATH: '/bin',
+      LC_ALL: 'C',
+      LCX: 'no',
+      SECRET: 'x',
+      SUDO_USER: 'alice',
+      HOME: '/root',
+    };
     const removed = resetEnvironment(['PATH', 'LC_*', 'HOME'], env);
     expect(env).to.deep.equal({ PATH: '/bin', LC_ALL: 'C', HOME: '/root' });
     expect(removed.sort()).to.deep.equal(['LCX', 'SECRET', 'SUDO_USER']);
   });
 
   it('keeps by default what the daemon itself needs: the locale, systemd sockets and watchdog, Node, mortar', () => {
-    for (const name of ['PATH', 'LANG', 'LC_*', 'TZ', 'NODE_*', 'NOTIFY_SOCKET', 'LISTEN_*', 'WATCHDOG_*', 'JOURNAL_STREAM', 'MORTAR_*', 'HOME', 'USER', 'LOGNAME']) {
+    for (const name of [
+      'PATH',
+      'LANG',
+      'LC_*',
+      'TZ',
+      'NODE_*',
+      'NOTIFY_SOCKET',
+      'LISTEN_*',
+      'WATCHDOG_*',
+      'JOURNAL_STREAM',
+      'MORTAR_*',
+      'HOME',
+      'USER',
+      'LOGNAME',
+    ]) {
       expect(KEPT_ENVIRONMENT).to.include(name);
     }
   });

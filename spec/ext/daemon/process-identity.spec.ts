@@ -11,7 +11,9 @@ import { resolve } from 'node:path';
 import type * as IdentityModule from '../../../dist/ext/daemon/process-identity';
 
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/process-identity');
-const { START_TOLERANCE_MS, bootClock, holdsFile, readProcess, runsProgram, weighEvidence } = require(MODULE) as typeof IdentityModule;
+const { START_TOLERANCE_MS, bootClock, holdsFile, readProcess, runsProgram, weighEvidence } = require(
+  MODULE,
+) as typeof IdentityModule;
 
 type ProcessFacts = IdentityModule.ProcessFacts;
 
@@ -39,8 +41,12 @@ describe('process identity', () => {
 
     it('allows for rounding: a start up to the tolerance after the mtime still counts', () => {
       const written = afterBoot(100);
-      expect(weighEvidence(42, written, facts(100 + START_TOLERANCE_MS / 1000), CLOCK, PROGRAM).evidence).to.equal('daemon');
-      expect(weighEvidence(42, written, facts(100 + START_TOLERANCE_MS / 1000 + 0.01), CLOCK, PROGRAM).evidence).to.equal('inconclusive');
+      expect(weighEvidence(42, written, facts(100 + START_TOLERANCE_MS / 1000), CLOCK, PROGRAM).evidence).to.equal(
+        'daemon',
+      );
+      expect(
+        weighEvidence(42, written, facts(100 + START_TOLERANCE_MS / 1000 + 0.01), CLOCK, PROGRAM).evidence,
+      ).to.equal('inconclusive');
     });
 
     it('keeps calling a daemon whose file was touched or rewritten later the daemon', () => {
@@ -52,8 +58,13 @@ describe('process identity', () => {
         evidence: 'inconclusive',
         reason: `it started (${new Date(afterBoot(500)).toISOString()}) after the pid file was last written`,
       });
-      expect(weighEvidence(42, CLOCK.bootTimeMs - 3_600_000, facts(0.5), CLOCK, PROGRAM).evidence).to.equal('inconclusive');
-      expect(weighEvidence(42, afterBoot(100), facts(1), undefined, PROGRAM)).to.deep.equal({ evidence: 'inconclusive', reason: 'its start time is unknown' });
+      expect(weighEvidence(42, CLOCK.bootTimeMs - 3_600_000, facts(0.5), CLOCK, PROGRAM).evidence).to.equal(
+        'inconclusive',
+      );
+      expect(weighEvidence(42, afterBoot(100), facts(1), undefined, PROGRAM)).to.deep.equal({
+        evidence: 'inconclusive',
+        reason: 'its start time is unknown',
+      });
     });
 
     it('calls another program another program, naming what it runs', () => {
@@ -67,14 +78,20 @@ describe('process identity', () => {
     it('cuts a long command line in the reason', () => {
       const long = facts(1, { argv: ['/usr/bin/python3', '-c', 'x'.repeat(200)], executable: '/usr/bin/python3' });
       const verdict = weighEvidence(7, afterBoot(100), long, CLOCK, PROGRAM);
-      expect(verdict.evidence !== 'daemon' && verdict.reason).to.match(/^pid 7 is another program \(\/usr\/bin\/python3 -c x+\.\.\.\)$/);
+      expect(verdict.evidence !== 'daemon' && verdict.reason).to.match(
+        /^pid 7 is another program \(\/usr\/bin\/python3 -c x+\.\.\.\)$/,
+      );
       expect(verdict.evidence !== 'daemon' && verdict.reason.length).to.be.below(100);
     });
 
     it('turns ticks into time with the given rate', () => {
       const clock = { ...CLOCK, ticksPerSecond: 1024 };
-      expect(weighEvidence(42, afterBoot(100), facts(0, { startTicks: 99 * 1024 }), clock, PROGRAM).evidence).to.equal('daemon');
-      expect(weighEvidence(42, afterBoot(100), facts(0, { startTicks: 110 * 1024 }), clock, PROGRAM).evidence).to.equal('inconclusive');
+      expect(weighEvidence(42, afterBoot(100), facts(0, { startTicks: 99 * 1024 }), clock, PROGRAM).evidence).to.equal(
+        'daemon',
+      );
+      expect(weighEvidence(42, afterBoot(100), facts(0, { startTicks: 110 * 1024 }), clock, PROGRAM).evidence).to.equal(
+        'inconclusive',
+      );
     });
   });
 
@@ -97,17 +114,23 @@ describe('process identity', () => {
 
     it('accepts the same binary with the script among its arguments, after node options', () => {
       expect(runsProgram(facts(1), PROGRAM, none)).to.equal(true);
-      expect(runsProgram(facts(1, { argv: [NODE, '--enable-source-maps', '-r', 'x', SCRIPT] }), PROGRAM, none)).to.equal(true);
+      expect(
+        runsProgram(facts(1, { argv: [NODE, '--enable-source-maps', '-r', 'x', SCRIPT] }), PROGRAM, none),
+      ).to.equal(true);
     });
 
     it('accepts another Node installation (same binary name), and a binary replaced on disk', () => {
-      expect(runsProgram(facts(1, { executable: '/opt/node-22/bin/node', argv: ['node', SCRIPT] }), PROGRAM, none)).to.equal(true);
+      expect(
+        runsProgram(facts(1, { executable: '/opt/node-22/bin/node', argv: ['node', SCRIPT] }), PROGRAM, none),
+      ).to.equal(true);
       expect(runsProgram(facts(1, { executable: `${NODE} (deleted)` }), PROGRAM, none)).to.equal(true);
     });
 
     it("falls back to the command line's first word when the executable cannot be read (another user's process)", () => {
       expect(runsProgram(facts(1, { executable: undefined, argv: ['node', SCRIPT] }), PROGRAM, none)).to.equal(true);
-      expect(runsProgram(facts(1, { executable: undefined, argv: ['python3', SCRIPT] }), PROGRAM, none)).to.equal(false);
+      expect(runsProgram(facts(1, { executable: undefined, argv: ['python3', SCRIPT] }), PROGRAM, none)).to.equal(
+        false,
+      );
     });
 
     it('accepts a relative script path that is a tail of the script, not one that climbs out', () => {
@@ -125,14 +148,18 @@ describe('process identity', () => {
     });
 
     it('refuses another binary, another script, and a kernel thread', () => {
-      expect(runsProgram(facts(1, { executable: '/usr/bin/sleep', argv: ['sleep', SCRIPT] }), PROGRAM, none)).to.equal(false);
+      expect(runsProgram(facts(1, { executable: '/usr/bin/sleep', argv: ['sleep', SCRIPT] }), PROGRAM, none)).to.equal(
+        false,
+      );
       expect(runsProgram(facts(1, { argv: [NODE, '/srv/other/main.js'] }), PROGRAM, none)).to.equal(false);
       expect(runsProgram(facts(1, { argv: [NODE] }), PROGRAM, none)).to.equal(false);
       expect(runsProgram(facts(1, { executable: undefined, argv: [] }), PROGRAM, none)).to.equal(false);
     });
 
     it('needs only the binary when the program has no script', () => {
-      expect(runsProgram(facts(1, { argv: [NODE, '-e', 'code'] }), { executables: [NODE], scripts: [] }, none)).to.equal(true);
+      expect(
+        runsProgram(facts(1, { argv: [NODE, '-e', 'code'] }), { executables: [NODE], scripts: [] }, none),
+      ).to.equal(true);
     });
   });
 
@@ -165,7 +192,10 @@ describe('process identity', () => {
       if (clock === undefined || typeof read !== 'object') throw new Error('no /proc');
       const startedMs = clock.bootTimeMs + (read.startTicks * 1000) / clock.ticksPerSecond;
       expect(startedMs).to.be.within(clock.bootTimeMs, Date.now());
-      expect(Date.now() - startedMs, 'ms since this process started').to.be.within(process.uptime() * 1000 - 1500, process.uptime() * 1000 + 1500);
+      expect(Date.now() - startedMs, 'ms since this process started').to.be.within(
+        process.uptime() * 1000 - 1500,
+        process.uptime() * 1000 + 1500,
+      );
     });
   });
 });

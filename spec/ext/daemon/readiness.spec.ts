@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 import type * as ReadinessModule from '../../../dist/ext/daemon/readiness';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
-const { ReadinessChannel, CHILD_MARKER } = require(resolve(__dirname, '../../../../dist/ext/daemon/readiness')) as typeof ReadinessModule;
+const { ReadinessChannel, CHILD_MARKER } = require(
+  resolve(__dirname, '../../../../dist/ext/daemon/readiness'),
+) as typeof ReadinessModule;
 
 describe('ReadinessChannel.fromEnvironment (the daemon child end of the readiness pipe)', () => {
   let dir: string;

@@ -18,8 +18,12 @@ const INSPECTOR_PORT = 9229;
 
 /** The variables of a process's initial environment, as `/proc/<pid>/environ` holds them. */
 function initialEnvironment(pid: number): Record<string, string> {
-  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((entry) => entry !== '');
-  return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8')
+    .split('\0')
+    .filter((entry) => entry !== '');
+  return Object.fromEntries(
+    entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
 }
 
 /** The local ports of the TCP sockets `pid` listens on (from its descriptors and /proc/net/tcp and tcp6). */
@@ -38,7 +42,8 @@ function listeningPorts(pid: number): number[] {
     for (const line of (readIfExists(table) ?? '').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       // local_address is field 1 (ADDR:PORT in hex), st is field 3 (0A: LISTEN), inode is field 9.
-      if (fields.length > 9 && fields[3] === '0A' && inodes.has(fields[9])) ports.push(parseInt(fields[1].split(':')[1], 16));
+      if (fields.length > 9 && fields[3] === '0A' && inodes.has(fields[9]))
+        ports.push(parseInt(fields[1].split(':')[1], 16));
     }
   }
   return ports;
@@ -91,11 +96,26 @@ describe('a daemon started as root that runs as nobody', function () {
   it('starts with only the kept variables in /proc/<pid>/environ', () => {
     const names = Object.keys(initialEnvironment(pid)).sort();
     expect(names).to.deep.equal(
-      ['HOME', 'KEEP_ME', 'KEPT_TOO', 'LANG', 'LC_ALL', 'MORTAR_DAEMON_READY_FD', 'MYAPP_CONFIG', 'MYAPP_DAEMON_KEEP_ENV', 'MYAPP_DAEMON_PID_FILE', 'MYAPP_DAEMON_USER', 'MYAPP_LOG_FILE', 'NODE_ENV', 'PATH', 'TZ'].sort(),
+      [
+        'HOME',
+        'KEEP_ME',
+        'KEPT_TOO',
+        'LANG',
+        'LC_ALL',
+        'MORTAR_DAEMON_READY_FD',
+        'MYAPP_CONFIG',
+        'MYAPP_DAEMON_KEEP_ENV',
+        'MYAPP_DAEMON_PID_FILE',
+        'MYAPP_DAEMON_USER',
+        'MYAPP_LOG_FILE',
+        'NODE_ENV',
+        'PATH',
+        'TZ',
+      ].sort(),
     );
   });
 
-  it("hands the log file to nobody, and reopens it on SIGHUP without a warning", async () => {
+  it('hands the log file to nobody, and reopens it on SIGHUP without a warning', async () => {
     const stats = statSync(logFile);
     expect([stats.uid, stats.gid], 'the log file owner').to.deep.equal([NOBODY.uid, NOBODY.gid]);
     sandbox!.signal(pid, 'SIGHUP');
@@ -116,10 +136,16 @@ describe('a daemon started as root that runs as nobody', function () {
   });
 
   it('keeps the inspector closed in a foreground process that switched user, too', async () => {
-    const invocation = sandbox!.start(myapp, ['run-forever'], { env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_PID_FILE: sandbox!.path('run', 'foreground.pid') } });
+    const invocation = sandbox!.start(myapp, ['run-forever'], {
+      env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_PID_FILE: sandbox!.path('run', 'foreground.pid') },
+    });
     await invocation.child.waitForOutput(/^1$/m);
     const foreground = invocation.child.pid;
-    const kill = spawnSync('kill', ['-USR1', String(foreground)], { uid: NOBODY.uid, gid: NOBODY.gid, encoding: 'utf8' });
+    const kill = spawnSync('kill', ['-USR1', String(foreground)], {
+      uid: NOBODY.uid,
+      gid: NOBODY.gid,
+      encoding: 'utf8',
+    });
     expect(kill.status, `kill -USR1 as nobody: ${kill.stderr}`).to.equal(0);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(listeningPorts(foreground), 'ports the process listens on').to.deep.equal([]);

@@ -5,7 +5,16 @@
  */
 import { expect } from 'chai';
 import { chmodSync, chownSync, readFileSync } from 'node:fs';
-import { DaemonSandbox, NOBODY, daemonFixture, exists, isAlive, isRoot, readIfExists, waitUntil } from '../../helpers/daemon';
+import {
+  DaemonSandbox,
+  NOBODY,
+  daemonFixture,
+  exists,
+  isAlive,
+  isRoot,
+  readIfExists,
+  waitUntil,
+} from '../../helpers/daemon';
 import { waitForText } from '../../helpers/operate';
 
 const SHUTDOWN = daemonFixture('shutdown');
@@ -58,7 +67,9 @@ describe('daemon shutdown: the pid file goes however the daemon ends', function 
       await waitUntil(() => exists(mark), 'pre_close to start');
       await sandbox.signalAndWait(pid, 'SIGTERM');
       expect(exists(sandbox.pidFile), 'the pid file after the second signal').to.equal(false);
-      expect(readFileSync(log, 'utf8')).to.match(/\(WARNING\) myapp\.core\.signal : received SIGTERM again while stopping: exiting now$/m);
+      expect(readFileSync(log, 'utf8')).to.match(
+        /\(WARNING\) myapp\.core\.signal : received SIGTERM again while stopping: exiting now$/m,
+      );
     });
   });
 
@@ -96,7 +107,9 @@ describe('daemon shutdown: the pid file goes however the daemon ends', function 
       sandbox.signal(pid, 'SIGUSR2');
       await waitUntil(() => !isAlive(pid), `daemon ${pid} to end`);
       expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
-      expect(readFileSync(log, 'utf8')).to.match(/\(ERROR\) myapp\.core\.crash : uncaught exception: nobody caught this$/m);
+      expect(readFileSync(log, 'utf8')).to.match(
+        /\(ERROR\) myapp\.core\.crash : uncaught exception: nobody caught this$/m,
+      );
     });
   });
 
@@ -121,7 +134,9 @@ describe('daemon shutdown: the pid file goes however the daemon ends', function 
     invocation.child.kill('SIGTERM');
     const result = await sandbox.finish(invocation);
     expect(result.signal, result.stderr).to.equal('SIGTERM');
-    expect(result.stderrLines).to.deep.equal([`WARNING: Cannot remove pid file ${sandbox.pidFile}: permission denied.`]);
+    expect(result.stderrLines).to.deep.equal([
+      `WARNING: Cannot remove pid file ${sandbox.pidFile}: permission denied.`,
+    ]);
     expect(readIfExists(sandbox.pidFile), 'the pid file, left behind').to.equal(`${invocation.child.pid}\n`);
   });
 

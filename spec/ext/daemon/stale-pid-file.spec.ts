@@ -14,7 +14,19 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DaemonSandbox, MYAPP, NOBODY, commandLine, exists, expectOutput, isAlive, isRoot, procStatus, readIfExists, waitUntil } from '../../helpers/daemon';
+import {
+  DaemonSandbox,
+  MYAPP,
+  NOBODY,
+  commandLine,
+  exists,
+  expectOutput,
+  isAlive,
+  isRoot,
+  procStatus,
+  readIfExists,
+  waitUntil,
+} from '../../helpers/daemon';
 import type { RunningChild } from '../../helpers/process';
 import { copyBuiltPackage, whyNobodyCannotRunNode } from '../../helpers/readable-copy';
 
@@ -46,7 +58,9 @@ describe('pid file identity: the daemon is the process that holds its pid file',
   async function startReplacing(stalePid: number, reason: string): Promise<number> {
     const started = await sandbox.run(MYAPP, ['run-forever', '--daemon']);
     expect(started.code, `the invoker's exit code\n${started.stderr}`).to.equal(0);
-    expect(started.stderrLines, "the invoker's stderr").to.deep.equal([`WARNING: replaced the stale pid file ${sandbox.pidFile}: ${reason}`]);
+    expect(started.stderrLines, "the invoker's stderr").to.deep.equal([
+      `WARNING: replaced the stale pid file ${sandbox.pidFile}: ${reason}`,
+    ]);
     const daemon = sandbox.daemonPid();
     expect(daemon, 'the pid the file names now').to.not.equal(stalePid);
     expect(isAlive(daemon), `daemon ${daemon}`).to.equal(true);
@@ -61,25 +75,42 @@ describe('pid file identity: the daemon is the process that holds its pid file',
   }
 
   for (const [label, holder] of [
-    ['a sleep the test started', async (): Promise<{ pid: number; isRunning: () => boolean }> => {
-      const child = await sleeper();
-      return { pid: child.pid, isRunning: () => child.isRunning && isAlive(child.pid) };
-    }],
-    ['pid 1', async (): Promise<{ pid: number; isRunning: () => boolean }> => ({ pid: 1, isRunning: () => isAlive(1) })],
+    [
+      'a sleep the test started',
+      async (): Promise<{ pid: number; isRunning: () => boolean }> => {
+        const child = await sleeper();
+        return { pid: child.pid, isRunning: () => child.isRunning && isAlive(child.pid) };
+      },
+    ],
+    [
+      'pid 1',
+      async (): Promise<{ pid: number; isRunning: () => boolean }> => ({ pid: 1, isRunning: () => isAlive(1) }),
+    ],
   ] as const) {
     describe(`a pid file naming ${label}`, () => {
       it('status exits 1 with one line saying why; stop signals nothing, removes the file and says so', async () => {
         const { pid, isRunning } = await holder();
         writeFileSync(sandbox.pidFile, `${pid}\n`);
         // Seen holding nothing (readable), or, for a process this user may not read, another program.
-        const reason = pid === 1 ? `pid 1 (\\(.+\\) does not hold the pid file|is another program \\(.+\\))` : `pid ${pid} \\(sleep 300\\) does not hold the pid file`;
+        const reason =
+          pid === 1
+            ? `pid 1 (\\(.+\\) does not hold the pid file|is another program \\(.+\\))`
+            : `pid ${pid} \\(sleep 300\\) does not hold the pid file`;
 
         const status = await sandbox.run(MYAPP, ['daemon', 'status']);
-        expectOutput(status, 1, new RegExp(`^myapp is not running, but its stale pid file ${sandbox.pidFile} remains: ${reason}\\n$`));
+        expectOutput(
+          status,
+          1,
+          new RegExp(`^myapp is not running, but its stale pid file ${sandbox.pidFile} remains: ${reason}\\n$`),
+        );
         expect(readIfExists(sandbox.pidFile), 'the pid file after status').to.equal(`${pid}\n`);
 
         const stop = await sandbox.run(MYAPP, ['daemon', 'stop', '--timeout', '1']);
-        expectOutput(stop, 0, new RegExp(`^myapp is not running; removed its stale pid file: ${reason}; sent it no signal\\n$`));
+        expectOutput(
+          stop,
+          0,
+          new RegExp(`^myapp is not running; removed its stale pid file: ${reason}; sent it no signal\\n$`),
+        );
         expect(exists(sandbox.pidFile), 'the pid file after stop').to.equal(false);
         expect(isRunning(), `pid ${pid} after stop`).to.equal(true);
       });
@@ -122,7 +153,9 @@ describe('pid file identity: the daemon is the process that holds its pid file',
     it("A's stale pid file naming B's pid, its mtime in the future: A's stop removes it and leaves B alone", async () => {
       const other = sandbox.path('run/b.pid');
       const b = await (async () => {
-        const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_PID_FILE: other } });
+        const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
+          env: { MYAPP_DAEMON_PID_FILE: other },
+        });
         expect(started.code, started.stderr).to.equal(0);
         return Number(readIfExists(other));
       })();
@@ -131,15 +164,27 @@ describe('pid file identity: the daemon is the process that holds its pid file',
       const reason = `pid ${b} \\(.+\\) does not hold the pid file`;
 
       const status = await sandbox.run(MYAPP, ['daemon', 'status']);
-      expectOutput(status, 1, new RegExp(`^myapp is not running, but its stale pid file ${sandbox.pidFile} remains: ${reason}\\n$`));
+      expectOutput(
+        status,
+        1,
+        new RegExp(`^myapp is not running, but its stale pid file ${sandbox.pidFile} remains: ${reason}\\n$`),
+      );
       const stop = await sandbox.run(MYAPP, ['daemon', 'stop', '--timeout', '1']);
-      expectOutput(stop, 0, new RegExp(`^myapp is not running; removed its stale pid file: ${reason}; sent it no signal\\n$`));
+      expectOutput(
+        stop,
+        0,
+        new RegExp(`^myapp is not running; removed its stale pid file: ${reason}; sent it no signal\\n$`),
+      );
       expect(isAlive(b), `B (pid ${b}) after A's stop`).to.equal(true);
       expect(readIfExists(other), "B's pid file").to.equal(`${b}\n`);
 
       const a = await startDaemon();
       expect(a).to.not.equal(b);
-      expectOutput(await sandbox.run(MYAPP, ['daemon', 'stop'], { env: { MYAPP_DAEMON_PID_FILE: other } }), 0, `myapp stopped (pid ${b})\n`);
+      expectOutput(
+        await sandbox.run(MYAPP, ['daemon', 'stop'], { env: { MYAPP_DAEMON_PID_FILE: other } }),
+        0,
+        `myapp stopped (pid ${b})\n`,
+      );
       expect(isAlive(a), 'A after B was stopped').to.equal(true);
     });
   });

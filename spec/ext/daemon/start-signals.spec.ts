@@ -15,7 +15,15 @@
  * is open.
  */
 import { expect } from 'chai';
-import { DaemonSandbox, daemonFixture, exists, expectOutput, isAlive, readIfExists, waitUntil } from '../../helpers/daemon';
+import {
+  DaemonSandbox,
+  daemonFixture,
+  exists,
+  expectOutput,
+  isAlive,
+  readIfExists,
+  waitUntil,
+} from '../../helpers/daemon';
 
 const SHUTDOWN = daemonFixture('shutdown');
 const MANUAL_READY = daemonFixture('manual-ready');
@@ -34,7 +42,9 @@ describe('stop signals during a --daemon start', function () {
   /** Starts `shutdown.js run-forever --daemon` with a slow daemon setup; resolves once the daemon child is setting up. */
   async function startSlowly() {
     const mark = sandbox.path('setting-up');
-    const invocation = sandbox.start(SHUTDOWN, ['run-forever', '--daemon'], { env: { SETUP_MARK: mark, SLOW_SETUP_MS: '1500' } });
+    const invocation = sandbox.start(SHUTDOWN, ['run-forever', '--daemon'], {
+      env: { SETUP_MARK: mark, SLOW_SETUP_MS: '1500' },
+    });
     await waitUntil(() => /^\d+\n$/.test(readIfExists(mark) ?? ''), 'the daemon child to start setting up', 10_000);
     const child = Number(readIfExists(mark));
     expect(isAlive(child), `daemon child ${child}`).to.equal(true);
@@ -62,7 +72,9 @@ describe('stop signals during a --daemon start', function () {
     sandbox.signal(child, 'SIGTERM');
     const result = await sandbox.finish(invocation);
     expect(result.code, result.stderr).to.equal(1);
-    expect(result.stderrLines).to.deep.equal(['myapp: error: The daemon received SIGTERM before it was ready, so it did not start.']);
+    expect(result.stderrLines).to.deep.equal([
+      'myapp: error: The daemon received SIGTERM before it was ready, so it did not start.',
+    ]);
     await waitUntil(() => !isAlive(child), `daemon child ${child} to be gone`);
     expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
     expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
@@ -83,18 +95,24 @@ describe('a stop signal to a daemon with manual readiness, after daemonize() and
   it('keeps it from reporting ready: it closes, removing its pid file, and the invoker exits 1 saying so', async () => {
     const invocation = sandbox.start(MANUAL_READY, ['serve', '--daemon'], { env: { READY_DELAY_MS: '1500' } });
     // The pid file is written in daemonize(); ready() comes READY_DELAY_MS later.
-    await waitUntil(() => /^\d+\n$/.test(readIfExists(sandbox.pidFile) ?? ''), 'the daemon to write its pid file', 10_000);
+    await waitUntil(
+      () => /^\d+\n$/.test(readIfExists(sandbox.pidFile) ?? ''),
+      'the daemon to write its pid file',
+      10_000,
+    );
     const daemon = sandbox.daemonPid();
     sandbox.signal(daemon, 'SIGTERM');
     const result = await sandbox.finish(invocation);
     expect(result.code, result.stderr).to.equal(1);
-    expect(result.stderrLines).to.deep.equal(['myapp: error: The daemon received SIGTERM before it was ready, so it did not start.']);
+    expect(result.stderrLines).to.deep.equal([
+      'myapp: error: The daemon received SIGTERM before it was ready, so it did not start.',
+    ]);
     await waitUntil(() => !isAlive(daemon), `daemon ${daemon} to be gone`);
     expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
   });
 });
 
-describe("a daemonized command that awaits only app.signal", function () {
+describe('a daemonized command that awaits only app.signal', function () {
   let sandbox: DaemonSandbox;
 
   beforeEach(() => {

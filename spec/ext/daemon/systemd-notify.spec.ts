@@ -5,7 +5,9 @@ import type * as SystemdNotifyModule from '../../../dist/ext/daemon/systemd-noti
 import { TextSink } from '../../helpers/streams';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
-const { SystemdNotifier } = require(resolve(__dirname, '../../../../dist/ext/daemon/systemd-notify')) as typeof SystemdNotifyModule;
+const { SystemdNotifier } = require(
+  resolve(__dirname, '../../../../dist/ext/daemon/systemd-notify'),
+) as typeof SystemdNotifyModule;
 
 describe('SystemdNotifier', () => {
   let stderr: TextSink;

@@ -150,9 +150,14 @@ describe('under a real systemd (the samples as units)', function () {
     const type = (await sandbox.show(unit.name, 'Type')).Type;
 
     const start = await sandbox.ctl('start', unit.name);
-    expect(start.code, `systemctl start ${unit.name}: ${start.stderr}\n${await sandbox.journal(unit.name)}`).to.equal(0);
+    expect(start.code, `systemctl start ${unit.name}: ${start.stderr}\n${await sandbox.journal(unit.name)}`).to.equal(
+      0,
+    );
     const started = await sandbox.show(unit.name, 'ActiveState', 'SubState', 'MainPID');
-    expect([started.ActiveState, started.SubState], 'state once `systemctl start` returned').to.deep.equal(['active', 'running']);
+    expect([started.ActiveState, started.SubState], 'state once `systemctl start` returned').to.deep.equal([
+      'active',
+      'running',
+    ]);
     const mainPid = Number(started.MainPID);
     expect(mainPid, 'MainPID').to.be.above(1);
     // Type=simple has no readiness protocol: systemctl returns once the process runs, before the
@@ -170,13 +175,19 @@ describe('under a real systemd (the samples as units)', function () {
     await waitForText(unit.log, /configuration reloaded\n(.*\n)*.*configuration reloaded$/m);
     expect(reloads(unit.log), 'reloads logged').to.equal(2);
     const reloaded = await sandbox.show(unit.name, 'ActiveState', 'MainPID');
-    expect([reloaded.ActiveState, Number(reloaded.MainPID)], 'state and MainPID after reloading').to.deep.equal(['active', mainPid]);
+    expect([reloaded.ActiveState, Number(reloaded.MainPID)], 'state and MainPID after reloading').to.deep.equal([
+      'active',
+      mainPid,
+    ]);
     expect(isAlive(daemon!), `daemon ${daemon} after reloading`).to.equal(true);
 
     await sandbox.ctlOk('stop', unit.name);
     const stopped = await sandbox.show(unit.name, 'ActiveState', 'Result');
     const journal = await sandbox.journalMatching(unit.name, new RegExp(`^Stopped ${unit.name}`, 'm'));
-    expect([stopped.ActiveState, stopped.Result], `state and result after stopping\n${journal}`).to.deep.equal(['inactive', 'success']);
+    expect([stopped.ActiveState, stopped.Result], `state and result after stopping\n${journal}`).to.deep.equal([
+      'inactive',
+      'success',
+    ]);
     expect(journal, 'the journal').to.not.match(/SIGKILL|not our child|code=killed/);
     if (unit.pidFile) expect(existsSync(unit.pidFile), 'the pid file after stopping').to.equal(false);
     expect(isAlive(daemon!), `daemon ${daemon} after stopping`).to.equal(false);
@@ -192,7 +203,10 @@ describe('under a real systemd (the samples as units)', function () {
     const shown = await sandbox.show(unit.name, 'ActiveState', 'Result');
     const journal = await sandbox.journalMatching(unit.name, message);
     expect([shown.ActiveState, shown.Result], `state and result\n${journal}`).to.deep.equal(['failed', 'exit-code']);
-    expect(journal.split('\n').filter((line) => line.startsWith('myapp: ')), "mortar's lines in the journal").to.have.length(1);
+    expect(
+      journal.split('\n').filter((line) => line.startsWith('myapp: ')),
+      "mortar's lines in the journal",
+    ).to.have.length(1);
     expect(existsSync(unit.pidFile), 'the pid file').to.equal(false);
     expect(sandbox.processesOf(unit.name), 'processes of the unit left').to.deep.equal([]);
   }
@@ -202,7 +216,15 @@ describe('under a real systemd (the samples as units)', function () {
   });
 
   it('Type=forking with --daemon, the daemon switching to nobody ([daemon] user)', async () => {
-    await exercise(await addUnit({ type: 'forking', detach: true, hasPidFileDirective: true, env: { MYAPP_DAEMON_USER: NOBODY.user } }), NOBODY.uid);
+    await exercise(
+      await addUnit({
+        type: 'forking',
+        detach: true,
+        hasPidFileDirective: true,
+        env: { MYAPP_DAEMON_USER: NOBODY.user },
+      }),
+      NOBODY.uid,
+    );
   });
 
   it('Type=simple in the foreground, User=nobody', async () => {
@@ -221,7 +243,8 @@ describe('under a real systemd (the samples as units)', function () {
 
   it('Type=notify with --daemon, again and again: every stop is clean', async function () {
     skipWithoutNotify(this);
-    for (let cycle = 0; cycle < 3; cycle++) await exercise(await addUnit({ type: 'notify', detach: true, user: NOBODY.user }), NOBODY.uid);
+    for (let cycle = 0; cycle < 3; cycle++)
+      await exercise(await addUnit({ type: 'notify', detach: true, user: NOBODY.user }), NOBODY.uid);
   });
 
   it('Type=forking whose pid directory is missing fails at once with one line', async () => {
@@ -284,6 +307,8 @@ describe('under a real systemd (the samples as units)', function () {
   it('the sandbox is its own: its units only, its own /run', async () => {
     const units = await systemd!.ctlOk('list-unit-files', '--no-legend', '--type=service');
     expect(units, 'service units known to the sandbox').to.not.match(/systemd-tmpfiles|apt-daily|cron/);
-    expect(readFileSync(`/proc/${systemd!.pid}/environ`, 'utf8').split('\0')).to.include(`SYSTEMD_UNIT_PATH=${systemd!.unitDir}:${join(systemd!.dir, 'support')}`);
+    expect(readFileSync(`/proc/${systemd!.pid}/environ`, 'utf8').split('\0')).to.include(
+      `SYSTEMD_UNIT_PATH=${systemd!.unitDir}:${join(systemd!.dir, 'support')}`,
+    );
   });
 });

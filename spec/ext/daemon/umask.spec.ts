@@ -33,8 +33,30 @@ describe('parseUmask', () => {
 
   it('refuses garbage, negatives, values above 777, digits 8 and 9, and empty values', () => {
     const bad: unknown[] = [
-      '', ' ', '0o', 'abc', '02x', '0x1f', '-1', '-027', '1000', '0o1000', '08', '9', '027.0', '0b11',
-      -1, 0o1000, 1.5, Number.NaN, Infinity, undefined, null, true, {}, [],
+      '',
+      ' ',
+      '0o',
+      'abc',
+      '02x',
+      '0x1f',
+      '-1',
+      '-027',
+      '1000',
+      '0o1000',
+      '08',
+      '9',
+      '027.0',
+      '0b11',
+      -1,
+      0o1000,
+      1.5,
+      Number.NaN,
+      Infinity,
+      undefined,
+      null,
+      true,
+      {},
+      [],
     ];
     for (const value of bad) {
       expect(() => parseUmask(value), String(value)).to.throw(/^Invalid umask '.*': expected an octal value/);

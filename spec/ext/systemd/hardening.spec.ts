@@ -57,7 +57,9 @@ describe('[daemon] prevent_core and rlimit_nofile', function () {
 
   it('with --daemon: the daemon has no core file limit but 0, and the descriptor limit asked for', async function () {
     skipWithoutPosix(this);
-    const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_PREVENT_CORE: 'true', MYAPP_DAEMON_RLIMIT_NOFILE: '1234' } });
+    const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
+      env: { MYAPP_DAEMON_PREVENT_CORE: 'true', MYAPP_DAEMON_RLIMIT_NOFILE: '1234' },
+    });
     expect(started.code, started.stderr).to.equal(0);
     const daemon = sandbox.daemonPid();
     expect(limits(daemon, 'Max core file size'), 'core').to.deep.equal(['0', '0']);
@@ -67,7 +69,9 @@ describe('[daemon] prevent_core and rlimit_nofile', function () {
 
   it('in the foreground, the same', async function () {
     skipWithoutPosix(this);
-    const invocation = sandbox.start(MYAPP, ['run-forever'], { env: { MYAPP_DAEMON_PREVENT_CORE: 'true', MYAPP_DAEMON_RLIMIT_NOFILE: '1234' } });
+    const invocation = sandbox.start(MYAPP, ['run-forever'], {
+      env: { MYAPP_DAEMON_PREVENT_CORE: 'true', MYAPP_DAEMON_RLIMIT_NOFILE: '1234' },
+    });
     await invocation.child.waitForOutput(/^1$/m);
     expect(limits(invocation.child.pid, 'Max core file size')).to.deep.equal(['0', '0']);
     expect(limits(invocation.child.pid, 'Max open files')).to.deep.equal(['1234', '1234']);
@@ -93,13 +97,17 @@ describe('[daemon] prevent_core and rlimit_nofile', function () {
   it('raises the hard limit as root, before switching to [daemon] user', async function () {
     skipWithoutPosix(this);
     if (!isRoot() || !hasCapability(CAP_SYS_RESOURCE)) {
-      process.stdout.write('      (skipped: raising a hard limit needs root with CAP_SYS_RESOURCE, which this process lacks)\n');
+      process.stdout.write(
+        '      (skipped: raising a hard limit needs root with CAP_SYS_RESOURCE, which this process lacks)\n',
+      );
       this.skip();
     }
     const current = Number(limits(process.pid, 'Max open files')[1]);
     const raised = String((Number.isFinite(current) ? current : 65536) + 1000);
     sandbox.giveRunDirTo(NOBODY.uid, NOBODY.gid);
-    const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_RLIMIT_NOFILE: raised } });
+    const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
+      env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_RLIMIT_NOFILE: raised },
+    });
     expect(started.code, started.stderr).to.equal(0);
     const daemon = sandbox.daemonPid();
     expect(procStatus(daemon).Uid.split('\t')[0]).to.equal(String(NOBODY.uid));
@@ -108,7 +116,10 @@ describe('[daemon] prevent_core and rlimit_nofile', function () {
 
   it('without the posix addon: one line naming the addon and the key, exit 1, no pid file, no process', async () => {
     for (const args of [['run-forever', '--daemon'], ['run-forever']]) {
-      const result = await sandbox.run(MYAPP, args, { env: { MYAPP_DAEMON_PREVENT_CORE: 'true' }, execArgv: ['--require', HIDE_ADDONS] });
+      const result = await sandbox.run(MYAPP, args, {
+        env: { MYAPP_DAEMON_PREVENT_CORE: 'true' },
+        execArgv: ['--require', HIDE_ADDONS],
+      });
       expect([result.code, result.stderrLines], args.join(' ')).to.deep.equal([
         1,
         [
@@ -123,13 +134,22 @@ describe('[daemon] prevent_core and rlimit_nofile', function () {
 
   it('refuses a limit that is not a positive integer, or more than the kernel allows, in one line, leaving nothing', async function () {
     const zero = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_RLIMIT_NOFILE: '0' } });
-    expect([zero.code, zero.stderrLines]).to.deep.equal([1, ["myapp: error: Invalid [daemon] rlimit_nofile '0' (environment variable MYAPP_DAEMON_RLIMIT_NOFILE): expected a number of descriptors, 1 or more."]]);
+    expect([zero.code, zero.stderrLines]).to.deep.equal([
+      1,
+      [
+        "myapp: error: Invalid [daemon] rlimit_nofile '0' (environment variable MYAPP_DAEMON_RLIMIT_NOFILE): expected a number of descriptors, 1 or more.",
+      ],
+    ]);
     if (!posixAvailable() || !isRoot()) return;
-    const huge = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_RLIMIT_NOFILE: '2000000000' } });
+    const huge = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
+      env: { MYAPP_DAEMON_RLIMIT_NOFILE: '2000000000' },
+    });
     const nrOpen = readFileSync('/proc/sys/fs/nr_open', 'utf8').trim();
     expect([huge.code, huge.stderrLines]).to.deep.equal([
       1,
-      [`myapp: error: Cannot apply [daemon] rlimit_nofile = 2000000000: more than the kernel allows (/proc/sys/fs/nr_open is ${nrOpen}).`],
+      [
+        `myapp: error: Cannot apply [daemon] rlimit_nofile = 2000000000: more than the kernel allows (/proc/sys/fs/nr_open is ${nrOpen}).`,
+      ],
     ]);
     expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
     expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);

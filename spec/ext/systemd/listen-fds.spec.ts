@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import type * as ListenFdsModule from '../../../dist/ext/systemd/listen-fds';
 
 // The compiled library: this spec runs from build/spec/ext/systemd, the library lives in dist/.
-const { takeListenFds, handOnListenFds } = require(resolve(__dirname, '../../../../dist/ext/systemd/listen-fds')) as typeof ListenFdsModule;
+const { takeListenFds, handOnListenFds } = require(
+  resolve(__dirname, '../../../../dist/ext/systemd/listen-fds'),
+) as typeof ListenFdsModule;
 
 describe('socket activation: the descriptors systemd passed (sd_listen_fds_with_names)', () => {
   it('takes LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES out of the environment, whatever they say', () => {
@@ -28,13 +30,22 @@ describe('socket activation: the descriptors systemd passed (sd_listen_fds_with_
     // Descriptors 3, 4 and 5 are open in any Node process (libuv's own): what matters here is the naming.
     for (const fd of [3, 4, 5]) expect(() => fstatSync(fd), `descriptor ${fd} is open`).to.not.throw();
     const fds = takeListenFds({ LISTEN_FDS: '3', LISTEN_PID: '4242', LISTEN_FDNAMES: 'web:web' }, 4242);
-    expect([...fds]).to.deep.equal([['web', [3, 4]], ['unknown', [5]]]);
+    expect([...fds]).to.deep.equal([
+      ['web', [3, 4]],
+      ['unknown', [5]],
+    ]);
     expect([...takeListenFds({ LISTEN_FDS: '1' }, 4242, true)]).to.deep.equal([['unknown', [3]]]);
   });
 
   it('hands them on to a daemon child at the same numbers, names in descriptor order, without LISTEN_PID', () => {
-    const fds = new Map([['admin', [5]], ['web', [3, 4]]]);
-    expect(handOnListenFds(fds)).to.deep.equal({ env: { LISTEN_FDS: '3', LISTEN_FDNAMES: 'web:web:admin' }, descriptors: [3, 4, 5] });
+    const fds = new Map([
+      ['admin', [5]],
+      ['web', [3, 4]],
+    ]);
+    expect(handOnListenFds(fds)).to.deep.equal({
+      env: { LISTEN_FDS: '3', LISTEN_FDNAMES: 'web:web:admin' },
+      descriptors: [3, 4, 5],
+    });
     expect(handOnListenFds(new Map())).to.deep.equal({ env: {}, descriptors: [] });
   });
 });

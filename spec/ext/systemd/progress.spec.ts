@@ -35,15 +35,18 @@ describe('start and stop progress, under a real systemd', function () {
 
   for (const detach of [false, true]) {
     it(`TimeoutStartSec=2 with a 6 s start-up hook: active${detach ? ' (--daemon)' : ''}`, async () => {
-      const name = await add({ type: 'notify', detach, directives: ['TimeoutStartSec=2'], env: { START_DELAY_MS: '6000' } });
+      const name = await add({
+        type: 'notify',
+        detach,
+        directives: ['TimeoutStartSec=2'],
+        env: { START_DELAY_MS: '6000' },
+      });
       const start = await systemd!.ctl('start', name);
       const shown = await systemd!.show(name, 'ActiveState', 'SubState', 'Result');
-      expect([start.code, shown.ActiveState, shown.SubState, shown.Result], `${start.stderr}\n${await systemd!.journal(name)}`).to.deep.equal([
-        0,
-        'active',
-        'running',
-        'success',
-      ]);
+      expect(
+        [start.code, shown.ActiveState, shown.SubState, shown.Result],
+        `${start.stderr}\n${await systemd!.journal(name)}`,
+      ).to.deep.equal([0, 'active', 'running', 'success']);
     });
   }
 
@@ -55,7 +58,11 @@ describe('start and stop progress, under a real systemd', function () {
   });
 
   it('a start that hangs fails at [daemon] start_timeout (5 s), past TimeoutStartSec=2', async () => {
-    const name = await add({ type: 'notify', directives: ['TimeoutStartSec=2'], env: { NEVER_READY: '1', SUPERVISED_DAEMON_START_TIMEOUT: '5' } });
+    const name = await add({
+      type: 'notify',
+      directives: ['TimeoutStartSec=2'],
+      env: { NEVER_READY: '1', SUPERVISED_DAEMON_START_TIMEOUT: '5' },
+    });
     const began = Date.now();
     const start = await systemd!.ctl('start', name);
     const elapsed = Date.now() - began;
@@ -63,7 +70,9 @@ describe('start and stop progress, under a real systemd', function () {
     const journal = await systemd!.journal(name);
     expect([start.code === 0, shown.ActiveState, shown.Result], journal).to.deep.equal([false, 'failed', 'timeout']);
     expect(elapsed, 'ms until the start failed: past TimeoutStartSec, at the ceiling').to.be.within(4500, 15_000);
-    expect(journal).to.match(/still not ready \d s after starting: systemd's timeout is extended no further than \[daemon\] start_timeout \(5 s\)/);
+    expect(journal).to.match(
+      /still not ready \d s after starting: systemd's timeout is extended no further than \[daemon\] start_timeout \(5 s\)/,
+    );
   });
 
   it('TimeoutStopSec=2 with a 5 s pre_close hook: stops cleanly, no SIGKILL', async () => {
@@ -73,7 +82,9 @@ describe('start and stop progress, under a real systemd', function () {
     const shown = await systemd!.show(name, 'ActiveState', 'Result');
     const journal = await systemd!.journal(name);
     expect([shown.ActiveState, shown.Result], journal).to.deep.equal(['inactive', 'success']);
-    expect(journal).to.match(/closing slowly/).and.not.match(/SIGKILL|timed out/);
+    expect(journal)
+      .to.match(/closing slowly/)
+      .and.not.match(/SIGKILL|timed out/);
   });
 
   it('systemctl show -p StatusText shows the text given to app.status()', async () => {
@@ -88,6 +99,9 @@ describe('start and stop progress, under a real systemd', function () {
     const start = await systemd!.ctl('start', name);
     expect(start.code).to.not.equal(0);
     const shown = await systemd!.show(name, 'ActiveState', 'StatusText');
-    expect(shown, await systemd!.journal(name)).to.deep.equal({ ActiveState: 'failed', StatusText: "Daemon user 'no-such-user-mortar' doesn't exist." });
+    expect(shown, await systemd!.journal(name)).to.deep.equal({
+      ActiveState: 'failed',
+      StatusText: "Daemon user 'no-such-user-mortar' doesn't exist.",
+    });
   });
 });

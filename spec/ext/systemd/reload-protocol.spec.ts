@@ -44,7 +44,10 @@ describe('the reload protocol on SIGHUP (RELOADING=1, MONOTONIC_USEC=, READY=1)'
   function expectReloading(message: string, before: bigint, after: bigint): void {
     const match = /^RELOADING=1\nMONOTONIC_USEC=(\d+)$/.exec(message);
     expect(match, `the reload's first message: ${JSON.stringify(message)}`).to.not.equal(null);
-    expect(BigInt(match![1]) >= before && BigInt(match![1]) <= after, `MONOTONIC_USEC ${match![1]} between ${before} and ${after}`).to.equal(true);
+    expect(
+      BigInt(match![1]) >= before && BigInt(match![1]) <= after,
+      `MONOTONIC_USEC ${match![1]} between ${before} and ${after}`,
+    ).to.equal(true);
   }
 
   for (const detach of [false, true]) {
@@ -100,7 +103,8 @@ describe('the reload protocol on SIGHUP (RELOADING=1, MONOTONIC_USEC=, READY=1)'
 async function waitUntilStates(socket: NotifyListener, count: number): Promise<void> {
   const deadline = Date.now() + 5000;
   while (socket.states.length < count) {
-    if (Date.now() > deadline) throw new Error(`expected ${count} notifications, received ${JSON.stringify(socket.states)}`);
+    if (Date.now() > deadline)
+      throw new Error(`expected ${count} notifications, received ${JSON.stringify(socket.states)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -34,13 +34,18 @@ function freePort(): Promise<number> {
 /** One GET on a new connection; resolves to the body, rejects on any failure or after 10 s. */
 function get(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false, headers: { connection: 'close' }, timeout: 10_000 }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}`))));
-      response.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/', agent: false, headers: { connection: 'close' }, timeout: 10_000 },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () =>
+          response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}`)),
+        );
+        response.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end();
@@ -72,7 +77,10 @@ describe('socket activation, under a real systemd (samples/systemd/service-activ
     const sandbox = systemd!;
     const port = await freePort();
     const base = `activated-${process.pid}-${++count}`;
-    const socketText = readFileSync(join(SHIPPED, 'service-activated.socket'), 'utf8').replace('127.0.0.1:8080', `127.0.0.1:${port}`);
+    const socketText = readFileSync(join(SHIPPED, 'service-activated.socket'), 'utf8').replace(
+      '127.0.0.1:8080',
+      `127.0.0.1:${port}`,
+    );
     const serviceText = readFileSync(join(SHIPPED, serviceFile), 'utf8')
       .replaceAll('/usr/bin/node', process.execPath)
       .replaceAll('/opt/myapp', app)

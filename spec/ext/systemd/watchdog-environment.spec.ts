@@ -6,7 +6,9 @@ import type * as WatchdogModule from '../../../dist/ext/systemd/watchdog';
 import { TextSink } from '../../helpers/streams';
 
 // The compiled library: this spec runs from build/spec/ext/systemd, the library lives in dist/.
-const { SystemdNotifier } = require(resolve(__dirname, '../../../../dist/ext/daemon/systemd-notify')) as typeof NotifyModule;
+const { SystemdNotifier } = require(
+  resolve(__dirname, '../../../../dist/ext/daemon/systemd-notify'),
+) as typeof NotifyModule;
 const { Watchdog } = require(resolve(__dirname, '../../../../dist/ext/systemd/watchdog')) as typeof WatchdogModule;
 
 describe('Watchdog: whether systemd watches this process (sd_watchdog_enabled)', () => {
@@ -40,6 +42,9 @@ describe('Watchdog: whether systemd watches this process (sd_watchdog_enabled)',
 
   it('refuses a check that is not a function', () => {
     const watchdog = new Watchdog(notifier, log, {}, 4242);
-    expect(() => watchdog.check('yes' as unknown as () => boolean)).to.throw(TypeError, 'app.watchdog.check() needs a function');
+    expect(() => watchdog.check('yes' as unknown as () => boolean)).to.throw(
+      TypeError,
+      'app.watchdog.check() needs a function',
+    );
   });
 });

@@ -31,18 +31,32 @@ describe('the systemd watchdog, under a real systemd', function () {
   });
 
   async function start(options: SupervisedUnitOptions): Promise<string> {
-    const unit = await addSupervisedUnit(systemd!, { ...options, directives: [...WATCHDOG, ...(options.directives ?? [])] });
+    const unit = await addSupervisedUnit(systemd!, {
+      ...options,
+      directives: [...WATCHDOG, ...(options.directives ?? [])],
+    });
     added.push(unit.name);
     const result = await systemd!.ctl('start', unit.name);
-    expect(result.code, `systemctl start ${unit.name}: ${result.stderr}\n${await systemd!.journal(unit.name)}`).to.equal(0);
+    expect(
+      result.code,
+      `systemctl start ${unit.name}: ${result.stderr}\n${await systemd!.journal(unit.name)}`,
+    ).to.equal(0);
     return unit.name;
   }
 
   /** Waits for the watchdog to have restarted the unit, and checks that it runs again. */
   async function expectRestartedByWatchdog(name: string, cause: RegExp): Promise<void> {
     const sandbox = systemd!;
-    await sandbox.waitForShow(name, ['Result', 'SubState'], (values) => values.Result === 'watchdog' && values.SubState === 'auto-restart');
-    const shown = await sandbox.waitForShow(name, ['NRestarts', 'ActiveState', 'SubState'], (values) => Number(values.NRestarts) >= 1 && values.SubState === 'running');
+    await sandbox.waitForShow(
+      name,
+      ['Result', 'SubState'],
+      (values) => values.Result === 'watchdog' && values.SubState === 'auto-restart',
+    );
+    const shown = await sandbox.waitForShow(
+      name,
+      ['NRestarts', 'ActiveState', 'SubState'],
+      (values) => Number(values.NRestarts) >= 1 && values.SubState === 'running',
+    );
     const journal = await sandbox.journalMatching(name, /Failed with result 'watchdog'/);
     expect(journal, 'the journal').to.match(cause);
     expect(journal, 'the journal').to.match(/running as pid \d+ \(first run\)[\s\S]*running as pid \d+$/m);

@@ -8,7 +8,9 @@ import { Config } from 'mortar';
 import type * as SettingsModule from '../../../dist/ext/workers/worker-settings';
 import type * as BudgetModule from '../../../dist/ext/workers/crash-budget';
 
-const { readWorkerSettings } = require(resolve(__dirname, '../../../../dist/ext/workers/worker-settings')) as typeof SettingsModule;
+const { readWorkerSettings } = require(
+  resolve(__dirname, '../../../../dist/ext/workers/worker-settings'),
+) as typeof SettingsModule;
 const { CrashBudget } = require(resolve(__dirname, '../../../../dist/ext/workers/crash-budget')) as typeof BudgetModule;
 
 function settings(daemon: Record<string, unknown>, health: Record<string, unknown> = {}, cores = 8) {
@@ -40,22 +42,34 @@ describe('workers settings', () => {
 
   for (const wrong of ['0', '-2', '1.5', 'many', '2000']) {
     it(`refuses workers = ${wrong}, naming the key`, () => {
-      expect(() => settings({ workers: wrong })).to.throw(`Invalid [daemon] workers '${wrong}': expected auto or a whole number from 1 to 1024.`);
+      expect(() => settings({ workers: wrong })).to.throw(
+        `Invalid [daemon] workers '${wrong}': expected auto or a whole number from 1 to 1024.`,
+      );
     });
   }
 
   it('refuses a negative kill_timeout or shutdown_delay, a crash_limit under 1 and a crash_window of 0', () => {
-    expect(() => settings({ kill_timeout: '-1' })).to.throw("Invalid [daemon] kill_timeout '-1': expected seconds, 0 or more.");
-    expect(() => settings({ shutdown_delay: 'soon' })).to.throw("Invalid [daemon] shutdown_delay 'soon': expected a number.");
-    expect(() => settings({ crash_limit: '0' })).to.throw("Invalid [daemon] crash_limit '0': expected a whole number, 1 or more.");
-    expect(() => settings({ crash_window: '0' })).to.throw("Invalid [daemon] crash_window '0': expected seconds, more than 0.");
+    expect(() => settings({ kill_timeout: '-1' })).to.throw(
+      "Invalid [daemon] kill_timeout '-1': expected seconds, 0 or more.",
+    );
+    expect(() => settings({ shutdown_delay: 'soon' })).to.throw(
+      "Invalid [daemon] shutdown_delay 'soon': expected a number.",
+    );
+    expect(() => settings({ crash_limit: '0' })).to.throw(
+      "Invalid [daemon] crash_limit '0': expected a whole number, 1 or more.",
+    );
+    expect(() => settings({ crash_window: '0' })).to.throw(
+      "Invalid [daemon] crash_window '0': expected seconds, more than 0.",
+    );
   });
 
   it('reads [health] listen as HOST:PORT, [IPv6]:PORT or unix:PATH', () => {
     expect(settings({}, { listen: '127.0.0.1:8081' }).health).to.deep.equal({ host: '127.0.0.1', port: 8081 });
     expect(settings({}, { listen: '[::1]:9000' }).health).to.deep.equal({ host: '::1', port: 9000 });
     expect(settings({}, { listen: '0.0.0.0:80' }).health).to.deep.equal({ host: '0.0.0.0', port: 80 });
-    expect(settings({}, { listen: 'unix:/run/app/health.sock' }).health).to.deep.equal({ path: '/run/app/health.sock' });
+    expect(settings({}, { listen: 'unix:/run/app/health.sock' }).health).to.deep.equal({
+      path: '/run/app/health.sock',
+    });
   });
 
   for (const wrong of ['8081', 'localhost', '127.0.0.1:0', '127.0.0.1:70000', '::1:80', 'unix:relative.sock']) {

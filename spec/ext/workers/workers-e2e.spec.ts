@@ -7,7 +7,15 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DaemonSandbox, exists, isAlive, procStat, readIfExists, waitUntil, type Invocation } from '../../helpers/daemon';
+import {
+  DaemonSandbox,
+  exists,
+  isAlive,
+  procStat,
+  readIfExists,
+  waitUntil,
+  type Invocation,
+} from '../../helpers/daemon';
 import { ClientLoop, answeringPid, freePort, get } from '../../helpers/http-load';
 
 const HTTP = resolve(__dirname, '../../fixtures/workers/http.js');
@@ -46,10 +54,18 @@ describe('daemon workers', function () {
   }
 
   /** Starts `http.js serve` in the foreground and waits until the primary reports its workers ready. */
-  async function foreground(extra: Record<string, string> = {}): Promise<{ invocation: Invocation; primary: number; workers: number[] }> {
+  async function foreground(
+    extra: Record<string, string> = {},
+  ): Promise<{ invocation: Invocation; primary: number; workers: number[] }> {
     const invocation = sandbox.start(HTTP, ['serve'], { env: environment(extra) });
-    await waitUntil(() => /workers ready/.test(invocation.child.stderr) || !invocation.child.isRunning, 'the workers to be ready', 20_000);
-    expect(invocation.child.stderr, 'the primary says its workers are ready').to.match(/^INFO: 2 workers ready \(pids \d+, \d+\)$/m);
+    await waitUntil(
+      () => /workers ready/.test(invocation.child.stderr) || !invocation.child.isRunning,
+      'the workers to be ready',
+      20_000,
+    );
+    expect(invocation.child.stderr, 'the primary says its workers are ready').to.match(
+      /^INFO: 2 workers ready \(pids \d+, \d+\)$/m,
+    );
     const primary = sandbox.daemonPid();
     return { invocation, primary, workers: workersOf(primary) };
   }
@@ -68,7 +84,10 @@ describe('daemon workers', function () {
     const { invocation, primary, workers } = await foreground();
     expect(primary, 'the pid file names the process started').to.equal(invocation.child.pid);
     expect(workers, 'two workers, children of the primary').to.have.length(2);
-    expect([...(await answeringPids(2))].sort((a, b) => a - b), 'the pids that answered').to.deep.equal(workers);
+    expect(
+      [...(await answeringPids(2))].sort((a, b) => a - b),
+      'the pids that answered',
+    ).to.deep.equal(workers);
     invocation.child.kill('SIGTERM');
     const result = await sandbox.finish(invocation);
     expect(result.signal, result.stderr).to.equal('SIGTERM');
@@ -88,15 +107,23 @@ describe('daemon workers', function () {
     expect(status.code, status.stderr).to.equal(0);
     const lines = status.stdout.split('\n');
     expect(lines[0]).to.match(new RegExp(`^myapp is running \\(pid ${primary}\\b`));
-    const listed = lines.slice(1, 3).map((line) => /^ {2}worker ([12]): pid (\d+), up \d+s, 0 restarts, ready$/.exec(line));
+    const listed = lines
+      .slice(1, 3)
+      .map((line) => /^ {2}worker ([12]): pid (\d+), up \d+s, 0 restarts, ready$/.exec(line));
     expect(listed.every(Boolean), status.stdout).to.equal(true);
     expect(listed.map((match) => match![1])).to.deep.equal(['1', '2']);
     expect(listed.map((match) => Number(match![2])).sort((a, b) => a - b)).to.deep.equal(workers);
     const json = await sandbox.run(HTTP, ['daemon', 'status', '-o', 'json'], { env: environment() });
-    const parsed = JSON.parse(json.stdout) as { state: string; pid: number; workers: { slot: number; pid: number; restarts: number; ready: boolean; uptime: number }[] };
+    const parsed = JSON.parse(json.stdout) as {
+      state: string;
+      pid: number;
+      workers: { slot: number; pid: number; restarts: number; ready: boolean; uptime: number }[];
+    };
     expect([parsed.state, parsed.pid]).to.deep.equal(['running', primary]);
     expect(parsed.workers.map((worker) => worker.pid).sort((a, b) => a - b)).to.deep.equal(workers);
-    expect(parsed.workers.map((worker) => [worker.slot, worker.restarts, worker.ready, typeof worker.uptime])).to.deep.equal([
+    expect(
+      parsed.workers.map((worker) => [worker.slot, worker.restarts, worker.ready, typeof worker.uptime]),
+    ).to.deep.equal([
       [1, 0, true, 'number'],
       [2, 0, true, 'number'],
     ]);
@@ -112,10 +139,14 @@ describe('daemon workers', function () {
     const reload = await sandbox.run(HTTP, ['daemon', 'reload'], { env: environment() });
     expect(reload.code, reload.stderr).to.equal(0);
     expect(reload.stdout).to.equal(`myapp is reloading (pid ${primary})\n`);
-    await waitUntil(() => {
-      const now = workersOf(primary);
-      return now.length === 2 && now.every((pid) => !workers.includes(pid));
-    }, 'two new workers and no old one', 20_000);
+    await waitUntil(
+      () => {
+        const now = workersOf(primary);
+        return now.length === 2 && now.every((pid) => !workers.includes(pid));
+      },
+      'two new workers and no old one',
+      20_000,
+    );
     expect(sandbox.daemonPid()).to.equal(primary);
     await sandbox.signalAndWait(primary, 'SIGTERM', 15_000);
     const after = await sandbox.run(HTTP, ['daemon', 'reload'], { env: environment() });
@@ -131,7 +162,9 @@ describe('daemon workers', function () {
   });
 
   it('refuses a wrong workers value before anything starts', async () => {
-    const result = await sandbox.run(HTTP, ['serve', '--daemon'], { env: environment({ MYAPP_DAEMON_WORKERS: 'many' }) });
+    const result = await sandbox.run(HTTP, ['serve', '--daemon'], {
+      env: environment({ MYAPP_DAEMON_WORKERS: 'many' }),
+    });
     expect(result.code).to.equal(1);
     expect(result.stderrLines).to.deep.equal([
       "myapp: error: Invalid [daemon] workers 'many' (environment variable MYAPP_DAEMON_WORKERS): expected auto or a whole number from 1 to 1024.",
@@ -144,14 +177,27 @@ describe('daemon workers', function () {
     const loop = new ClientLoop(port, { connections: 4, maxMs: 20_000 });
     await waitUntil(() => loop.answered > 50, 'the client loop to be answered');
     sandbox.signal(workers[0], 'SIGKILL');
-    await waitUntil(() => workersOf(primary).length === 2 && !workersOf(primary).includes(workers[0]), 'a replacement worker', 15_000);
-    await waitUntil(() => /replaces the one that crashed/.test(invocation.child.stderr), 'the replacement to be ready', 15_000);
+    await waitUntil(
+      () => workersOf(primary).length === 2 && !workersOf(primary).includes(workers[0]),
+      'a replacement worker',
+      15_000,
+    );
+    await waitUntil(
+      () => /replaces the one that crashed/.test(invocation.child.stderr),
+      'the replacement to be ready',
+      15_000,
+    );
     const before = loop.answered;
     await waitUntil(() => loop.answered > before + 50, 'more answers');
     const result = await loop.stop();
     const onSurvivor = result.failures.filter((failure) => failure.lastPid !== workers[0]);
     expect(onSurvivor, 'failed requests, other than those the killed worker had taken').to.deep.equal([]);
-    expect(invocation.child.stderr).to.match(new RegExp(`^WARNING: worker \\d \\(pid ${workers[0]}\\) ended by signal SIGKILL \\(it reported no error\\); starting another in \\d+ ms$`, 'm'));
+    expect(invocation.child.stderr).to.match(
+      new RegExp(
+        `^WARNING: worker \\d \\(pid ${workers[0]}\\) ended by signal SIGKILL \\(it reported no error\\); starting another in \\d+ ms$`,
+        'm',
+      ),
+    );
     expect(isAlive(primary), 'the primary').to.equal(true);
   });
 
@@ -182,9 +228,15 @@ describe('daemon workers', function () {
     const result = await loop.stop();
     expect(result.failures, 'failed requests').to.deep.equal([]);
     const now = workersOf(primary);
-    expect(now.filter((pid) => workers.includes(pid)), 'old workers left').to.deep.equal([]);
+    expect(
+      now.filter((pid) => workers.includes(pid)),
+      'old workers left',
+    ).to.deep.equal([]);
     expect(sandbox.daemonPid(), 'the pid file').to.equal(primary);
-    expect([...result.pids.keys()].filter((pid) => now.includes(pid)), 'new workers answered').to.have.length(2);
+    expect(
+      [...result.pids.keys()].filter((pid) => now.includes(pid)),
+      'new workers answered',
+    ).to.have.length(2);
   });
 
   it('aborts a reload whose new worker cannot get ready, and the old workers go on serving', async () => {
@@ -204,7 +256,11 @@ describe('daemon workers', function () {
 
   it('on SIGTERM, /readyz answers 503 at once, in-flight requests complete, and it ends by SIGTERM without its pid file', async () => {
     const health = await freePort();
-    const { invocation, primary } = await foreground({ MYAPP_HEALTH_LISTEN: `127.0.0.1:${health}`, MYAPP_DAEMON_SHUTDOWN_DELAY: '1', SLOW_MS: '1500' });
+    const { invocation, primary } = await foreground({
+      MYAPP_HEALTH_LISTEN: `127.0.0.1:${health}`,
+      MYAPP_DAEMON_SHUTDOWN_DELAY: '1',
+      SLOW_MS: '1500',
+    });
     expect(await get(health, '/readyz')).to.deep.equal({ status: 200, body: 'ready\n' });
     expect(await get(health, '/livez')).to.deep.equal({ status: 200, body: 'ok\n' });
     const slow = get(port, '/slow');

@@ -66,10 +66,15 @@ export function isPosixLoaded(): boolean {
  * user with that uid; undefined when there is none.
  */
 export function findUser(key: string): UserEntry | undefined {
-  return find('passwd', key, (addon, k) => {
-    const entry = addon.getpwnam(k);
-    return { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.dir };
-  }, parsePasswdLine);
+  return find(
+    'passwd',
+    key,
+    (addon, k) => {
+      const entry = addon.getpwnam(k);
+      return { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.dir };
+    },
+    parsePasswdLine,
+  );
 }
 
 /**
@@ -77,10 +82,15 @@ export function findUser(key: string): UserEntry | undefined {
  * group with that gid; undefined when there is none.
  */
 export function findGroup(key: string): GroupEntry | undefined {
-  return find('group', key, (addon, k) => {
-    const entry = addon.getgrnam(k);
-    return { name: entry.name, gid: entry.gid };
-  }, parseGroupLine);
+  return find(
+    'group',
+    key,
+    (addon, k) => {
+      const entry = addon.getgrnam(k);
+      return { name: entry.name, gid: entry.gid };
+    },
+    parseGroupLine,
+  );
 }
 
 /**
@@ -122,7 +132,8 @@ function find<T>(
       `the optional posix addon is not installed, there is no getent command, and /etc/${database} cannot be read`,
     );
   }
-  const found = lines.find(({ name }) => name === key) ?? (isNumeric ? lines.find(({ id }) => id === Number(key)) : undefined);
+  const found =
+    lines.find(({ name }) => name === key) ?? (isNumeric ? lines.find(({ id }) => id === Number(key)) : undefined);
   return found?.entry;
 }
 
@@ -159,7 +170,11 @@ function askGetent<T>(
       timeout: GETENT_TIMEOUT_MS,
     });
   } catch (error) {
-    const failure = error as NodeJS.ErrnoException & { status?: number | null; signal?: string | null; stderr?: string };
+    const failure = error as NodeJS.ErrnoException & {
+      status?: number | null;
+      signal?: string | null;
+      stderr?: string;
+    };
     if (failure.status === 2) return undefined;
     if (failure.code === 'ENOENT' || failure.code === 'EACCES') return NO_GETENT;
     const why =

@@ -30,7 +30,9 @@ export class DaemonController {
     private readonly daemon: DaemonService,
   ) {}
 
-  @Expose({ help: 'show whether the daemon runs (exit 0: running, 1: stale pid file, 3: not running, 4: cannot tell as this user)' })
+  @Expose({
+    help: 'show whether the daemon runs (exit 0: running, 1: stale pid file, 3: not running, 4: cannot tell as this user)',
+  })
   async status(): Promise<number> {
     const status = await this.daemon.status();
     const name = this.app.label;
@@ -43,13 +45,19 @@ export class DaemonController {
       };
       return lines[found.state];
     };
-    const workers = status.state === 'running' && status.pid !== undefined ? workersPart().listWorkers(status.pidFile, status.pid) : undefined;
-    const text = (found: DaemonStatus): string => `${template(found)}\n${workers ? workersPart().describeWorkers(workers) : ''}`;
+    const workers =
+      status.state === 'running' && status.pid !== undefined
+        ? workersPart().listWorkers(status.pidFile, status.pid)
+        : undefined;
+    const text = (found: DaemonStatus): string =>
+      `${template(found)}\n${workers ? workersPart().describeWorkers(workers) : ''}`;
     await this.app.render({ ...status, ...(workers ? { workers } : {}) }, { template: text });
     return STATUS_EXIT[status.state];
   }
 
-  @Expose({ help: 'reload the daemon: SIGHUP (with workers, a rolling reload; exit 0: sent, 1: stale pid file, 7: not running)' })
+  @Expose({
+    help: 'reload the daemon: SIGHUP (with workers, a rolling reload; exit 0: sent, 1: stale pid file, 7: not running)',
+  })
   async reload(): Promise<number> {
     const name = this.app.label;
     const { readWorkerSettings } = require('../workers/worker-settings') as typeof import('../workers/worker-settings');
@@ -71,7 +79,14 @@ export class DaemonController {
 
   @Expose({
     help: 'stop the daemon: SIGTERM, then SIGKILL after the timeout (a stale pid file is removed, nothing signalled)',
-    arguments: [arg(['-t', '--timeout'], { type: 'number', default: 10, metavar: 'SECONDS', help: 'seconds to wait before SIGKILL' })],
+    arguments: [
+      arg(['-t', '--timeout'], {
+        type: 'number',
+        default: 10,
+        metavar: 'SECONDS',
+        help: 'seconds to wait before SIGKILL',
+      }),
+    ],
   })
   async stop(args: { timeout: number }): Promise<number> {
     if (!(args.timeout >= 0)) {

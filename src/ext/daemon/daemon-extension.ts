@@ -70,7 +70,10 @@ export const DaemonExtension: Extension = {
     const service = new DaemonService(app, channel, supervisor, worker);
     supervisor.starting();
     app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));
-    app.config.merge({ daemon: { ...DAEMON_DEFAULTS, ...WORKER_DEFAULTS }, health: { ...HEALTH_DEFAULTS } }, { override: false });
+    app.config.merge(
+      { daemon: { ...DAEMON_DEFAULTS, ...WORKER_DEFAULTS }, health: { ...HEALTH_DEFAULTS } },
+      { override: false },
+    );
     app.provide(DaemonService, () => service);
     // Root may open and remove files the daemon's user owns (its log file, its pid file and directory).
     setDaemonAccount(() => service.account());
@@ -85,29 +88,47 @@ export const DaemonExtension: Extension = {
       } catch (error) {
         const where = ['user', 'group'].map((key) => config.origin('daemon', key)).filter(Boolean);
         if (where.length === 0 || !(error instanceof FrameworkError)) throw error;
-        throw new FrameworkError(`${error.message.replace(/\.$/, '')} ([daemon] in ${where.join('; ')}).`, { cause: error });
+        throw new FrameworkError(`${error.message.replace(/\.$/, '')} ([daemon] in ${where.join('; ')}).`, {
+          cause: error,
+        });
       }
     });
     app.extend('daemonize', (options?: DaemonizeOptions) => service.daemonize(options));
     app.extend('status', (text: string) => service.setStatus(text));
     app.extend('watchdog', supervisor.watchdog);
     app.extend('listenFds', () => service.listenFds());
-    app.hooks.register('post_setup', function daemonTimeouts() {
-      const { startTimeout, stopTimeout } = service.timeouts();
-      supervisor.progress.setCeiling('start', startTimeout);
-      supervisor.progress.setCeiling('stop', stopTimeout);
-    }, { weight: -1000 });
+    app.hooks.register(
+      'post_setup',
+      function daemonTimeouts() {
+        const { startTimeout, stopTimeout } = service.timeouts();
+        supervisor.progress.setCeiling('start', startTimeout);
+        supervisor.progress.setCeiling('stop', stopTimeout);
+      },
+      { weight: -1000 },
+    );
     // A reload on SIGHUP, told as systemd's reload protocol, once systemd knows this process as the service.
-    app.hooks.register('pre_reload', function daemonReloading() {
-      if (service.hasReported) supervisor.reloading();
-    }, { weight: -1000 });
-    app.hooks.register('post_reload', function daemonReloaded(_app: App, failure: unknown) {
-      if (service.hasReported) supervisor.reloaded(failure);
-    }, { weight: 1000 });
+    app.hooks.register(
+      'pre_reload',
+      function daemonReloading() {
+        if (service.hasReported) supervisor.reloading();
+      },
+      { weight: -1000 },
+    );
+    app.hooks.register(
+      'post_reload',
+      function daemonReloaded(_app: App, failure: unknown) {
+        if (service.hasReported) supervisor.reloaded(failure);
+      },
+      { weight: 1000 },
+    );
     // A stop signal begins the stop phase at once: the command may take a while to end.
-    app.hooks.register('signal', function daemonSignalled() {
-      supervisor.stopping();
-    }, { weight: -1000 });
+    app.hooks.register(
+      'signal',
+      function daemonSignalled() {
+        supervisor.stopping();
+      },
+      { weight: -1000 },
+    );
     app.hooks.register(
       'pre_close',
       function daemonClosing() {
@@ -116,7 +137,8 @@ export const DaemonExtension: Extension = {
         // A daemon child closing before it was ready tells its invoker why (a no-op otherwise).
         const failure = app.lastError;
         // A worker tells the primary the error it closes with, which names it when it stops the daemon.
-        if (worker && failure !== undefined) worker.failed(failure instanceof Error ? failure.message : String(failure));
+        if (worker && failure !== undefined)
+          worker.failed(failure instanceof Error ? failure.message : String(failure));
         if (failure !== undefined && !service.hasReported) supervisor.failed(failure);
         const reason =
           failure !== undefined
@@ -131,13 +153,19 @@ export const DaemonExtension: Extension = {
     // Whether a command becomes a daemon is known only once it has run: its body may call daemonize().
     app.hooks.register('post_run', function daemonOptionUnused() {
       if (!service.detachRequested || service.hasDaemonized) return;
-      const { dispatchedCommand } = require('../../controller/dispatcher') as typeof import('../../controller/dispatcher');
+      const { dispatchedCommand } =
+        require('../../controller/dispatcher') as typeof import('../../controller/dispatcher');
       const command = dispatchedCommand(app);
-      if (command !== undefined) app.log.warning(`--daemon has no effect: '${command}' does not run as a daemon`, 'daemon');
+      if (command !== undefined)
+        app.log.warning(`--daemon has no effect: '${command}' does not run as a daemon`, 'daemon');
     });
-    app.hooks.register('post_close', function daemonRemovePidFile() {
-      service.releasePidFile();
-    }, { weight: 1000 });
+    app.hooks.register(
+      'post_close',
+      function daemonRemovePidFile() {
+        service.releasePidFile();
+      },
+      { weight: 1000 },
+    );
     if (worker) app.hooks.register('post_close', () => worker.close(), { weight: 1000 });
   },
 };

@@ -196,7 +196,12 @@ export class DaemonService {
     if (umask === undefined) throw config.invalid('daemon', 'umask', part.umask.UMASK_EXPECTED);
     const keepEnv = (text('keep_env') ?? '').split(/[\s,]+/).filter((entry) => entry !== '');
     const wrong = keepEnv.find((entry) => !part.privileges.KEEP_ENV_ENTRY.test(entry));
-    if (wrong !== undefined) throw config.invalid('daemon', 'keep_env', `'${wrong}' is no variable name: give names or prefixes ending in *, separated by commas`);
+    if (wrong !== undefined)
+      throw config.invalid(
+        'daemon',
+        'keep_env',
+        `'${wrong}' is no variable name: give names or prefixes ending in *, separated by commas`,
+      );
     const { startTimeout, stopTimeout } = this.timeouts();
     return {
       user: text('user'),
@@ -363,8 +368,17 @@ export class DaemonService {
     if (!content) return { outcome: 'not-running', removedPidFile: false };
     const verdict = pidFile.judge(content);
     if (verdict.state === 'stale') {
-      this.app.log.debug(`pid file ${pidFile.path} is stale (${verdict.reason}): removing it, signalling nothing`, NAMESPACE);
-      return { outcome: 'stale', pid: verdict.pid, removedPidFile: pidFile.removeStale(), reason: verdict.reason, isPidAlive: verdict.isAlive };
+      this.app.log.debug(
+        `pid file ${pidFile.path} is stale (${verdict.reason}): removing it, signalling nothing`,
+        NAMESPACE,
+      );
+      return {
+        outcome: 'stale',
+        pid: verdict.pid,
+        removedPidFile: pidFile.removeStale(),
+        reason: verdict.reason,
+        isPidAlive: verdict.isAlive,
+      };
     }
     if (verdict.state === 'unverified') throw new FrameworkError(verdict.reason);
     if (!verdict.isVerified) {
@@ -438,7 +452,8 @@ export class DaemonService {
     const content = pidFile.read();
     if (!content) return { state: 'stopped', pidFile: pidFile.path };
     const verdict = pidFile.judge(content);
-    if (verdict.state === 'stale') return { state: 'stale', pid: content.pid, pidFile: pidFile.path, reason: verdict.reason };
+    if (verdict.state === 'stale')
+      return { state: 'stale', pid: content.pid, pidFile: pidFile.path, reason: verdict.reason };
     if (verdict.state === 'unverified') throw new FrameworkError(verdict.reason);
     if (!verdict.isVerified) {
       throw new FrameworkError(
@@ -446,7 +461,8 @@ export class DaemonService {
           `but is not signalled on that evidence: run as root or as its user`,
       );
     }
-    if (!this.signalDaemon(verdict.pid, 'SIGHUP', () => sameProcess(verdict.pid, verdict))) return { state: 'stopped', pidFile: pidFile.path };
+    if (!this.signalDaemon(verdict.pid, 'SIGHUP', () => sameProcess(verdict.pid, verdict)))
+      return { state: 'stopped', pidFile: pidFile.path };
     return { state: 'running', pid: verdict.pid, pidFile: pidFile.path };
   }
 
@@ -476,7 +492,13 @@ export class DaemonService {
   }
 
   /** What `stop()` resolves to once the daemon is gone, removing the pid file (naming `written`) it may have left. */
-  private async stopped(pidFile: PidFile, written: number, pid: number, outcome: 'stopped' | 'killed', graceMs: number): Promise<StopResult> {
+  private async stopped(
+    pidFile: PidFile,
+    written: number,
+    pid: number,
+    outcome: 'stopped' | 'killed',
+    graceMs: number,
+  ): Promise<StopResult> {
     // A daemon that stopped cleanly removed its own pid file; give it a moment to finish doing so.
     await waitFor(() => pidFile.read()?.pid !== written, graceMs);
     return { outcome, pid, removedPidFile: pidFile.release(written) };
@@ -485,7 +507,7 @@ export class DaemonService {
   private configuredPidFile(): PidFile {
     const path = this.settings().pidFile;
     if (!path) throw new FrameworkError('No [daemon] pid_file is configured, so the daemon cannot be found.');
-    return new (part.pidFile.PidFile)(path, { name: this.app.label });
+    return new part.pidFile.PidFile(path, { name: this.app.label });
   }
 
   /** Signals the daemon if it still is the daemon; returns whether the signal was sent. */
@@ -516,36 +538,49 @@ export class DaemonService {
   private becomeDaemon(settings: DaemonSettings): void {
     const log = this.app.log;
     // Without a user or group to switch to there is nothing to look up.
-    const identity = settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
+    const identity =
+      settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
     checkDirectory(settings.dir);
-    const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile, { name: this.app.label }) : undefined;
+    const pidFile = settings.pidFile ? new part.pidFile.PidFile(settings.pidFile, { name: this.app.label }) : undefined;
     pidFile?.check();
     // A detached daemon, or a process that drops root, keeps SIGUSR1 from opening the inspector (inspector.ts).
     if ((this.isDaemon || identity?.changes) && !settings.inspector) {
-      part.inspector.shutInspectorDoor(() => log.debug('SIGUSR1 ignored: the inspector stays closed ([daemon] inspector = true opens it)', NAMESPACE));
+      part.inspector.shutInspectorDoor(() =>
+        log.debug('SIGUSR1 ignored: the inspector stays closed ([daemon] inspector = true opens it)', NAMESPACE),
+      );
     }
     // Before the switch of user: raising a hard limit needs root.
     const hardened = part.hardening.applyHardening(settings.hardening);
     if (hardened.length > 0) log.debug(`hardening: ${hardened.join(', ')}`, NAMESPACE);
     if (identity?.changes) {
       part.privileges.handOverLogFile(log.getFile(), identity);
-      log.debug(`setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`, NAMESPACE);
+      log.debug(
+        `setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`,
+        NAMESPACE,
+      );
       part.privileges.applyIdentity(identity);
       this.keptEnvironment(settings, process.env);
-      log.debug(`environment reset for user '${identity.user}': kept ${Object.keys(process.env).sort().join(', ')}`, NAMESPACE);
+      log.debug(
+        `environment reset for user '${identity.user}': kept ${Object.keys(process.env).sort().join(', ')}`,
+        NAMESPACE,
+      );
     }
     try {
       process.chdir(settings.dir);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message;
-      throw new FrameworkError(`Cannot change to daemon dir '${settings.dir}'${identity ? ` as user '${identity.user}'` : ''}: ${reason}.`);
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message;
+      throw new FrameworkError(
+        `Cannot change to daemon dir '${settings.dir}'${identity ? ` as user '${identity.user}'` : ''}: ${reason}.`,
+      );
     }
     process.umask(settings.umask);
     log.debug(`working directory ${settings.dir}, umask ${settings.umask.toString(8).padStart(4, '0')}`, NAMESPACE);
     if (pidFile) {
       log.debug(`writing pid (${process.pid}) out to ${pidFile.path}`, NAMESPACE);
       const replaced = pidFile.acquire(process.pid);
-      if (replaced?.state === 'stale') log.warning(`replaced the stale pid file ${pidFile.path}: ${replaced.reason}`, NAMESPACE);
+      if (replaced?.state === 'stale')
+        log.warning(`replaced the stale pid file ${pidFile.path}: ${replaced.reason}`, NAMESPACE);
       this.pidFile = pidFile;
       // However the process ends — a second signal, an uncaught exception — the pid file goes with it.
       this.forgetPidFileCleanup = onProcessEnd(() => this.releasePidFile());
@@ -553,7 +588,11 @@ export class DaemonService {
     this.holdOpen();
   }
 
-  private async daemonizeChild(settings: DaemonSettings, options: DaemonizeOptions, workers: WorkerSettings): Promise<void> {
+  private async daemonizeChild(
+    settings: DaemonSettings,
+    options: DaemonizeOptions,
+    workers: WorkerSettings,
+  ): Promise<void> {
     const channel = this.channel!;
     this.app.log.setMirror((line) => channel.send({ type: 'log', line }));
     // A stop signal during setup: the daemon does not start, and its invoker says so.
@@ -579,10 +618,11 @@ export class DaemonService {
   private async detach(settings: DaemonSettings): Promise<void> {
     const log = this.app.log;
     // Refuse what would fail anyway before anything detaches.
-    const identity = settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
+    const identity =
+      settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
     part.hardening.checkHardening(settings.hardening);
     checkDirectory(settings.dir);
-    const pidFile = settings.pidFile ? new (part.pidFile.PidFile)(settings.pidFile, { name: this.app.label }) : undefined;
+    const pidFile = settings.pidFile ? new part.pidFile.PidFile(settings.pidFile, { name: this.app.label }) : undefined;
     pidFile?.check();
     log.debug('attempting to daemonize the current process', NAMESPACE);
     const { startDaemon } = require('./detach') as typeof import('./detach');

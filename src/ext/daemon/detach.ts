@@ -80,16 +80,20 @@ export function startDaemon(options: DetachOptions): Promise<number> {
   const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', stdout, stderr];
   for (let fd = 3; fd < readyFd; fd++) stdio.push(passed.includes(fd) ? fd : 'ignore');
   stdio.push('pipe');
-  const child = spawn(options.orphan ? 'setsid' : process.execPath, options.orphan ? [process.execPath, ...program] : program, {
-    detached: true,
-    stdio,
-    env: {
-      ...(options.environment ?? process.env),
-      [CHILD_MARKER]: `${readyFd}${options.orphan ? PID_WANTED : ''}`,
-      ...(options.notifySocket ? { NOTIFY_SOCKET: options.notifySocket } : {}),
-      ...options.supervision,
+  const child = spawn(
+    options.orphan ? 'setsid' : process.execPath,
+    options.orphan ? [process.execPath, ...program] : program,
+    {
+      detached: true,
+      stdio,
+      env: {
+        ...(options.environment ?? process.env),
+        [CHILD_MARKER]: `${readyFd}${options.orphan ? PID_WANTED : ''}`,
+        ...(options.notifySocket ? { NOTIFY_SOCKET: options.notifySocket } : {}),
+        ...options.supervision,
+      },
     },
-  });
+  );
   for (const fd of [stdout, stderr]) if (fd !== 'ignore') closeSync(fd);
   const daemon = options.orphan ? new OrphanedDaemon() : new ChildDaemon(child);
 
@@ -99,7 +103,12 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     let pendingStop: unknown;
     const pipe = child.stdio[readyFd] as Readable;
     const timer = setTimeout(() => {
-      fail(new FrameworkError(`The daemon (pid ${daemon.pid ?? child.pid}) did not report ready within ${options.timeoutMs / 1000} s; it was stopped.`), 'SIGKILL');
+      fail(
+        new FrameworkError(
+          `The daemon (pid ${daemon.pid ?? child.pid}) did not report ready within ${options.timeoutMs / 1000} s; it was stopped.`,
+        ),
+        'SIGKILL',
+      );
     }, options.timeoutMs);
     const onAbort = (): void => {
       if (settled) return;
@@ -173,7 +182,9 @@ export function startDaemon(options: DetachOptions): Promise<number> {
     });
     pipe.once('close', () => {
       if (settled) return;
-      daemon.whenGone(() => fail(pendingStop ?? new FrameworkError(`The daemon exited before it was ready${daemon.describeExit()}.`)));
+      daemon.whenGone(() =>
+        fail(pendingStop ?? new FrameworkError(`The daemon exited before it was ready${daemon.describeExit()}.`)),
+      );
     });
   });
 }

@@ -163,9 +163,20 @@ export class PidFile {
     if (pid === undefined) return { state: 'stale', reason: 'it holds no valid pid', isAlive: false };
     for (let attempt = 0; attempt < 4; attempt++) {
       const before = readStat(pid);
-      if (before === 'gone') return this.unlessHeldElsewhere(content, { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false });
+      if (before === 'gone')
+        return this.unlessHeldElsewhere(content, {
+          state: 'stale',
+          pid,
+          reason: `pid ${pid} is not running`,
+          isAlive: false,
+        });
       if (before !== 'unknown' && isDead(before.state)) {
-        return this.unlessHeldElsewhere(content, { state: 'stale', pid, reason: `pid ${pid} has exited (a zombie)`, isAlive: false });
+        return this.unlessHeldElsewhere(content, {
+          state: 'stale',
+          pid,
+          reason: `pid ${pid} has exited (a zombie)`,
+          isAlive: false,
+        });
       }
       if (before === 'unknown') {
         if (!existsBySignal(pid)) return { state: 'stale', pid, reason: `pid ${pid} is not running`, isAlive: false };
@@ -183,8 +194,10 @@ export class PidFile {
         return this.unlessHeldElsewhere(content, { state: 'stale', pid, reason, isAlive: true });
       }
       const evidence = weighEvidence(pid, content.mtimeMs, facts, bootClock(), this.program, realPath);
-      if (evidence.evidence === 'another-program') return { state: 'stale', pid, reason: evidence.reason, isAlive: true };
-      if (evidence.evidence === 'daemon') return { state: 'held', pid, startTicks: facts.startTicks, isVerified: false };
+      if (evidence.evidence === 'another-program')
+        return { state: 'stale', pid, reason: evidence.reason, isAlive: true };
+      if (evidence.evidence === 'daemon')
+        return { state: 'held', pid, startTicks: facts.startTicks, isVerified: false };
       return this.unverified(pid, facts, 'as this user');
     }
     return this.unverified(pid, undefined, 'while its pid keeps changing hands');
@@ -248,7 +261,7 @@ export class PidFile {
     throw new FrameworkError(
       isLockBusy
         ? `Cannot write pid file ${this.path}: ${this.path}.lock is held by another starter; ` +
-          'remove it if no other instance is starting (it is ignored once 10 seconds old).'
+            'remove it if no other instance is starting (it is ignored once 10 seconds old).'
         : `Cannot write pid file ${this.path}: it keeps changing; another instance may be starting.`,
     );
   }
@@ -274,7 +287,9 @@ export class PidFile {
         return true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-        throw new FrameworkError(`Cannot remove pid file ${this.path}: ${describe(error, this.path)}.`, { cause: error });
+        throw new FrameworkError(`Cannot remove pid file ${this.path}: ${describe(error, this.path)}.`, {
+          cause: error,
+        });
       }
     } finally {
       if (pid === process.pid) this.hold(undefined);
@@ -375,7 +390,8 @@ export class PidFile {
   private unlessHeldElsewhere(content: PidFileContent, verdict: PidFileVerdict): PidFileVerdict {
     const { dev, ino } = content;
     const unheld = this.unheld;
-    if (unheld !== undefined && unheld.dev === dev && unheld.ino === ino && Date.now() - unheld.atMs < UNHELD_MEMORY_MS) return verdict;
+    if (unheld !== undefined && unheld.dev === dev && unheld.ino === ino && Date.now() - unheld.atMs < UNHELD_MEMORY_MS)
+      return verdict;
     const holder = findHolder(content, this.program, content.pid ?? 0);
     if (holder === undefined) {
       // acquire() judges a file again on each of its attempts while another starter holds the lock.
@@ -385,7 +401,13 @@ export class PidFile {
     // Once the file is gone from its name its inode number may already be another file's, held by someone else.
     if (!this.stillNames(content)) return verdict;
     const stat = readStat(holder);
-    return { state: 'held', pid: holder, startTicks: typeof stat === 'object' ? stat.startTicks : undefined, isVerified: true, writtenPid: content.pid };
+    return {
+      state: 'held',
+      pid: holder,
+      startTicks: typeof stat === 'object' ? stat.startTicks : undefined,
+      isVerified: true,
+      writtenPid: content.pid,
+    };
   }
 
   /** Whether the path still names the file `content` was read from (same device and inode). */
@@ -394,7 +416,11 @@ export class PidFile {
     return stat !== undefined && stat.dev === content.dev && stat.ino === content.ino;
   }
 
-  private unverified(pid: number, facts: Parameters<typeof describeCommand>[0] | undefined, how: string): PidFileVerdict {
+  private unverified(
+    pid: number,
+    facts: Parameters<typeof describeCommand>[0] | undefined,
+    how: string,
+  ): PidFileVerdict {
     const who = facts ? `pid ${pid} (${describeCommand(facts)})` : `pid ${pid}`;
     const whose = this.options.name ? `${this.options.name}'s` : 'the';
     return {

@@ -58,7 +58,9 @@ interface ProcessWithGroups {
 export function resolveIdentity(user?: string, group?: string): Identity {
   const current = currentAccount();
   const account = !user || user === current.name || user === String(current.uid) ? current : lookUpUser(user, group);
-  const target = group ? resolveGroup(group, current, account) : { gid: account.gid, name: groupName(account, current) };
+  const target = group
+    ? resolveGroup(group, current, account)
+    : { gid: account.gid, name: groupName(account, current) };
   return {
     user: account.name,
     uid: account.uid,
@@ -100,10 +102,9 @@ function switchError(identity: Identity, error: unknown): FrameworkError {
       ? `user '${identity.user}' (uid ${identity.uid})`
       : `group '${identity.group}' (gid ${identity.gid})`;
   const setting = culprit.startsWith('user') ? 'user' : 'group';
-  return new FrameworkError(
-    `Cannot switch to ${culprit}: ${reason}; run as root or leave [daemon] ${setting} unset.`,
-    { cause: error },
-  );
+  return new FrameworkError(`Cannot switch to ${culprit}: ${reason}; run as root or leave [daemon] ${setting} unset.`, {
+    cause: error,
+  });
 }
 
 function currentAccount(): Account {
@@ -150,7 +151,11 @@ function resolveGroup(group: string, current: Account, account: Account): { gid:
  * Runs an account lookup. A database that cannot be read is an error that
  * says how to fix it, unless `canDoWithout` (a numeric id, usable as it is).
  */
-function lookUp<T extends UserEntry | GroupEntry>(find: () => T | undefined, subject: string, canDoWithout = false): T | undefined {
+function lookUp<T extends UserEntry | GroupEntry>(
+  find: () => T | undefined,
+  subject: string,
+  canDoWithout = false,
+): T | undefined {
   try {
     return find();
   } catch (error) {
@@ -247,7 +252,10 @@ export function handOverLogFile(path: string, identity: Identity): void {
     // A device such as /dev/null is no log file of the daemon's own.
     if (fstatSync(fd).isFile()) fchownSync(fd, identity.uid, identity.gid);
   } catch (error) {
-    throw new FrameworkError(`Cannot hand log file ${path} to user '${identity.user}': ${describeSystemError(error)}.`, { cause: error });
+    throw new FrameworkError(
+      `Cannot hand log file ${path} to user '${identity.user}': ${describeSystemError(error)}.`,
+      { cause: error },
+    );
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -185,7 +185,11 @@ export function isDead(state: string): boolean {
  * name: another Node installation), and one of its arguments names the same
  * main script (a relative argument must be a tail of the script's path).
  */
-export function runsProgram(facts: ProcessFacts, program: Program, resolve: (path: string) => string | undefined): boolean {
+export function runsProgram(
+  facts: ProcessFacts,
+  program: Program,
+  resolve: (path: string) => string | undefined,
+): boolean {
   const binary = (facts.executable ?? facts.argv[0] ?? '').replace(/ \(deleted\)$/, '');
   if (!binary) return false;
   const names = new Set(program.executables.map((path) => basename(path)));
@@ -234,7 +238,9 @@ function binaryOf(pid: number): string {
  * cut at 60 characters.
  */
 export function describeCommand(facts: ProcessFacts): string {
-  const command = (facts.argv.length > 0 ? facts.argv.join(' ') : facts.executable ?? 'a kernel thread').replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
+  const command = (facts.argv.length > 0 ? facts.argv.join(' ') : (facts.executable ?? 'a kernel thread'))
+    .replace(/[\s\x00-\x1f\x7f]+/g, ' ')
+    .trim();
   return command.length > 60 ? `${command.slice(0, 57)}...` : command;
 }
 

@@ -45,7 +45,10 @@ export class SystemdNotifier {
     if (!this.socket) return undefined;
     if (this.socket.startsWith('@')) {
       // unix-dgram copies socket names as C strings, so abstract names all collapse to one address.
-      return [`NOTIFY_SOCKET ${this.socket} is an abstract socket name, which mortar cannot send to`, 'use Type=simple'];
+      return [
+        `NOTIFY_SOCKET ${this.socket} is an abstract socket name, which mortar cannot send to`,
+        'use Type=simple',
+      ];
     }
     if (this.dgram === undefined) {
       try {
@@ -54,7 +57,9 @@ export class SystemdNotifier {
         this.dgram = null;
       }
     }
-    return this.dgram ? undefined : ["the optional 'unix-dgram' addon is not installed", 'install it, or use Type=simple'];
+    return this.dgram
+      ? undefined
+      : ["the optional 'unix-dgram' addon is not installed", 'install it, or use Type=simple'];
   }
 
   /** Whether messages reach systemd: there is a socket, and the means to send to it. */

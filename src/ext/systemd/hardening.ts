@@ -39,13 +39,17 @@ export function readHardening(config: Config): Hardening {
   const written = config.get('daemon', 'rlimit_nofile');
   if (isUnset(written)) return { preventCore };
   const rlimitNofile = config.getInteger('daemon', 'rlimit_nofile');
-  if (rlimitNofile === undefined || rlimitNofile < 1) throw config.invalid('daemon', 'rlimit_nofile', 'expected a number of descriptors, 1 or more');
+  if (rlimitNofile === undefined || rlimitNofile < 1)
+    throw config.invalid('daemon', 'rlimit_nofile', 'expected a number of descriptors, 1 or more');
   return { preventCore, rlimitNofile };
 }
 
 /** The keys set, by name, for messages. */
 function keysOf(hardening: Hardening): string[] {
-  return [...(hardening.preventCore ? ['prevent_core'] : []), ...(hardening.rlimitNofile !== undefined ? ['rlimit_nofile'] : [])];
+  return [
+    ...(hardening.preventCore ? ['prevent_core'] : []),
+    ...(hardening.rlimitNofile !== undefined ? ['rlimit_nofile'] : []),
+  ];
 }
 
 /**
@@ -115,7 +119,7 @@ function posix(hardening: Hardening): PosixLimits {
     const keys = keysOf(hardening);
     throw new FrameworkError(
       `[daemon] ${keys.join(' and ')} ${keys.length > 1 ? 'need' : 'needs'} the optional 'posix' addon (Node has no setrlimit), ` +
-        "which is not installed or does not load: install it (npm install posix), or remove the key (systemd units: LimitCORE=0, LimitNOFILE=N).",
+        'which is not installed or does not load: install it (npm install posix), or remove the key (systemd units: LimitCORE=0, LimitNOFILE=N).',
     );
   }
 }

@@ -17,7 +17,11 @@ export type ListenFds = ReadonlyMap<string, readonly number[]>;
  * them from its invoker without `LISTEN_PID` (its pid was not known yet):
  * `isHandedOn` accepts that.
  */
-export function takeListenFds(env: NodeJS.ProcessEnv = process.env, pid: number = process.pid, isHandedOn = false): ListenFds {
+export function takeListenFds(
+  env: NodeJS.ProcessEnv = process.env,
+  pid: number = process.pid,
+  isHandedOn = false,
+): ListenFds {
   const count = env.LISTEN_FDS;
   const owner = env.LISTEN_PID;
   const names = env.LISTEN_FDNAMES;

@@ -55,7 +55,10 @@ export class Progress {
     this.end();
     this.phase = phase;
     this.began = sinceMs;
-    this.log.debug(`extending systemd's ${phase} timeout every ${HEARTBEAT_MS} ms, up to ${this.ceilings[phase]} s`, NAMESPACE);
+    this.log.debug(
+      `extending systemd's ${phase} timeout every ${HEARTBEAT_MS} ms, up to ${this.ceilings[phase]} s`,
+      NAMESPACE,
+    );
     this.timer = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.timer.unref();
     this.beat();

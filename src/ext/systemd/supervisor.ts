@@ -37,7 +37,10 @@ export class Supervisor {
     this.watchdog = new Watchdog(notifier, log, env);
     this.listenFds = takeListenFds(env, process.pid, isDaemonChild);
     if (this.listenFds.size > 0) {
-      log.debug(`socket activation: ${[...this.listenFds].map(([name, fds]) => `${name}=${fds.join(',')}`).join(' ')}`, 'ext.systemd');
+      log.debug(
+        `socket activation: ${[...this.listenFds].map(([name, fds]) => `${name}=${fds.join(',')}`).join(' ')}`,
+        'ext.systemd',
+      );
     }
     this.progress = new Progress(notifier, log, { start: DEFAULT_START_TIMEOUT, stop: DEFAULT_STOP_TIMEOUT });
   }

@@ -136,7 +136,12 @@ export class ClusterPrimary {
       await this.health.listen();
     }
     const cluster = require('node:cluster') as import('node:cluster').Cluster;
-    cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2), execArgv: process.execArgv, cwd: this.app.invocationDir });
+    cluster.setupPrimary({
+      exec: process.argv[1],
+      args: process.argv.slice(2),
+      execArgv: process.execArgv,
+      cwd: this.app.invocationDir,
+    });
     const slots = Array.from({ length: this.settings.count }, (_, index) => index + 1);
     try {
       // Each one serves once it is ready: one that crashes while the others start is replaced.
@@ -150,7 +155,10 @@ export class ClusterPrimary {
     if (this.isStopping) return this.finished;
     this.isStarted = true;
     this.changed();
-    this.app.log.info(`${this.serving.length} workers ready (pids ${this.serving.map((worker) => worker.pid).join(', ')})`, NAMESPACE);
+    this.app.log.info(
+      `${this.serving.length} workers ready (pids ${this.serving.map((worker) => worker.pid).join(', ')})`,
+      NAMESPACE,
+    );
     this.onReady();
     return this.finished;
   }
@@ -183,7 +191,11 @@ export class ClusterPrimary {
       const timer = setTimeout(() => {
         record.onEarlyExit = undefined;
         record.kill();
-        reject(new FrameworkError(`The new ${record.name} did not report ready within ${this.settings.readyTimeout} s ([daemon] ready_timeout); it was killed.`));
+        reject(
+          new FrameworkError(
+            `The new ${record.name} did not report ready within ${this.settings.readyTimeout} s ([daemon] ready_timeout); it was killed.`,
+          ),
+        );
       }, this.settings.readyTimeout * 1000);
       record.onReady = () => {
         clearTimeout(timer);
@@ -232,7 +244,8 @@ export class ClusterPrimary {
     try {
       fresh = await this.startWorker(slot, restarts);
     } catch (error) {
-      if (!this.isStopping) this.crashed(slot, restarts, (error as Error).message.replace(/^The new /, '').replace(/\.$/, ''));
+      if (!this.isStopping)
+        this.crashed(slot, restarts, (error as Error).message.replace(/^The new /, '').replace(/\.$/, ''));
       return;
     }
     if (this.isStopping) {
@@ -264,7 +277,10 @@ export class ClusterPrimary {
         const settings = readWorkerSettings(this.app.config);
         this.settings = { ...settings, health: this.settings.health };
       } catch (error) {
-        log.error(`reload aborted: ${(error as Error).message} The workers go on with the config they have.`, NAMESPACE);
+        log.error(
+          `reload aborted: ${(error as Error).message} The workers go on with the config they have.`,
+          NAMESPACE,
+        );
         return;
       }
       const started: number[] = [];
@@ -274,7 +290,8 @@ export class ClusterPrimary {
         try {
           fresh = await this.startWorker(old.slot, old.restarts);
         } catch (error) {
-          if (!this.isStopping) log.error(`reload aborted: ${(error as Error).message} The old workers go on serving.`, NAMESPACE);
+          if (!this.isStopping)
+            log.error(`reload aborted: ${(error as Error).message} The old workers go on serving.`, NAMESPACE);
           return;
         }
         const index = this.serving.indexOf(old);
@@ -319,7 +336,10 @@ export class ClusterPrimary {
   /** SIGTERM, SIGINT: readiness is already off; waits `shutdown_delay`, then retires every worker. */
   private async stop(): Promise<void> {
     if (this.settings.shutdownDelay > 0) {
-      this.app.log.debug(`not ready any more; stopping the workers in ${this.settings.shutdownDelay} s ([daemon] shutdown_delay)`, NAMESPACE);
+      this.app.log.debug(
+        `not ready any more; stopping the workers in ${this.settings.shutdownDelay} s ([daemon] shutdown_delay)`,
+        NAMESPACE,
+      );
       await new Promise((resolve) => setTimeout(resolve, this.settings.shutdownDelay * 1000));
     }
     await Promise.all([...this.alive].map((worker) => this.retire(worker)));
@@ -343,7 +363,10 @@ export class ClusterPrimary {
       record.worker.disconnect();
     }
     const timer = setTimeout(() => {
-      this.app.log.warning(`${record.name} still runs ${this.settings.killTimeout} s after it was asked to stop ([daemon] kill_timeout): killing it`, NAMESPACE);
+      this.app.log.warning(
+        `${record.name} still runs ${this.settings.killTimeout} s after it was asked to stop ([daemon] kill_timeout): killing it`,
+        NAMESPACE,
+      );
       record.kill();
     }, this.settings.killTimeout * 1000);
     void record.exited.then(() => clearTimeout(timer));

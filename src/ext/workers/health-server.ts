@@ -23,13 +23,21 @@ export class HealthServer {
     const server = createServer((request, response) => {
       const path = (request.url ?? '').split('?')[0];
       const [status, body] =
-        path === '/livez' ? [200, 'ok'] : path === '/readyz' ? (this.isReady() ? [200, 'ready'] : [503, 'not ready']) : [404, 'not found'];
+        path === '/livez'
+          ? [200, 'ok']
+          : path === '/readyz'
+            ? this.isReady()
+              ? [200, 'ready']
+              : [503, 'not ready']
+            : [404, 'not found'];
       response.writeHead(status, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end(`${body}\n`);
     });
     // Probes are short: idle probe connections must not hold the daemon's stop.
     server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error) => reject(new FrameworkError(`Cannot serve [health] listen ${this.describe()}: ${describeSystemError(error)}.`)));
+      server.once('error', (error) =>
+        reject(new FrameworkError(`Cannot serve [health] listen ${this.describe()}: ${describeSystemError(error)}.`)),
+      );
       if ('path' in this.address) server.listen(this.address.path, resolve);
       else server.listen(this.address.port, this.address.host, resolve);
     });

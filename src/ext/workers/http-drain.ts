@@ -28,7 +28,10 @@ export class HttpDrain {
 
   /** Starts watching the HTTP servers of this process. */
   watch(): void {
-    (require('node:diagnostics_channel') as typeof import('node:diagnostics_channel')).subscribe('http.server.request.start', this.onRequest);
+    (require('node:diagnostics_channel') as typeof import('node:diagnostics_channel')).subscribe(
+      'http.server.request.start',
+      this.onRequest,
+    );
   }
 
   /** From now on, every response closes its connection, and idle connections are left to end by themselves. */

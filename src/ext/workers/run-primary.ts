@@ -12,7 +12,12 @@ import type { WorkerSettings } from './worker-settings';
  * `app.signal` abort (the process then ends by that signal: exit 143 for
  * SIGTERM); after a failed start or a crash loop with its error (exit 1).
  */
-export async function runPrimary(app: App, settings: WorkerSettings, onReady: () => void, pidFile?: string): Promise<never> {
+export async function runPrimary(
+  app: App,
+  settings: WorkerSettings,
+  onReady: () => void,
+  pidFile?: string,
+): Promise<never> {
   await new ClusterPrimary(app, settings, onReady, pidFile === undefined ? undefined : workersStatePath(pidFile)).run();
   if (!app.signal.aborted) await once(app.signal, 'abort');
   throw app.signal.reason;

@@ -12,7 +12,9 @@ export async function watchSingleProcess(app: App, settings: WorkerSettings, isR
   let isStopping = false;
   app.hooks.register('signal', () => void (isStopping = true), { weight: -1000 });
   if (settings.shutdownDelay > 0) {
-    app.hooks.register('signal', () => new Promise((resolve) => setTimeout(resolve, settings.shutdownDelay * 1000)), { weight: 1000 });
+    app.hooks.register('signal', () => new Promise((resolve) => setTimeout(resolve, settings.shutdownDelay * 1000)), {
+      weight: 1000,
+    });
   }
   if (!settings.health) return;
   const health = new HealthServer(settings.health, () => isReady() && !isStopping);

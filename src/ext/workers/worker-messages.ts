@@ -16,5 +16,7 @@ export type PrimaryMessage = { readonly mortar: 'drain' };
 
 /** The message, when it is one of mortar's (the app may send its own over the same channel). */
 export function mortarMessage<T extends { readonly mortar: string }>(message: unknown): T | undefined {
-  return typeof message === 'object' && message !== null && typeof (message as { mortar?: unknown }).mortar === 'string' ? (message as T) : undefined;
+  return typeof message === 'object' && message !== null && typeof (message as { mortar?: unknown }).mortar === 'string'
+    ? (message as T)
+    : undefined;
 }

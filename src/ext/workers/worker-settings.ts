@@ -43,10 +43,12 @@ export function readWorkerSettings(config: Config, availableCores: () => number 
   const written = config.get('daemon', 'workers');
   const isAuto = typeof written === 'string' && written.trim().toLowerCase() === 'auto';
   const count = isAuto ? Math.max(1, availableCores()) : isUnset(written) ? 1 : wholeNumber(config, 'workers');
-  if (!(count >= 1 && count <= 1024)) throw config.invalid('daemon', 'workers', 'expected auto or a whole number from 1 to 1024');
+  if (!(count >= 1 && count <= 1024))
+    throw config.invalid('daemon', 'workers', 'expected auto or a whole number from 1 to 1024');
   const seconds = (key: string, fallback: number, least: number): number => {
     const value = config.getNumber('daemon', key, fallback)!;
-    if (!(value >= least) || !Number.isFinite(value)) throw config.invalid('daemon', key, `expected seconds, ${least === 0 ? '0 or more' : 'more than 0'}`);
+    if (!(value >= least) || !Number.isFinite(value))
+      throw config.invalid('daemon', key, `expected seconds, ${least === 0 ? '0 or more' : 'more than 0'}`);
     return value;
   };
   const crashLimit = config.getInteger('daemon', 'crash_limit', 5)!;

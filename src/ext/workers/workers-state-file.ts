@@ -23,7 +23,11 @@ export function workersStatePath(pidFile: string): string {
  */
 export function writeWorkersState(path: string, workers: readonly WorkerState[]): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  const fd = openSync(
+    temporary,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o644,
+  );
   try {
     writeSync(fd, `${JSON.stringify({ pid: process.pid, workers } satisfies WorkersStateFile)}\n`);
   } finally {
@@ -58,7 +62,8 @@ export function readWorkersState(path: string, primaryPid: number): WorkerState[
     const state = JSON.parse(buffer.toString('utf8', 0, length)) as Partial<WorkersStateFile>;
     if (state.pid !== primaryPid || !Array.isArray(state.workers)) return undefined;
     return state.workers.filter(
-      (worker) => typeof worker?.pid === 'number' && typeof worker.slot === 'number' && typeof worker.startedAt === 'number',
+      (worker) =>
+        typeof worker?.pid === 'number' && typeof worker.slot === 'number' && typeof worker.startedAt === 'number',
     );
   } catch {
     return undefined;
