@@ -35,13 +35,9 @@ export type {
   Nargs,
 } from './controller/metadata';
 
-export type {
-  DaemonizeOptions,
-  DaemonSettings,
-  DaemonStatus,
-  StopOptions,
-  StopResult,
-} from './ext/daemon/daemon-service';
+export type { DaemonizeOptions } from './ext/daemon/daemon-service';
+export type { DaemonSettings } from './ext/daemon/daemon-settings';
+export type { DaemonStatus, StopOptions, StopResult } from './ext/daemon/daemon-operations';
 export type { Watchdog, WatchdogCheck } from './ext/systemd/watchdog';
 export type { ListenFds } from './ext/systemd/listen-fds';
 

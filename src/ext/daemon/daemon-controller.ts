@@ -3,7 +3,8 @@ import { Controller } from '../../controller/controller';
 import { Expose } from '../../controller/expose';
 import { App } from '../../core/app';
 import { FrameworkError, UsageError } from '../../core/errors';
-import { DaemonService, type DaemonStatus, type StopResult } from './daemon-service';
+import type { DaemonStatus, StopResult } from './daemon-operations';
+import { DaemonService } from './daemon-service';
 
 /** LSB exit codes of `status`. */
 const STATUS_EXIT = { running: 0, stale: 1, stopped: 3, unknown: 4 } as const;
