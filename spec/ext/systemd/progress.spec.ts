@@ -1,7 +1,8 @@
 /**
  * Start and stop progress under a real systemd: `EXTEND_TIMEOUT_USEC=`
  * heartbeats carry a slow start past a short TimeoutStartSec (in the
- * foreground and with --daemon) and a slow shutdown past a short
+ * foreground, with --daemon, and under Type=forking with NotifyAccess=all,
+ * where the watchdog is fed too) and a slow shutdown past a short
  * TimeoutStopSec; a start that hangs fails at `[daemon] start_timeout`;
  * `app.status()` is what `systemctl status` shows; a failed start leaves
  * mortar's one line as the status.
@@ -49,6 +50,29 @@ describe('start and stop progress, under a real systemd', function () {
       ).to.deep.equal([0, 'active', 'running', 'success']);
     });
   }
+
+  it('Type=forking, NotifyAccess=all, TimeoutStartSec=2 with a 6 s start-up hook: active, and the watchdog is fed', async () => {
+    const name = await add({
+      type: 'forking',
+      directives: ['TimeoutStartSec=2', 'NotifyAccess=all', 'WatchdogSec=2', 'Restart=on-watchdog'],
+      env: { START_DELAY_MS: '6000' },
+    });
+    const start = await systemd!.ctl('start', name);
+    const started = await systemd!.show(name, 'ActiveState', 'SubState', 'Result', 'MainPID');
+    expect(
+      [start.code, started.ActiveState, started.SubState, started.Result],
+      `${start.stderr}\n${await systemd!.journal(name)}`,
+    ).to.deep.equal([0, 'active', 'running', 'success']);
+    // Three watchdog periods later the same daemon still runs: its pings reach systemd.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const later = await systemd!.show(name, 'ActiveState', 'Result', 'MainPID', 'NRestarts');
+    expect(later, await systemd!.journal(name)).to.deep.equal({
+      ActiveState: 'active',
+      Result: 'success',
+      MainPID: started.MainPID,
+      NRestarts: '0',
+    });
+  });
 
   it('TimeoutStartSec=2 with 4 s between daemonize() and a manual ready(): active', async () => {
     const name = await add({ type: 'notify', directives: ['TimeoutStartSec=2'], env: { READY_DELAY_MS: '4000' } });

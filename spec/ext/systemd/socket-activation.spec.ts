@@ -3,8 +3,9 @@
  * service-activated.socket starts the service sample at the first
  * connection, and the sample serves the socket systemd passed (found by
  * `DaemonService.listenFds()`), in the foreground (Type=notify) and with
- * --daemon (Type=forking: the invoker hands the socket on at the same
- * number); a client loop across `systemctl restart` loses no connection.
+ * --daemon (Type=forking, and Type=notify, whose daemon starts through
+ * setsid(1): the invoker hands the socket on at the same number); a client
+ * loop across `systemctl restart` loses no connection.
  * Loopback only, on a port free at the time; every loop bounded in count and time.
  */
 import { expect } from 'chai';
@@ -95,7 +96,11 @@ describe('socket activation, under a real systemd (samples/systemd/service-activ
     return { service: `${base}.service`, port, pidFile: path && `/proc/${sandbox.pid}/root${path}` };
   }
 
-  for (const serviceFile of ['service-activated.service', 'service-activated-daemon.service']) {
+  for (const serviceFile of [
+    'service-activated.service',
+    'service-activated-daemon.service',
+    'service-activated-notify-daemon.service',
+  ]) {
     it(`${serviceFile}: the first connection starts the service, which serves the passed socket`, async () => {
       const sandbox = systemd!;
       const { service, port, pidFile } = await addActivated(serviceFile);
