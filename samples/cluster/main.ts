@@ -10,6 +10,10 @@
  *   node build/samples/cluster/main.js daemon reload
  *   node build/samples/cluster/main.js daemon status
  *   node build/samples/cluster/main.js daemon stop
+ *
+ * Under systemd: samples/systemd/cluster.service (Type=notify), or
+ * cluster-activated.socket + .service (socket activation: the workers share
+ * the socket systemd passed).
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -38,9 +42,16 @@ class ClusterController {
     // In the primary this runs the workers and settles only when the daemon stops; in a worker it returns.
     await this.daemon.daemonize({ ready: 'manual' });
     const server = createServer((_request, response) => response.end(`hello from pid ${process.pid}\n`));
-    server.listen(args.port, args.host);
+    // Under socket activation (samples/systemd/cluster-activated.*) the workers share the socket systemd passed.
+    const [activated] = this.app.listenFds().get('http') ?? [];
+    if (activated === undefined) server.listen(args.port, args.host);
+    else server.listen({ fd: activated });
     await once(server, 'listening');
-    this.app.log.info(`worker ${process.pid} listening on http://${args.host}:${args.port}/`);
+    this.app.log.info(
+      activated === undefined
+        ? `worker ${process.pid} listening on http://${args.host}:${args.port}/`
+        : `worker ${process.pid} listening on the socket systemd passed (fd ${activated})`,
+    );
     this.daemon.ready();
     await once(this.app.signal, 'abort');
     // In-flight requests finish; keep-alive connections end gracefully (docs/workers.md).

@@ -47,9 +47,9 @@ export function get(port: number, path: string, options: { agent?: Agent; timeou
   });
 }
 
-/** The pid in a `pid <n>` answer. */
+/** The pid in a `pid <n>` (or `hello from pid <n>`) answer. */
 export function answeringPid(answer: Answer): number | undefined {
-  const match = /^pid (\d+)$/m.exec(answer.body);
+  const match = /(?:^|\s)pid (\d+)$/m.exec(answer.body);
   return match ? Number(match[1]) : undefined;
 }
 

@@ -44,7 +44,8 @@ declare module '../../core/app' {
     status(text: string): boolean;
     /**
      * Added by the daemon extension: the listening sockets systemd passed
-     * (socket activation) by name, also after `--daemon`; see `DaemonService.listenFds()`.
+     * (socket activation) by name, also after `--daemon` and in the workers of
+     * `[daemon] workers` (at the same numbers); see `DaemonService.listenFds()`.
      */
     listenFds(): ListenFds;
     /** Added by the daemon extension: systemd's watchdog; `check(fn)` adds a health check. */
@@ -66,7 +67,9 @@ export const DaemonExtension: Extension = {
     // has it already, and a message it does not need would only wake it while this one starts.
     if (channel?.isPidWanted) channel.send({ type: 'started', pid: process.pid });
     const worker = process.env[WORKER_MARKER] === undefined ? undefined : workerPart().ClusterWorker.fromEnvironment();
-    const supervisor = new Supervisor(new SystemdNotifier(app.log), app.log, channel !== undefined);
+    // A daemon child and a cluster worker are not what systemd started: it hears from them through another process.
+    const isHandedOn = channel !== undefined || worker !== undefined;
+    const supervisor = new Supervisor(new SystemdNotifier(app.log), app.log, isHandedOn);
     const service = new DaemonService(app, channel, supervisor, worker);
     supervisor.starting();
     app.addGlobalArgument(arg(['--daemon'], { action: 'store_true', help: 'daemonize the process' }));

@@ -30,7 +30,11 @@ export class Supervisor {
   constructor(
     readonly notifier: SystemdNotifier,
     private readonly log: Logger,
-    /** Whether this process is a daemon child, which systemd hears from only once it is ready. */
+    /**
+     * Whether this process is a daemon child, which systemd hears from only
+     * once it is ready, or a cluster worker, which systemd hears from only
+     * through the primary; both get the passed sockets from that process.
+     */
     private readonly isDaemonChild: boolean,
     env: NodeJS.ProcessEnv = process.env,
   ) {

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:cluster';
 import type { App } from '../../core/app';
 import { FrameworkError } from '../../core/errors';
+import { ActivatedSockets } from './activated-sockets';
 import { CrashBudget } from './crash-budget';
 import { HealthServer } from './health-server';
 import { removeWorkersState, writeWorkersState } from './workers-state-file';
@@ -90,6 +91,8 @@ export class ClusterPrimary {
   private readonly alive = new Set<WorkerProcess>();
   private readonly budget: CrashBudget;
   private health: HealthServer | undefined;
+  /** The sockets systemd passed, handed on to every worker. */
+  private sockets: ActivatedSockets | undefined;
   private isStarted = false;
   private isStopping = false;
   private isReloading = false;
@@ -136,11 +139,13 @@ export class ClusterPrimary {
       await this.health.listen();
     }
     const cluster = require('node:cluster') as import('node:cluster').Cluster;
+    this.sockets = new ActivatedSockets(this.app.listenFds());
     cluster.setupPrimary({
       exec: process.argv[1],
       args: process.argv.slice(2),
       execArgv: process.execArgv,
       cwd: this.app.invocationDir,
+      ...(this.sockets.isEmpty ? {} : { stdio: this.sockets.stdio() }),
     });
     const slots = Array.from({ length: this.settings.count }, (_, index) => index + 1);
     try {
@@ -166,7 +171,7 @@ export class ClusterPrimary {
   /** Forks a worker for `slot`; resolves when it is ready, rejects (the worker gone) when it fails first. */
   private startWorker(slot: number, restarts: number): Promise<WorkerProcess> {
     const cluster = require('node:cluster') as import('node:cluster').Cluster;
-    const worker = cluster.fork({ [WORKER_MARKER]: String(slot) });
+    const worker = cluster.fork({ [WORKER_MARKER]: String(slot), ...this.sockets?.environment() });
     const record = new WorkerProcess(worker, slot, restarts);
     this.alive.add(record);
     this.app.log.debug(`started ${record.name}`, NAMESPACE);
@@ -239,7 +244,7 @@ export class ClusterPrimary {
   }
 
   private async replace(slot: number, restarts: number): Promise<void> {
-    if (this.isStopping) return;
+    if (this.isStopping || this.hasLostSockets()) return;
     let fresh: WorkerProcess;
     try {
       fresh = await this.startWorker(slot, restarts);
@@ -322,6 +327,7 @@ export class ClusterPrimary {
     const taken = new Set(this.serving.map((worker) => worker.slot));
     for (let slot = 1; slot <= this.settings.count && !this.isStopping; slot++) {
       if (taken.has(slot)) continue;
+      if (this.hasLostSockets()) return;
       try {
         const fresh = await this.startWorker(slot, 0);
         this.serving.push(fresh);
@@ -331,6 +337,13 @@ export class ClusterPrimary {
         return;
       }
     }
+  }
+
+  /** Whether a socket systemd passed was closed with the last worker: then the daemon stops (see {@link ActivatedSockets}). */
+  private hasLostSockets(): boolean {
+    const error = this.sockets?.lost();
+    if (error) void this.fail(error);
+    return error !== undefined;
   }
 
   /** SIGTERM, SIGINT: readiness is already off; waits `shutdown_delay`, then retires every worker. */
