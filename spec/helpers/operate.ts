@@ -58,11 +58,16 @@ export function notifyListenerUnavailable(): string | undefined {
 export class NotifyListener {
   /** Every datagram received, decoded as UTF-8, in order. */
   readonly messages: string[] = [];
+  /** When each message arrived, in ms of the monotonic clock (`performance.now()`). */
+  readonly arrivals: number[] = [];
   private readonly socket: DatagramSocket;
   private isClosed = false;
 
   constructor(readonly name: string) {
-    this.socket = unixDgram().createSocket('unix_dgram', (message) => this.messages.push(message.toString('utf8')));
+    this.socket = unixDgram().createSocket('unix_dgram', (message) => {
+      this.messages.push(message.toString('utf8'));
+      this.arrivals.push(performance.now());
+    });
     let failure: Error | undefined;
     this.socket.on('error', (error) => (failure = error));
     this.socket.bind(name);

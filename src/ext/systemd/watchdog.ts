@@ -20,6 +20,12 @@ export const WATCHDOG_VARIABLES = ['WATCHDOG_USEC', 'WATCHDOG_PID'] as const;
  * has systemd act at once, and the pings end. A check still pending at the
  * next tick withholds that ping.
  *
+ * It is also the process's stall detector, which `[health] listen`'s `/livez`
+ * shares so that both agree: the event loop is *stalled* when two pings are
+ * further apart than the period (systemd's own rule: no ping within
+ * `WatchdogSec=`, and it ends the service), and unhealthy for good once that
+ * happened or a check failed ({@link failure}).
+ *
  * The variables are taken out of the environment at once, so processes the
  * app starts don't inherit them; {@link environment} hands them on to a
  * daemon child, without `WATCHDOG_PID` since the child's pid is not known yet.
@@ -32,6 +38,10 @@ export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
   private isChecking = false;
   private hasTriggered = false;
+  /** When the last ping was sent (or the pings started), in ms of the monotonic clock. */
+  private lastPingAt: number | undefined;
+  /** Why systemd gave up on the process, once it has. */
+  private verdict: string | undefined;
 
   constructor(
     private readonly notifier: SystemdNotifier,
@@ -72,6 +82,18 @@ export class Watchdog {
     this.checks.push(fn);
   }
 
+  /**
+   * Why systemd ends (or has ended) the process, as this process can tell:
+   * two pings further apart than the period, now or before (`the event loop
+   * stalled 5.2 s, more than WatchdogSec=4 s`), or a failed check; undefined
+   * while healthy, and always when systemd does not watch the process. Once
+   * set it stays: systemd does not take a verdict back.
+   */
+  failure(now: number = performance.now()): string | undefined {
+    if (this.verdict === undefined && this.timer && this.lastPingAt !== undefined) this.checkGap(now);
+    return this.verdict;
+  }
+
   /** Starts pinging (once now, then every half period), when enabled. The timer never keeps the process alive. */
   start(): void {
     if (this.periodUsec === undefined || this.timer || this.hasTriggered) return;
@@ -88,6 +110,7 @@ export class Watchdog {
     this.log.debug(`systemd watchdog every ${this.periodUsec / 1e6} s: pinging every ${intervalMs} ms`, NAMESPACE);
     this.timer = setInterval(() => void this.tick(), intervalMs);
     this.timer.unref();
+    this.lastPingAt = performance.now();
     void this.tick();
   }
 
@@ -106,13 +129,26 @@ export class Watchdog {
     const failure = await this.runChecks();
     if (!this.timer) return;
     if (failure === undefined) {
+      const now = performance.now();
+      this.checkGap(now);
       this.notifier.notify('WATCHDOG=1');
+      this.lastPingAt = now;
       return;
     }
     this.stop();
     this.hasTriggered = true;
+    this.verdict ??= `watchdog check failed: ${failure}`;
     this.log.error(`watchdog check failed: ${failure}; telling systemd (WATCHDOG=trigger)`, NAMESPACE);
     this.notifier.notify('WATCHDOG=trigger', `STATUS=watchdog check failed: ${failure}`.replace(/\n/g, ' '));
+  }
+
+  /** Records the verdict when the time since the last ping passed the period. */
+  private checkGap(now: number): void {
+    const periodMs = this.periodUsec! / 1000;
+    const gap = now - this.lastPingAt!;
+    if (this.verdict !== undefined || gap <= periodMs) return;
+    this.verdict = `the event loop stalled: no watchdog ping for ${(gap / 1000).toFixed(1)} s, more than WatchdogSec=${periodMs / 1000} s`;
+    this.log.error(`${this.verdict}; systemd ends the service`, NAMESPACE);
   }
 
   /** Runs the checks in order; resolves to why the first failing one failed, or undefined. */

@@ -135,7 +135,12 @@ export class ClusterPrimary {
   async run(): Promise<void> {
     this.registerHooks();
     if (this.settings.health) {
-      this.health = new HealthServer(this.settings.health, () => this.isReady);
+      const watchdog = this.app.watchdog;
+      this.health = new HealthServer(
+        this.settings.health,
+        () => this.isReady,
+        () => watchdog.failure(),
+      );
       await this.health.listen();
     }
     const cluster = require('node:cluster') as import('node:cluster').Cluster;

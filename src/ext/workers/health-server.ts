@@ -4,7 +4,10 @@ import { describeSystemError } from '../../core/system-error';
 import type { HealthAddress } from './worker-settings';
 
 /**
- * `[health] listen`: `GET /livez` answers 200 while the event loop turns;
+ * `[health] listen`: `GET /livez` answers 200 while the event loop turns, and
+ * 503 with the reason once the stall detector it is given (systemd's
+ * watchdog, when systemd watches the process) has found the loop stalled or a
+ * check failing: both say the same (docs/workers.md#livez-and-the-watchdog);
  * `GET /readyz` answers 200 only while the daemon is ready and not stopping,
  * 503 otherwise (so an orchestrator stops sending traffic the moment SIGTERM
  * arrives). Anything else is 404. Plain node:http, no dependency.
@@ -15,6 +18,8 @@ export class HealthServer {
   constructor(
     private readonly address: HealthAddress,
     private readonly isReady: () => boolean,
+    /** Why the process is not live (see `Watchdog.failure()`), or undefined while it is. */
+    private readonly failure: () => string | undefined = () => undefined,
   ) {}
 
   /** Listens; rejects with one line naming the address when it cannot. */
@@ -22,9 +27,12 @@ export class HealthServer {
     const { createServer } = require('node:http') as typeof import('node:http');
     const server = createServer((request, response) => {
       const path = (request.url ?? '').split('?')[0];
+      const failure = path === '/livez' ? this.failure() : undefined;
       const [status, body] =
         path === '/livez'
-          ? [200, 'ok']
+          ? failure === undefined
+            ? [200, 'ok']
+            : [503, `not live: ${failure}`]
           : path === '/readyz'
             ? this.isReady()
               ? [200, 'ready']

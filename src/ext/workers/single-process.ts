@@ -17,7 +17,12 @@ export async function watchSingleProcess(app: App, settings: WorkerSettings, isR
     });
   }
   if (!settings.health) return;
-  const health = new HealthServer(settings.health, () => isReady() && !isStopping);
+  const watchdog = app.watchdog;
+  const health = new HealthServer(
+    settings.health,
+    () => isReady() && !isStopping,
+    () => watchdog.failure(),
+  );
   await health.listen();
   app.hooks.register('pre_close', () => health.close());
 }

@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { resolve } from 'node:path';
+import { Logger } from 'mortar';
+import type * as NotifyModule from '../../../dist/ext/daemon/systemd-notify';
+import type * as WatchdogModule from '../../../dist/ext/systemd/watchdog';
+import { TextSink } from '../../helpers/streams';
+
+// The compiled library: this spec runs from build/spec/ext/systemd, the library lives in dist/.
+const { SystemdNotifier } = require(
+  resolve(__dirname, '../../../../dist/ext/daemon/systemd-notify'),
+) as typeof NotifyModule;
+const { Watchdog } = require(resolve(__dirname, '../../../../dist/ext/systemd/watchdog')) as typeof WatchdogModule;
+
+describe("Watchdog.failure(): the stall detector /livez shares (systemd's rule)", () => {
+  const log = new Logger('myapp', new TextSink());
+  // No NOTIFY_SOCKET: the pings go nowhere, the timer runs all the same.
+  const notifier = new SystemdNotifier(log, {});
+
+  function started(): { watchdog: InstanceType<typeof Watchdog>; at: number } {
+    const watchdog = new Watchdog(notifier, log, { WATCHDOG_USEC: '2000000' }, 4242);
+    const at = performance.now();
+    watchdog.start();
+    return { watchdog, at };
+  }
+
+  it('is healthy up to the period since the last ping, and stalled past it, for good', () => {
+    const { watchdog, at } = started();
+    try {
+      expect(watchdog.failure(at + 1000)).to.equal(undefined);
+      expect(watchdog.failure(at + 1990)).to.equal(undefined);
+      expect(watchdog.failure(at + 2600)).to.match(
+        /^the event loop stalled: no watchdog ping for 2\.6 s, more than WatchdogSec=2 s$/,
+      );
+      expect(watchdog.failure(at + 100), 'systemd does not take its verdict back').to.match(/stalled/);
+    } finally {
+      watchdog.stop();
+    }
+  });
+
+  it('is never stalled when systemd does not watch the process', () => {
+    const watchdog = new Watchdog(notifier, log, {}, 4242);
+    watchdog.start();
+    expect(watchdog.failure(performance.now() + 3_600_000)).to.equal(undefined);
+  });
+
+  it('reports a failing check as systemd hears it (WATCHDOG=trigger)', async () => {
+    const watchdog = new Watchdog(notifier, log, { WATCHDOG_USEC: '2000000' }, 4242);
+    watchdog.check(function database() {
+      return false;
+    });
+    watchdog.start();
+    try {
+      await new Promise((done) => setImmediate(done));
+      expect(watchdog.failure()).to.equal('watchdog check failed: database returned false');
+      expect(watchdog.isRunning, 'the pings end').to.equal(false);
+    } finally {
+      watchdog.stop();
+    }
+  });
+});
