@@ -1,34 +1,29 @@
-import { statSync } from 'node:fs';
-import type { DependencyContainer, InjectionToken } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
+import type { Class } from './class';
 import { commandRunner } from './command-runner';
 import { Config, type ConfigData } from './config';
-import {
-  configSearch,
-  defaultConfigDirs,
-  defaultConfigFiles,
-  readConfigSources,
-  type ConfigSource,
-} from './config-search';
+import { ConfigAssembly, controllerDefaults } from './config-assembly';
+import { defaultConfigDirs, defaultConfigFiles, homeDirectory } from './config-search';
 import { CrashHandler } from './crash-handler';
 import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
-import { readLogSettings, LOG_DEFAULTS } from './log-settings';
+import { configureLog, flagSettings, type LogFlags } from './log-settings';
 import { Logger, type LogAdapter } from './logger';
 import { globalOption, type OptionSpec } from './option-spec';
 import type { OutputHandler, RenderOptions } from './output-handler';
 import { OutputStream } from './output-stream';
 import { PendingWork } from './pending-work';
 import { processExit } from './process-exit';
+import { Providers, type Provider } from './providers';
 import type { Renderer } from './renderer';
 import { SignalHandler, isStopAbort } from './signals';
 
 /** A hook given in {@link AppOptions.hooks}: `[name, fn]` or `[name, fn, weight]`. */
 export type HookTuple = readonly [name: string, fn: HookFunction, weight?: number];
 
-/** A class, as controllers and injectables are given. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Class<T = unknown> = abstract new (...args: any[]) => T;
+export type { Class } from './class';
+export type { Provider } from './providers';
 
 /** Options of `new App(label, options)`. */
 export interface AppOptions {
@@ -114,9 +109,6 @@ export const TOKENS = Object.freeze({
   log: Symbol.for('mortar.Logger'),
 });
 
-/** A factory for a value that controllers can have injected. */
-export type Provider = () => unknown;
-
 /**
  * A mortar application: setup → run → close, with hooks, extensions, INI
  * configuration, logging, signals, and controllers whose methods are commands.
@@ -144,7 +136,8 @@ export class App {
   private readonly options: AppOptions;
   private readonly extensions = new Map<string, Extension>();
   private readonly globals: OptionSpec[] = [];
-  private readonly providers = new Map<unknown, Provider>();
+  /** What controllers can have injected, and the tsyringe container. */
+  private readonly providers: Providers;
   private readonly controllerClasses: Class[];
   /** How many of `globals` are the app's own; extensions' options follow them. */
   private readonly coreGlobalCount: number;
@@ -154,22 +147,14 @@ export class App {
   private readonly pending = new PendingWork();
   private hasStalled = false;
   private readonly crashes: CrashHandler;
-  private tsyringeContainer?: DependencyContainer;
   private state: 'new' | 'setting-up' | 'ready' = 'new';
   private hasStartedRun = false;
   private closing?: Promise<void>;
   private readonly outputs: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {};
-  /** What extensions put into the config before the app's own defaults, kept for `reloadConfig()`. */
-  private extensionDefaults: ConfigData = {};
-  /** The config keys plugins added, kept for `reloadConfig()`. */
-  private pluginDefaults: ConfigData = {};
-  /**
-   * The config files and directories setup resolved (the `~` ones from the `$HOME` of then) and the
-   * paths of those that existed: `reloadConfig()` reads the same, whatever user the process is now.
-   */
-  private configSources?: { readonly all: readonly ConfigSource[]; readonly found: ReadonlySet<string> };
-  /** Checks `reloadConfig()` runs on a new config before it takes effect (see {@link addConfigCheck}). */
-  private readonly configChecks: ((config: Config) => void)[] = [];
+  /** How the config is put together at setup and at each reload. */
+  private readonly assembly: ConfigAssembly;
+  /** `--debug` and `--quiet` from the raw command line, read once. */
+  private readonly logFlags: LogFlags;
 
   constructor(label: string, options: AppOptions = {}) {
     if (typeof label !== 'string' || !LABEL.test(label)) {
@@ -184,8 +169,10 @@ export class App {
     this.embedded = options.embedded ?? false;
     this.controllerClasses = [...(options.controllers ?? [])];
     this.log = new Logger(label, () => this.stderr, options.logger);
-    if (this.hasRawFlag('--debug')) this.log.configure({ level: 'debug' });
-    if (this.hasRawFlag('--quiet')) this.log.configure({ toConsole: false });
+    this.logFlags = { debug: this.hasRawFlag('--debug'), quiet: this.hasRawFlag('--quiet') };
+    if (this.logFlags.debug || this.logFlags.quiet) this.log.configure(flagSettings(this.logFlags));
+    this.assembly = new ConfigAssembly(this, options);
+    this.providers = new Providers(options.container);
     this.hooks = new HookManager(this.log, this.pending);
     this.signals = new SignalHandler(this, options.shutdownTimeout ?? 10_000);
     this.crashes = new CrashHandler(this, options.shutdownTimeout ?? 10_000);
@@ -241,13 +228,7 @@ export class App {
    * extensions provide are registered in it.
    */
   get container(): DependencyContainer {
-    if (!this.tsyringeContainer) {
-      const tsyringe = require('tsyringe') as typeof import('tsyringe');
-      const container = this.options.container ?? tsyringe.container.createChildContainer();
-      for (const [token, provider] of this.providers) register(container, token, provider);
-      this.tsyringeContainer = container;
-    }
-    return this.tsyringeContainer;
+    return this.providers.container;
   }
 
   /**
@@ -255,13 +236,12 @@ export class App {
    * this for their services (the daemon extension provides `DaemonService`).
    */
   provide(token: unknown, provider: Provider): void {
-    this.providers.set(token, provider);
-    if (this.tsyringeContainer) register(this.tsyringeContainer, token, provider);
+    this.providers.provide(token, provider);
   }
 
   /** The provider registered for a token, if any. */
   providerFor(token: unknown): Provider | undefined {
-    return this.providers.get(token);
+    return this.providers.providerFor(token);
   }
 
   /** Adds an option every level of the command line accepts (e.g. the daemon's `--daemon`). */
@@ -281,7 +261,7 @@ export class App {
       throw new FrameworkError(`Cannot add controller ${controller.name}: the app is already running.`);
     if (this.controllerClasses.includes(controller)) return;
     this.controllerClasses.push(controller);
-    if (this.state !== 'new') this.config.merge(this.controllerDefaults([controller]), { override: false });
+    if (this.state !== 'new') this.config.merge(controllerDefaults([controller]), { override: false });
   }
 
   /**
@@ -332,8 +312,8 @@ export class App {
     }
     await this.hooks.run('pre_setup', this);
     for (const spec of this.options.extensions ?? []) await this.loadExtension(spec);
-    this.extensionDefaults = this.config.toObject();
-    const fromEnvironment = this.setupConfig();
+    this.assembly.keepExtensionDefaults();
+    const fromEnvironment = this.assembly.assemble();
     await this.setupPlugins(fromEnvironment);
     this.setupLog();
     await this.hooks.run('post_setup', this);
@@ -466,20 +446,7 @@ export class App {
    * error is thrown.
    */
   reloadConfig(): void {
-    const previous = this.config.toObject();
-    this.config.clear();
-    this.config.merge(this.extensionDefaults);
-    try {
-      this.setupConfig();
-      this.config.merge(this.pluginDefaults, { override: false });
-      this.config.applyEnvironment(this.label, process.env);
-      for (const check of this.configChecks) check(this.config);
-      this.setupLog();
-    } catch (error) {
-      this.config.clear();
-      this.config.merge(previous);
-      throw error;
-    }
+    this.assembly.reload(() => this.setupLog());
   }
 
   /**
@@ -489,7 +456,7 @@ export class App {
    * `[daemon]` as it does at start).
    */
   addConfigCheck(check: (config: Config) => void): void {
-    this.configChecks.push(check);
+    this.assembly.addCheck(check);
   }
 
   /** Config files searched when `configFiles` is not given (each level's `conf.d` is read after its file). */
@@ -511,59 +478,9 @@ export class App {
   private get outputRenderer(): Renderer {
     if (!this.renderer) {
       const { Renderer } = require('./renderer') as typeof import('./renderer');
-      this.renderer = new Renderer(this, this.options.output);
+      this.renderer = new Renderer(this, this.options.output, this);
     }
     return this.renderer;
-  }
-
-  /** Code defaults, config files, the environment. Returns the `section.key` names the environment set. */
-  private setupConfig(): string[] {
-    // Code defaults, lowest first: what extensions put in, the app's, each controller's, mortar's [log].
-    const code = new Config();
-    code.merge(this.config.toObject());
-    code.addSection(this.label);
-    if (this.options.configDefaults) code.merge(this.options.configDefaults);
-    code.merge(this.controllerDefaults(this.controllers), { override: false });
-    code.merge({ log: { level: 'info', file: '', to_console: true } }, { override: false });
-    // Files come before code defaults are filled in, so that a file's [DEFAULT] reaches every key
-    // no file sets, as in Cement, whose extensions add their defaults after the files are read.
-    this.config.clear();
-    for (const name of code.getSections()) this.config.addSection(name);
-    this.readConfigFiles();
-    this.config.merge(code.toObject(), { override: false });
-    const names = this.config.applyEnvironment(this.label, process.env);
-    for (const name of names) this.log.debug(`config ${name} set from the environment`, 'core.config');
-    return names;
-  }
-
-  /**
-   * Reads the config files and directories: those the search gives at setup, the same ones again
-   * later. A path that did not exist then and can no longer even be looked at (a `~` file under
-   * the home of the user the process was before it switched) is skipped; one that existed then
-   * is read, and an error if it cannot be.
-   */
-  private readConfigFiles(): void {
-    if (!this.configSources) {
-      const all = configSearch(this.label, homeDirectory, this.options.configFiles, this.options.configDirs);
-      const found = readConfigSources(this.config, all, this.log);
-      this.configSources = { all, found: new Set(found.map((source) => source.path)) };
-      return;
-    }
-    const { all, found } = this.configSources;
-    const sources = all.filter((source) => {
-      if (found.has(source.path) || canLookAt(source.path)) return true;
-      this.log.debug(
-        `config ${source.isDirectory ? 'directory' : 'file'} ${source.path} did not exist at start and cannot be looked at now: skipped`,
-        'core.config',
-      );
-      return false;
-    });
-    readConfigSources(this.config, sources, this.log);
-  }
-
-  /** The `configDefaults` the controllers declare, by section, as the command runner reads them. */
-  private controllerDefaults(controllers: readonly Class[]): ConfigData {
-    return controllers.length > 0 ? commandRunner().configDefaults(controllers) : {};
   }
 
   /** Loads the plugins the config enables, keeping the config keys they add for `reloadConfig()`. */
@@ -571,15 +488,13 @@ export class App {
     // The plugin loader, and the directories, only for a config that names plugins.
     if (!this.config.getSections().some((section) => section.startsWith('plugin.'))) return;
     const { loadPlugins } = require('./plugin-loader') as typeof import('./plugin-loader');
-    this.pluginDefaults = await loadPlugins(this, this.options.pluginDirs ?? this.defaultPluginDirs(), fromEnvironment);
+    const added = await loadPlugins(this, this.options.pluginDirs ?? this.defaultPluginDirs(), fromEnvironment);
+    this.assembly.keepPluginDefaults(added);
   }
 
+  /** Applies `[log]` to the logger, `--debug` and `--quiet` over it. */
   private setupLog(): void {
-    const { config } = this;
-    if (this.hasRawFlag('--debug')) config.set('log', 'level', 'debug');
-    if (this.hasRawFlag('--quiet')) config.set('log', 'to_console', false);
-    config.merge({ log: { ...LOG_DEFAULTS } }, { override: false });
-    this.log.configure(readLogSettings(config, this.invocationDir));
+    configureLog(this.log, this.config, this.invocationDir, this.logFlags);
   }
 
   private async runClose(): Promise<void> {
@@ -601,27 +516,4 @@ export class App {
       if (signal) processExit.raise(signal);
     }
   }
-}
-
-/**
- * The home directory, as `os.homedir()` gives it: `$HOME` when it is set (which is all
- * `homedir()` reads then), else the account database, through `node:os`, which then loads.
- */
-function homeDirectory(): string {
-  return process.env.HOME || (require('node:os') as typeof import('node:os')).homedir();
-}
-
-/** Whether a path can be looked up (it may not exist): false when a directory on the way may not be searched. */
-function canLookAt(path: string): boolean {
-  try {
-    statSync(path, { throwIfNoEntry: false });
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code !== 'EACCES' && code !== 'EPERM';
-  }
-}
-
-function register(container: DependencyContainer, token: unknown, provider: Provider): void {
-  container.register(token as InjectionToken, { useFactory: () => provider() });
 }

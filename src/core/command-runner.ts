@@ -1,4 +1,5 @@
-import type { App, Class } from './app';
+import type { App } from './app';
+import type { Class } from './class';
 import type { ConfigData } from './config';
 import { FrameworkError } from './errors';
 

@@ -68,3 +68,11 @@ export function readConfigSources(config: Config, sources: readonly ConfigSource
   }
   return found;
 }
+
+/**
+ * The home directory, as `os.homedir()` gives it: `$HOME` when it is set (which is all
+ * `homedir()` reads then), else the account database, through `node:os`, which then loads.
+ */
+export function homeDirectory(): string {
+  return process.env.HOME || (require('node:os') as typeof import('node:os')).homedir();
+}

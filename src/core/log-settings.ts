@@ -3,7 +3,7 @@ import type { Config } from './config';
 import { isUnset } from './config-value';
 import { LOG_FORMATS, type LogFormat } from './log-format';
 import { isLogLevel } from './log-level';
-import type { LoggerSettings } from './logger';
+import type { Logger, LoggerSettings } from './logger';
 
 /** Cement's `[log.logging]` defaults for the keys mortar reads. */
 export const LOG_DEFAULTS = {
@@ -53,4 +53,29 @@ export function readLogSettings(config: Config, baseDir: string): Required<Logge
     maxBytes,
     maxFiles,
   };
+}
+
+/** `--debug` and `--quiet`, read from the raw command line once: they outrank `[log]` at start and at every reload. */
+export interface LogFlags {
+  /** `--debug`: `[log] level` is `debug`. */
+  readonly debug: boolean;
+  /** `--quiet`: `[log] to_console` is false. */
+  readonly quiet: boolean;
+}
+
+/** What the flags alone set, for the logger before any config is read. */
+export function flagSettings(flags: LogFlags): LoggerSettings {
+  return { ...(flags.debug ? { level: 'debug' } : {}), ...(flags.quiet ? { toConsole: false } : {}) };
+}
+
+/**
+ * Applies the `[log]` section to the logger, the flags over it (written into
+ * the config, so that what the config says is what the logger does), Cement's
+ * defaults under it. An invalid value throws, naming the key.
+ */
+export function configureLog(log: Logger, config: Config, baseDir: string, flags: LogFlags): void {
+  if (flags.debug) config.set('log', 'level', 'debug');
+  if (flags.quiet) config.set('log', 'to_console', false);
+  config.merge({ log: { ...LOG_DEFAULTS } }, { override: false });
+  log.configure(readLogSettings(config, baseDir));
 }

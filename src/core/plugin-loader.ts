@@ -6,12 +6,12 @@
 import { realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { App } from './app';
-import type { ConfigData } from './config';
+import type { Config, ConfigData } from './config';
 import { isUnset } from './config-value';
 import { FrameworkError } from './errors';
 import { checkTrusted } from './safe-files';
 import type { Extension } from './extension';
+import type { Logger } from './logger';
 import { describeSystemError } from './system-error';
 
 const PLUGIN_NAME = /^[a-z0-9_][a-z0-9_-]*$/i;
@@ -19,6 +19,15 @@ const PLUGIN_NAME = /^[a-z0-9_][a-z0-9_-]*$/i;
 export const DEFAULT_LOAD_TIMEOUT = 5;
 /** The longest `load_timeout` Node's timers can wait, in seconds (2^31 - 1 ms). */
 const MAX_LOAD_TIMEOUT = 2_147_483;
+
+/** What the plugin loader needs from the app, as signals.ts's `SignalTarget`. */
+export interface PluginHost {
+  readonly label: string;
+  readonly config: Config;
+  readonly log: Logger;
+  /** Loads a plugin as an extension; `what` names it in errors (`plugin 'NAME'`). */
+  loadExtension(extension: Extension, what: string): Promise<void>;
+}
 
 interface LoadableModule extends NodeModule {
   load(filename: string): void;
@@ -37,7 +46,7 @@ const nodeRequire = createRequire(__filename);
  * @param fromEnvironment The `section.key` names the environment already set (not logged again).
  */
 export async function loadPlugins(
-  app: App,
+  app: PluginHost,
   dirs: readonly string[],
   fromEnvironment: readonly string[],
 ): Promise<ConfigData> {
@@ -74,7 +83,7 @@ export async function loadPlugins(
 }
 
 /** `[plugin.NAME] load_timeout`: seconds, more than 0; default {@link DEFAULT_LOAD_TIMEOUT}. */
-function loadTimeout(app: App, name: string): number {
+function loadTimeout(app: PluginHost, name: string): number {
   const seconds = app.config.getNumber(`plugin.${name}`, 'load_timeout', DEFAULT_LOAD_TIMEOUT);
   if (!(seconds > 0 && seconds <= MAX_LOAD_TIMEOUT)) {
     throw app.config.invalid(
@@ -110,7 +119,7 @@ function addedKeys(before: ConfigData, after: ConfigData): ConfigData {
 }
 
 /** The names of the `[plugin.NAME]` sections whose `enabled` is true, sorted. */
-function enabledPlugins(app: App): string[] {
+function enabledPlugins(app: PluginHost): string[] {
   const names: string[] = [];
   for (const section of app.config.getSections()) {
     if (!section.startsWith('plugin.')) continue;
@@ -134,7 +143,7 @@ function findInDirs(name: string, dirs: readonly string[]): string {
   throw new FrameworkError(`Plugin '${name}' is enabled in [plugin.${name}] but there is no ${name}.js in ${where}.`);
 }
 
-function resolveModule(app: App, name: string, module: unknown): string {
+function resolveModule(app: PluginHost, name: string, module: unknown): string {
   if (typeof module !== 'string' || module.startsWith('.'))
     throw app.config.invalid(`plugin.${name}`, 'module', 'use a package name or an absolute path');
   if (isAbsolute(module)) return checked(name, module);

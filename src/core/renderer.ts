@@ -1,7 +1,8 @@
-import type { App } from './app';
+import type { Config } from './config';
 import { FrameworkError } from './errors';
+import type { HookManager } from './hooks';
 import { globalOption, type OptionSpec } from './option-spec';
-import type { OutputHandler, RenderOptions } from './output-handler';
+import type { OutputHandler, RenderContext, RenderOptions } from './output-handler';
 
 const NAME = /^[a-z][a-z0-9_-]*$/i;
 
@@ -10,6 +11,16 @@ const BUILTINS: Readonly<Record<string, () => OutputHandler>> = {
   json: () => (require('./json-output') as typeof import('./json-output')).JsonOutput,
   text: () => (require('./text-output') as typeof import('./text-output')).TextOutput,
 };
+
+/** What the renderer needs from the app, as signals.ts's `SignalTarget`. */
+export interface RenderTarget {
+  readonly label: string;
+  readonly config: Config;
+  readonly hooks: HookManager;
+  readonly stdout: NodeJS.WritableStream;
+  /** The parsed arguments: `--output` is read there. */
+  readonly pargs: Readonly<Record<string, unknown>>;
+}
 
 /**
  * `app.render()` behind the scenes: the registry of output handlers, which
@@ -22,10 +33,12 @@ export class Renderer {
   /**
    * @param app The app that renders.
    * @param configured `AppOptions.output`; when given, the app also has the `--output` option.
+   * @param handedOn The same app as handlers (`RenderContext.app`) and the render hooks receive it.
    */
   constructor(
-    private readonly app: App,
+    private readonly app: RenderTarget,
     private readonly configured: string | undefined,
+    private readonly handedOn: RenderContext['app'],
   ) {}
 
   /** The names of every registered handler, sorted. */
@@ -87,15 +100,18 @@ export class Renderer {
   async render(data: unknown, options: RenderOptions = {}): Promise<string> {
     const name = options.handler ?? this.chosenName();
     const handler = this.handler(name);
-    const { app } = this;
-    const input = await app.hooks.pipe('pre_render', data, (value) => [app, value, name]);
-    const text = await handler.render(input, { app, template: options.template as RenderOptions<never>['template'] });
+    const { app, handedOn } = this;
+    const input = await app.hooks.pipe('pre_render', data, (value) => [handedOn, value, name]);
+    const text = await handler.render(input, {
+      app: handedOn,
+      template: options.template as RenderOptions<never>['template'],
+    });
     if (typeof text !== 'string')
       throw new FrameworkError(`Output handler '${name}' returned ${typeof text} instead of text.`);
     const output = await app.hooks.pipe(
       'post_render',
       text,
-      (value) => [app, value, name],
+      (value) => [handedOn, value, name],
       (result) => {
         if (typeof result !== 'string')
           throw new FrameworkError(
