@@ -7,9 +7,7 @@
  * and `fd`.
  *
  * ```ts
- * let sandbox: DaemonSandbox;
- * beforeEach(() => (sandbox = new DaemonSandbox()));
- * afterEach(() => sandbox.cleanUp());
+ * const sandbox = useDaemonSandbox(); // a new one before each test, cleaned up after it
  * const run = await sandbox.run(SAMPLE, ['run-forever', '--daemon']);
  * ```
  */
@@ -210,6 +208,8 @@ export class DaemonSandbox {
   readonly runDir: string;
   /** `<dir>/run/app.pid`. */
   readonly pidFile: string;
+  /** `<dir>/myapp.log`, for the specs that give the daemon a log file (nothing writes it unless told). */
+  readonly logFile: string;
   private readonly invocations: Invocation[] = [];
   /** Other children (e.g. a process whose pid a pid file names). */
   private readonly helpers: RunningChild[] = [];
@@ -221,6 +221,7 @@ export class DaemonSandbox {
     this.runDir = join(this.dir, 'run');
     mkdirSync(this.runDir, { mode: 0o755 });
     this.pidFile = join(this.runDir, 'app.pid');
+    this.logFile = join(this.dir, 'myapp.log');
   }
 
   /** A path inside the sandbox. */
@@ -421,6 +422,65 @@ export class DaemonSandbox {
     stream.resume();
     return { fd, target, ended, isEnded: () => isEnded };
   }
+}
+
+/** Options of {@link useDaemonSandbox}. */
+export interface SandboxUse {
+  /** One sandbox for every test of the suite (made in `before`, cleaned up in `after`). Default: one per test. */
+  readonly shared?: boolean;
+  /**
+   * The suite's own tear-down (close an app, stop a systemd), run before the
+   * sandbox ends its processes; the sandbox is cleaned up even when it throws.
+   */
+  readonly beforeCleanUp?: () => unknown;
+}
+
+/**
+ * Gives the tests of the enclosing `describe()` a {@link DaemonSandbox}: a new
+ * one before each test (or one for them all, with `shared`), and after it
+ * every process it started ended by pid and reaped and its directory removed,
+ * whether the test passed, failed or was skipped. Returns the sandbox of the
+ * test that runs; using it outside a test (or a hook after this call's) throws.
+ *
+ * ```ts
+ * describe('myapp --daemon', () => {
+ *   const sandbox = useDaemonSandbox();
+ *   it('starts', async () => expect((await sandbox.run(MYAPP, ['run-forever', '--daemon'])).code).to.equal(0));
+ * });
+ * ```
+ */
+export function useDaemonSandbox(use: SandboxUse = {}): DaemonSandbox {
+  let current: DaemonSandbox | undefined;
+  const setUp = (): void => {
+    current = new DaemonSandbox();
+  };
+  const tearDown = async (): Promise<void> => {
+    try {
+      await use.beforeCleanUp?.();
+    } finally {
+      const sandbox = current;
+      current = undefined;
+      await sandbox?.cleanUp();
+    }
+  };
+  if (use.shared) {
+    before(setUp);
+    after(tearDown);
+  } else {
+    beforeEach(setUp);
+    afterEach(tearDown);
+  }
+  return new Proxy(Object.create(DaemonSandbox.prototype) as DaemonSandbox, {
+    get(_target, property) {
+      if (!current) {
+        throw new Error(
+          `useDaemonSandbox(): no sandbox while reading '${String(property)}': it exists from its before hook to its after hook`,
+        );
+      }
+      const value: unknown = Reflect.get(current, property, current);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
 }
 
 /** The pid in a pid file's text, when it is exactly a decimal number and a newline (or nothing else). */

@@ -4,14 +4,10 @@
  * and `--daemon` on a command that never became a daemon says so once.
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { App, Controller, DaemonController, DaemonService, Expose, defaults, type AppOptions } from 'mortar';
 import { runApp } from 'mortar/testing';
-import { ChildProcesses } from '../../helpers/process';
-
-const MYAPP = resolve(__dirname, '../../../samples/myapp/main.js');
+import { MYAPP, useDaemonSandbox } from '../../helpers/daemon';
 
 @Controller({ label: 'base' })
 class Base {
@@ -33,20 +29,11 @@ class Base {
 }
 
 describe('the daemon controller and option, as an operator reads them', () => {
-  let dir: string;
-  const children = new ChildProcesses();
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mortar-daemon-output-'));
-  });
-  afterEach(async () => {
-    await children.endAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const sandbox = useDaemonSandbox();
 
   function options(extra: AppOptions = {}): AppOptions {
     const config = defaults('daemon');
-    config.daemon.pid_file = join(dir, 't.pid');
+    config.daemon.pid_file = sandbox.pidFile;
     return {
       extensions: ['daemon'],
       controllers: [Base, DaemonController],
@@ -60,13 +47,13 @@ describe('the daemon controller and option, as an operator reads them', () => {
     it('render their data with -o json, and keep their exit codes', async () => {
       const stopped = await runApp('t', options(), ['daemon', 'status', '-o', 'json']);
       expect(stopped.code).to.equal(3);
-      expect(JSON.parse(stopped.stdout)).to.deep.equal({ state: 'stopped', pidFile: join(dir, 't.pid') });
+      expect(JSON.parse(stopped.stdout)).to.deep.equal({ state: 'stopped', pidFile: sandbox.pidFile });
 
-      writeFileSync(join(dir, 't.pid'), 'not a pid\n');
+      writeFileSync(sandbox.pidFile, 'not a pid\n');
       const stale = await runApp('t', options(), ['daemon', 'status', '-o', 'json']);
       expect(stale.code).to.equal(1);
       const status = JSON.parse(stale.stdout) as Record<string, unknown>;
-      expect(status).to.include({ state: 'stale', pidFile: join(dir, 't.pid') });
+      expect(status).to.include({ state: 'stale', pidFile: sandbox.pidFile });
       expect(status.reason).to.be.a('string');
 
       const stop = await runApp('t', options(), ['daemon', 'stop', '-o', 'json']);
@@ -99,7 +86,7 @@ describe('the daemon controller and option, as an operator reads them', () => {
     it('decides only after the command ran: one that calls daemonize() at run time is a daemon (refused here, embedded)', async () => {
       const result = await runApp(
         't',
-        options({ configDefaults: { daemon: { pid_file: join(dir, 't.pid') }, base: { daemonize: 'yes' } } }),
+        options({ configDefaults: { daemon: { pid_file: sandbox.pidFile }, base: { daemonize: 'yes' } } }),
         ['maybe', '--daemon'],
       );
       expect(result.code).to.equal(1);
@@ -110,9 +97,7 @@ describe('the daemon controller and option, as an operator reads them', () => {
     });
 
     it('warns in a real process too, on stderr, with the exit code unchanged', async () => {
-      const result = await children.runNode(MYAPP, ['daemon', 'status', '--daemon'], {
-        env: { MYAPP_DAEMON_PID_FILE: join(dir, 'myapp.pid') },
-      });
+      const result = await sandbox.run(MYAPP, ['daemon', 'status', '--daemon']);
       expect(result.code).to.equal(3);
       expect(result.stdout).to.equal('myapp is not running\n');
       expect(result.stderr).to.equal("WARNING: --daemon has no effect: 'daemon status' does not run as a daemon\n");

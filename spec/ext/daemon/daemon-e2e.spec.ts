@@ -26,6 +26,7 @@ import {
   waitUntil,
   workingDirectory,
   type InvokerResult,
+  useDaemonSandbox,
 } from '../../helpers/daemon';
 
 const MYAPP_CONF = join(__dirname, '../../../../samples/myapp/myapp.conf');
@@ -60,7 +61,7 @@ function expectNewSession(pid: number, invokerPid: number): void {
 }
 
 describe('daemon end to end: myapp run-forever --daemon as root, switching to nobody', function () {
-  let sandbox: DaemonSandbox | undefined;
+  const sandbox = useDaemonSandbox({ shared: true });
   let result: InvokerResult;
   let daemonPid: number | undefined;
   let pipeTargets: (string | undefined)[];
@@ -71,7 +72,6 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
 
   before(async function () {
     skipUnlessRoot(this);
-    sandbox = new DaemonSandbox();
     sandbox.giveRunDirTo(NOBODY.uid, NOBODY.gid);
     work = sandbox.path('work');
     mkdirSync(work, { mode: 0o755 });
@@ -107,12 +107,8 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
     return daemonPid;
   }
 
-  after(async () => {
-    await sandbox?.cleanUp();
-  });
-
   it('exits 0 only once the pid file names the live daemon, which is not the invoker', () => {
-    expectStarted(result, sandbox!);
+    expectStarted(result, sandbox);
     expect(result.stderr).to.equal('');
   });
 
@@ -165,27 +161,19 @@ describe('daemon end to end: myapp run-forever --daemon as root, switching to no
   });
 
   it('writes its pid and a newline to the pid file, owned by nobody', () => {
-    expect(readFileSync(sandbox!.pidFile, 'utf8')).to.equal(`${pid()}\n`);
-    expect(statSync(sandbox!.pidFile).uid, 'owner').to.equal(NOBODY.uid);
+    expect(readFileSync(sandbox.pidFile, 'utf8')).to.equal(`${pid()}\n`);
+    expect(statSync(sandbox.pidFile).uid, 'owner').to.equal(NOBODY.uid);
   });
 
   it('removes its pid file when SIGTERM stops it', async () => {
-    await sandbox!.signalAndWait(pid(), 'SIGTERM');
-    expect(exists(sandbox!.pidFile), `${sandbox!.pidFile} exists`).to.equal(false);
+    await sandbox.signalAndWait(pid(), 'SIGTERM');
+    expect(exists(sandbox.pidFile), `${sandbox.pidFile} exists`).to.equal(false);
     expect(readIfExists(err)).to.contain('stopping after 1 iterations');
   });
 });
 
 describe('daemon end to end', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   it('accepts --daemon before the sub-command; a relative pid_file resolves against the invocation directory; stdio defaults to /dev/null', async () => {
     const result = await sandbox.run(MYAPP, ['--daemon', 'run-forever'], {

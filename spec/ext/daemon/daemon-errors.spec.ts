@@ -5,7 +5,16 @@
  */
 import { expect } from 'chai';
 import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { DaemonSandbox, MYAPP, NOBODY, daemonFixture, exists, isRoot, type InvokerResult } from '../../helpers/daemon';
+import {
+  DaemonSandbox,
+  MYAPP,
+  NOBODY,
+  daemonFixture,
+  exists,
+  isRoot,
+  type InvokerResult,
+  useDaemonSandbox,
+} from '../../helpers/daemon';
 
 /** Checks the invoker failed cleanly: exit 1, one line on stderr containing `culprit`, no pid file, no process left. */
 function expectCleanFailure(result: InvokerResult, sandbox: DaemonSandbox, culprit: string | RegExp): void {
@@ -18,15 +27,7 @@ function expectCleanFailure(result: InvokerResult, sandbox: DaemonSandbox, culpr
 }
 
 describe('daemon end to end: failures', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   const start = (env: Record<string, string> = {}): Promise<InvokerResult> =>
     sandbox.run(MYAPP, ['run-forever', '--daemon'], { env });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, DaemonService, type AppOptions, type DaemonSettings } from 'mortar';
-import { DaemonSandbox, MYAPP, parsePid, procStatus } from '../../helpers/daemon';
+import { MYAPP, parsePid, procStatus, useDaemonSandbox } from '../../helpers/daemon';
 import { TextSink } from '../../helpers/streams';
 
 describe('DaemonService.settings(): the [daemon] section', () => {
@@ -152,15 +152,7 @@ describe('DaemonService.settings(): the [daemon] section', () => {
 });
 
 describe('the [daemon] section end to end: the myapp sample and its Cement-style myapp.conf', () => {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   it('runs with umask 022 when MYAPP_DAEMON_UMASK is empty, though myapp.conf says 027 in [DEFAULT]', async () => {
     const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_UMASK: '' } });

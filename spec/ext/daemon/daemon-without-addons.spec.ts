@@ -8,7 +8,6 @@ import { expect } from 'chai';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  DaemonSandbox,
   MYAPP,
   NOBODY,
   exists,
@@ -18,6 +17,7 @@ import {
   parsePid,
   procStatus,
   type InvokerResult,
+  useDaemonSandbox,
 } from '../../helpers/daemon';
 
 const HIDE_ADDONS = resolve(__dirname, '../../fixtures/preload/hide-addons.js');
@@ -32,21 +32,13 @@ function mappedAddons(pid: number): string[] {
 }
 
 describe('daemon end to end without the optional addons', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
+  const sandbox = useDaemonSandbox();
 
   function skipUnlessRoot(context: Mocha.Context): void {
     if (isRoot()) return;
     process.stdout.write(`      (skipped: switching to nobody needs root; this runs as uid ${process.getuid?.()})\n`);
     context.skip();
   }
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
 
   /** The daemon's pid after a start that must have succeeded. */
   function started(result: InvokerResult): number {

@@ -8,7 +8,14 @@
 import { expect } from 'chai';
 import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DaemonSandbox, daemonFixture, exists, expectOutput, isAlive, type InvokeOptions } from '../../helpers/daemon';
+import {
+  daemonFixture,
+  exists,
+  expectOutput,
+  isAlive,
+  type InvokeOptions,
+  useDaemonSandbox,
+} from '../../helpers/daemon';
 
 const ROOT = resolve(__dirname, '../../../..');
 const COMPILED = daemonFixture('entry-points');
@@ -31,15 +38,7 @@ interface EntryPoint {
 
 describe('pid file identity across entry points', function () {
   this.timeout(90_000);
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   /** The entry points, in the sandbox: the wrapper and the link are made there. */
   function entryPoints(): EntryPoint[] {

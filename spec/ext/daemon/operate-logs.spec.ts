@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { DaemonSandbox, MYAPP, exists, isAlive, readIfExists, waitUntil } from '../../helpers/daemon';
+import { MYAPP, exists, isAlive, readIfExists, waitUntil, useDaemonSandbox } from '../../helpers/daemon';
 import { operateFixture, waitForText } from '../../helpers/operate';
 
 const NO_RELOAD = operateFixture('no-reload');
@@ -19,16 +19,11 @@ function infoLine(message: string): RegExp {
 }
 
 describe('operating a daemon: log files and SIGHUP', function () {
-  let sandbox: DaemonSandbox;
+  const sandbox = useDaemonSandbox();
   let logFile: string;
 
   beforeEach(() => {
-    sandbox = new DaemonSandbox();
-    logFile = sandbox.path('myapp.log');
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
+    logFile = sandbox.logFile;
   });
 
   /** Starts `script run-forever --daemon` with the given environment; returns the daemon's pid. */

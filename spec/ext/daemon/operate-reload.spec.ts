@@ -10,7 +10,6 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DaemonSandbox,
   MYAPP,
   NOBODY,
   isAlive,
@@ -18,21 +17,14 @@ import {
   readIfExists,
   waitUntil,
   type Invocation,
+  useDaemonSandbox,
 } from '../../helpers/daemon';
 import { operateFixture, waitForText } from '../../helpers/operate';
 
 const RELOAD_HOME = operateFixture('reload-home');
 
 describe('operating a daemon: what SIGHUP reloads', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   describe('as root, switched to nobody, with its config in its home directory', () => {
     let home: string;
@@ -106,7 +98,7 @@ describe('operating a daemon: what SIGHUP reloads', function () {
     /** Starts the myapp sample with --daemon, its system config file `conf` holding `text`; resolves to the daemon's pid. */
     async function start(text: string): Promise<number> {
       conf = sandbox.path('myapp.conf');
-      logFile = sandbox.path('myapp.log');
+      logFile = sandbox.logFile;
       writeFileSync(conf, text);
       const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], {
         env: { MYAPP_CONFIG: conf, MYAPP_LOG_FILE: logFile },

@@ -16,6 +16,7 @@ import {
   isAlive,
   readIfExists,
   waitUntil,
+  useDaemonSandbox,
 } from '../../helpers/daemon';
 import { operateFixture } from '../../helpers/operate';
 import type { RunningChild } from '../../helpers/process';
@@ -50,15 +51,7 @@ function defined<T extends object>(value: T): Partial<T> {
 }
 
 describe('operating a daemon: myapp daemon status', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   it('exits 0 and names the pid when the daemon runs', async () => {
     const pid = await startDaemon(sandbox);
@@ -96,15 +89,7 @@ describe('operating a daemon: myapp daemon status', function () {
 });
 
 describe('operating a daemon: myapp daemon stop', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   it('stops a cooperative daemon with SIGTERM: exit 0, the process gone, its pid file removed', async () => {
     const pid = await startDaemon(sandbox);
@@ -148,20 +133,13 @@ describe('operating a daemon: myapp daemon stop', function () {
 });
 
 describe('operating a daemon: DaemonService.status() and stop() in process', function () {
-  let sandbox: DaemonSandbox;
   let app: App | undefined;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    try {
-      await app?.close();
-    } finally {
+  const sandbox = useDaemonSandbox({
+    beforeCleanUp: async () => {
+      const closing = app;
       app = undefined;
-      await sandbox?.cleanUp();
-    }
+      await closing?.close();
+    },
   });
 
   /** The daemon service of a set-up app whose `[daemon] pid_file` is the sandbox's, or none with `hasPidFile` false. */

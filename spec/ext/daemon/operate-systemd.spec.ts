@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { existsSync, mkdirSync } from 'node:fs';
-import { DaemonSandbox, MYAPP, isAlive, procStat, readIfExists, waitUntil } from '../../helpers/daemon';
+import { MYAPP, isAlive, procStat, readIfExists, waitUntil, useDaemonSandbox } from '../../helpers/daemon';
 import {
   NotifyListener,
   abstractSocketSupport,
@@ -21,20 +21,13 @@ const CHILD_ENV = operateFixture('child-env');
 const NOTIFY_WAIT_MS = 3000;
 
 describe('operating a daemon: systemd notifications and init systems', function () {
-  let sandbox: DaemonSandbox;
+  const sandbox = useDaemonSandbox();
   let systemd: NotifyListener | undefined;
 
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    try {
-      await sandbox?.cleanUp();
-    } finally {
-      systemd?.close();
-      systemd = undefined;
-    }
+  // After the sandbox's clean-up: the daemons it ends may still notify.
+  afterEach(() => {
+    systemd?.close();
+    systemd = undefined;
   });
 
   /** Skips the tests of a describe block, saying why, when no listener can be made. */

@@ -9,9 +9,7 @@
  */
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   daemonFixture,
   exists,
@@ -19,7 +17,7 @@ import {
   isRoot,
   readIfExists,
   waitUntil,
-  DaemonSandbox,
+  useDaemonSandbox,
 } from '../../helpers/daemon';
 import { cleanEnv, signalOwn, RunningChild } from '../../helpers/process';
 
@@ -39,10 +37,18 @@ function whyNoPidNamespace(): string | undefined {
 }
 
 describe('the app as PID 1 (a container without an init)', function () {
-  let dir: string;
   let pidFile: string;
   let unshare: RunningChild | undefined;
-  let sandbox: DaemonSandbox | undefined;
+  const sandbox = useDaemonSandbox({
+    beforeCleanUp: async () => {
+      // Killing unshare's child (PID 1 of the namespace) ends every process in it.
+      const child = unshare === undefined ? undefined : namespaceInit(unshare);
+      if (child !== undefined) signalOwn(child, 'SIGKILL', (pid) => parentOf(pid) === unshare?.pid);
+      if (unshare?.isRunning) unshare.kill('SIGKILL');
+      await unshare?.waitForExit(10_000).catch(() => undefined);
+      unshare = undefined;
+    },
+  });
 
   before(function () {
     const why = whyNoPidNamespace();
@@ -52,20 +58,7 @@ describe('the app as PID 1 (a container without an init)', function () {
   });
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mortar-pid1-'));
-    pidFile = join(dir, 'app.pid');
-  });
-
-  afterEach(async () => {
-    // Killing unshare's child (PID 1 of the namespace) ends every process in it.
-    const child = unshare === undefined ? undefined : namespaceInit(unshare);
-    if (child !== undefined) signalOwn(child, 'SIGKILL', (pid) => parentOf(pid) === unshare?.pid);
-    if (unshare?.isRunning) unshare.kill('SIGKILL');
-    await unshare?.waitForExit(10_000).catch(() => undefined);
-    unshare = undefined;
-    await sandbox?.cleanUp();
-    sandbox = undefined;
-    rmSync(dir, { recursive: true, force: true });
+    pidFile = sandbox.pidFile;
   });
 
   function parentOf(pid: number): number | undefined {
@@ -91,7 +84,7 @@ describe('the app as PID 1 (a container without an init)', function () {
   async function startAsPid1(): Promise<number> {
     unshare = new RunningChild(
       spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, SHUTDOWN, 'hold-handles'], {
-        cwd: dir,
+        cwd: sandbox.dir,
         env: cleanEnv({ MYAPP_DAEMON_PID_FILE: pidFile }),
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
@@ -121,7 +114,6 @@ describe('the app as PID 1 (a container without an init)', function () {
 
   it('the host sees the daemon that holds the pid file (which says 1), not its own pid 1, and stops it', async () => {
     const pid = await startAsPid1();
-    sandbox = new DaemonSandbox();
     const env = { MYAPP_DAEMON_PID_FILE: pidFile };
     expectOutput(
       await sandbox.run(SHUTDOWN, ['daemon', 'status'], { env }),

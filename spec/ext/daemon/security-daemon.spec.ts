@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DaemonSandbox, NOBODY, commandLine, isAlive, isRoot, readIfExists } from '../../helpers/daemon';
+import { NOBODY, commandLine, isAlive, isRoot, readIfExists, useDaemonSandbox } from '../../helpers/daemon';
 import { waitForText } from '../../helpers/operate';
 import { copyBuiltPackage } from '../../helpers/readable-copy';
 
@@ -50,7 +50,7 @@ function listeningPorts(pid: number): number[] {
 }
 
 describe('a daemon started as root that runs as nobody', function () {
-  let sandbox: DaemonSandbox | undefined;
+  const sandbox = useDaemonSandbox({ shared: true });
   let copyDir: string | undefined;
   /** The myapp sample, in a world-readable copy of the package. */
   let myapp: string;
@@ -62,9 +62,8 @@ describe('a daemon started as root that runs as nobody', function () {
       process.stdout.write('      (skipped: switching user needs root; this run is not root)\n');
       this.skip();
     }
-    sandbox = new DaemonSandbox();
     sandbox.giveRunDirTo(NOBODY.uid, NOBODY.gid);
-    logFile = sandbox.path('myapp.log');
+    logFile = sandbox.logFile;
     // The daemon re-reads its config files as nobody on SIGHUP: the checkout may lie under a 0700 directory.
     copyDir = mkdtempSync(join(tmpdir(), 'mortar-security-copy-'));
     myapp = join(copyBuiltPackage(copyDir), 'build/samples/myapp/main.js');
@@ -88,8 +87,8 @@ describe('a daemon started as root that runs as nobody', function () {
     await waitForText(logFile, /running as pid/);
   });
 
-  after(async () => {
-    await sandbox?.cleanUp();
+  // After the sandbox's clean-up, which ends the daemon that runs from this copy.
+  after(() => {
     if (copyDir) rmSync(copyDir, { recursive: true, force: true });
   });
 
@@ -118,14 +117,14 @@ describe('a daemon started as root that runs as nobody', function () {
   it('hands the log file to nobody, and reopens it on SIGHUP without a warning', async () => {
     const stats = statSync(logFile);
     expect([stats.uid, stats.gid], 'the log file owner').to.deep.equal([NOBODY.uid, NOBODY.gid]);
-    sandbox!.signal(pid, 'SIGHUP');
+    sandbox.signal(pid, 'SIGHUP');
     const text = await waitForText(logFile, /configuration reloaded/);
     expect(text).to.not.match(/WARNING|permission denied/);
     expect(isAlive(pid), 'the daemon still runs').to.equal(true);
   });
 
   it('opens no inspector when another process of its user sends SIGUSR1, and keeps running', async () => {
-    expect(commandLine(pid), "the daemon's command line").to.contain(`--diagnostic-dir=${sandbox!.dir}`);
+    expect(commandLine(pid), "the daemon's command line").to.contain(`--diagnostic-dir=${sandbox.dir}`);
     const kill = spawnSync('kill', ['-USR1', String(pid)], { uid: NOBODY.uid, gid: NOBODY.gid, encoding: 'utf8' });
     expect(kill.status, `kill -USR1 as nobody: ${kill.stderr}`).to.equal(0);
     // The inspector, when it opens, listens within milliseconds; give it ample time to show up.
@@ -136,8 +135,8 @@ describe('a daemon started as root that runs as nobody', function () {
   });
 
   it('keeps the inspector closed in a foreground process that switched user, too', async () => {
-    const invocation = sandbox!.start(myapp, ['run-forever'], {
-      env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_PID_FILE: sandbox!.path('run', 'foreground.pid') },
+    const invocation = sandbox.start(myapp, ['run-forever'], {
+      env: { MYAPP_DAEMON_USER: NOBODY.user, MYAPP_DAEMON_PID_FILE: sandbox.path('run', 'foreground.pid') },
     });
     await invocation.child.waitForOutput(/^1$/m);
     const foreground = invocation.child.pid;

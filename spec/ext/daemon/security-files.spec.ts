@@ -8,13 +8,13 @@
  */
 import { expect } from 'chai';
 import { chmodSync, lchownSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { DaemonSandbox, MYAPP, NOBODY, exists, isAlive, isRoot, readIfExists } from '../../helpers/daemon';
+import { MYAPP, NOBODY, exists, isAlive, isRoot, readIfExists, useDaemonSandbox } from '../../helpers/daemon';
 import { waitForText } from '../../helpers/operate';
 
 const TARGET_TEXT = 'a file root owns; no line may be added to it\n';
 
 describe('files root opens for the daemon', function () {
-  let sandbox: DaemonSandbox;
+  const sandbox = useDaemonSandbox();
   let target: string;
 
   beforeEach(function () {
@@ -22,13 +22,8 @@ describe('files root opens for the daemon', function () {
       process.stdout.write('      (skipped: the checks guard what root opens; this run is not root)\n');
       this.skip();
     }
-    sandbox = new DaemonSandbox();
     target = sandbox.path('target');
     writeFileSync(target, TARGET_TEXT, { mode: 0o600 });
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
   });
 
   /** `run-forever --daemon` with `env`: refused in one line naming `path`, with nothing left and the target untouched. */
@@ -63,7 +58,7 @@ describe('files root opens for the daemon', function () {
   }
 
   it('refuses a symbolic link swapped in before a SIGHUP reopen: the old file is kept, with one line saying why', async () => {
-    const logFile = sandbox.path('myapp.log');
+    const logFile = sandbox.logFile;
     const started = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_LOG_FILE: logFile } });
     expect(started.code, `the invoker's exit code\n${started.stderr}`).to.equal(0);
     const pid = sandbox.daemonPid();

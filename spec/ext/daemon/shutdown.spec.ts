@@ -6,7 +6,6 @@
 import { expect } from 'chai';
 import { chmodSync, chownSync, readFileSync } from 'node:fs';
 import {
-  DaemonSandbox,
   NOBODY,
   daemonFixture,
   exists,
@@ -14,21 +13,14 @@ import {
   isRoot,
   readIfExists,
   waitUntil,
+  useDaemonSandbox,
 } from '../../helpers/daemon';
 import { waitForText } from '../../helpers/operate';
 
 const SHUTDOWN = daemonFixture('shutdown');
 
 describe('daemon shutdown: the pid file goes however the daemon ends', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   /** Starts `shutdown.js run-forever` in the foreground and waits until it is ready, its pid file written. */
   async function foreground(env: Record<string, string> = {}, args: string[] = []) {

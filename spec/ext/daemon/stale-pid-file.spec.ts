@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DaemonSandbox,
   MYAPP,
   NOBODY,
   commandLine,
@@ -26,6 +25,7 @@ import {
   procStatus,
   readIfExists,
   waitUntil,
+  useDaemonSandbox,
 } from '../../helpers/daemon';
 import type { RunningChild } from '../../helpers/process';
 import { copyBuiltPackage, whyNobodyCannotRunNode } from '../../helpers/readable-copy';
@@ -37,15 +37,7 @@ function moveMtime(path: string, ms: number): void {
 }
 
 describe('pid file identity: the daemon is the process that holds its pid file', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   /** A `sleep` the test started, running (not just forked) by the time this resolves. */
   async function sleeper(): Promise<RunningChild> {

@@ -16,28 +16,20 @@
  */
 import { expect } from 'chai';
 import {
-  DaemonSandbox,
   daemonFixture,
   exists,
   expectOutput,
   isAlive,
   readIfExists,
   waitUntil,
+  useDaemonSandbox,
 } from '../../helpers/daemon';
 
 const SHUTDOWN = daemonFixture('shutdown');
 const MANUAL_READY = daemonFixture('manual-ready');
 
 describe('stop signals during a --daemon start', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   /** Starts `shutdown.js run-forever --daemon` with a slow daemon setup; resolves once the daemon child is setting up. */
   async function startSlowly() {
@@ -82,15 +74,7 @@ describe('stop signals during a --daemon start', function () {
 });
 
 describe('a stop signal to a daemon with manual readiness, after daemonize() and before ready()', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   it('keeps it from reporting ready: it closes, removing its pid file, and the invoker exits 1 saying so', async () => {
     const invocation = sandbox.start(MANUAL_READY, ['serve', '--daemon'], { env: { READY_DELAY_MS: '1500' } });
@@ -113,15 +97,7 @@ describe('a stop signal to a daemon with manual readiness, after daemonize() and
 });
 
 describe('a daemonized command that awaits only app.signal', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox?.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   it('stays up in the foreground until SIGTERM, then ends by it, its pid file gone', async () => {
     const invocation = sandbox.start(SHUTDOWN, ['await-signal']);
