@@ -91,6 +91,7 @@ describe('daemon workers', function () {
     invocation.child.kill('SIGTERM');
     const result = await sandbox.finish(invocation);
     expect(result.signal, result.stderr).to.equal('SIGTERM');
+    expect(result.stderr, 'error lines during the stop').not.to.match(/^(ERROR:|myapp: error:)/m);
     expect(exists(sandbox.pidFile), 'the pid file after the stop').to.equal(false);
     for (const worker of workers) expect(isAlive(worker), `worker ${worker} after the stop`).to.equal(false);
   });
@@ -223,6 +224,7 @@ describe('daemon workers', function () {
     sandbox.signal(primary, 'SIGHUP');
     await waitUntil(() => /^INFO: reloaded: 2 workers/m.test(invocation.child.stderr), 'the reload to finish', 20_000);
     await waitUntil(() => workersOf(primary).length === 2, 'the old workers to end', 15_000);
+    expect(invocation.child.stderr, 'error lines from the retired workers').not.to.match(/^(ERROR:|myapp: error:)/m);
     const before = loop.answered;
     await waitUntil(() => loop.answered > before + 50, 'more answers');
     const result = await loop.stop();

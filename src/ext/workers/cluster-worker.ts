@@ -49,7 +49,11 @@ export class ClusterWorker {
   private readonly onMessage = (message: unknown): void => {
     if (mortarMessage<PrimaryMessage>(message)?.mortar !== 'drain') return;
     this.http.drain();
-    // The app stops as it does on SIGTERM: `signal` hooks, app.signal aborts, close.
+    // The app stops as it does on SIGTERM: `signal` hooks, app.signal aborts, close. Node's signal
+    // handles do not hold the event loop: without this timer, the primary's `disconnect()` can
+    // leave it empty before the signal is handled, and the command would count as never finished.
+    const holding = setInterval(() => undefined, 1000);
+    process.once('SIGTERM', () => clearInterval(holding));
     process.kill(process.pid, 'SIGTERM');
   };
 
