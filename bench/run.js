@@ -19,13 +19,15 @@ const { formatJson, formatText } = require('./lib/report');
 const { buildScaleApps } = require('./scale/generate');
 const { buildReadmePrograms } = require('./readme/generate');
 const { measureLogging, formatLogging } = require('./lib/logging');
+const { measureReload, formatReload, cleanUpReload } = require('./lib/reload');
 
 const USAGE = `Usage: node bench/run.js [options]
   --node PATH     run every case (and node -e 0) on this node binary (default: the one running this)
   --runs N        timed runs per case, each after a node -e 0 (default 20)
   --warmup N      untimed rounds first (default 3)
   --rss-runs N    peak-RSS runs per case, separate from timing (default min(runs, 5); 0 skips)
-  --only TEXT     only the cases whose id or label contains TEXT (case-insensitive)
+  --only TEXT     only the cases whose id or label contains TEXT (case-insensitive); "logging" and
+                  "reload" run only that row, "workers" the worker start-up cases and the reload row
   --json          print the results as JSON
   --list          list the cases and exit
   --profile CASE  run one case once with --cpu-prof and module-load timing (see bench/README.md)
@@ -144,6 +146,9 @@ async function main() {
     process.stdout.write(
       `${'logging'.padEnd(22)} 100,000 log lines to a file: mortar text, json, rotating; pino sync, async; floors\n`,
     );
+    process.stdout.write(
+      `${'reload'.padEnd(22)} 5 rolling reloads of 2 workers under a keep-alive load: mortar, pm2 (also in --only workers)\n`,
+    );
     return 0;
   }
 
@@ -153,6 +158,7 @@ async function main() {
   let groups = [];
   const cleanUp = async () => {
     for (const group of groups) for (const c of group.cases) if (c.kind === 'daemon') await daemons.stop(c);
+    await cleanUpReload({ scratchDir, homeOf });
     fs.rmSync(scratchDir, { recursive: true, force: true });
   };
   const interrupted = async () => {
@@ -176,8 +182,10 @@ async function main() {
     groups = prepareGroups(options.only, options.node);
     // The logging row (bench/lib/logging.js): its own interleaved loop, --only logging runs it alone.
     const withLogging = !options.only || options.only === 'logging';
-    if (options.only === 'logging') groups = [];
-    if (groups.length === 0 && !withLogging) {
+    // The reload row (bench/lib/reload.js): mortar and pm2 under load; --only reload runs it alone.
+    const withReload = !options.only || options.only === 'reload' || options.only === 'workers';
+    if (options.only === 'logging' || options.only === 'reload') groups = [];
+    if (groups.length === 0 && !withLogging && !withReload) {
       process.stderr.write(`No case matches --only ${options.only}; node bench/run.js --list shows them.\n`);
       return 2;
     }
@@ -191,6 +199,7 @@ async function main() {
     const logging = withLogging
       ? measureLogging({ node: options.node, scratchDir, runs: Math.min(options.runs, 7), log })
       : null;
+    const reload = withReload ? await measureReload({ node: options.node, scratchDir, homeOf, log }) : null;
     const baseline = { peakRssKib: await measurer.baselineRssKib() };
     baseline.timing = summary(measurer.allBaselineMs);
     load.end = loadAverage();
@@ -204,8 +213,13 @@ async function main() {
       baseline,
       results,
       logging,
+      reload,
     };
-    process.stdout.write(options.json ? formatJson(data) : formatText(data) + (logging ? formatLogging(logging) : ''));
+    process.stdout.write(
+      options.json
+        ? formatJson(data)
+        : formatText(data) + (logging ? formatLogging(logging) : '') + (reload ? formatReload(reload) : ''),
+    );
     return 0;
   } finally {
     await cleanUp();

@@ -58,18 +58,22 @@ function cli({ id, label, script, args, env, check, budget, missing }) {
   };
 }
 
-/** A daemon start: `node <script> ...args` with `pidFileEnv` naming a fresh pid file. */
-function daemon({ id, label, script, args, pidFileEnv, budget, idleRssBudget, missing }) {
+/**
+ * A daemon start: `node <script> ...args` (plus `env`) with `pidFileEnv` naming a fresh pid file.
+ * `compare`: the id of a case of the same group it is set against in the report, without a budget.
+ */
+function daemon({ id, label, script, args, env, pidFileEnv, budget, idleRssBudget, compare, missing }) {
   return {
     kind: 'daemon',
     id,
     label,
     script,
     args,
-    env: {},
+    env: env ?? {},
     pidFileEnv,
     budget,
     idleRssBudget,
+    compare,
     missing: () => missing?.() ?? missingUnless(script),
   };
 }
@@ -102,6 +106,7 @@ function defineGroups({ scale, readme, node }) {
   const mortarPeer = built('bench', 'peers', 'mortar', 'main.js');
   const helloSample = built('samples', 'hello', 'main.js');
   const daemonSample = built('samples', 'myapp', 'main.js');
+  const clusterSample = built('samples', 'cluster', 'main.js');
   const scaleApp = (name) => (scale.ok ? scale.apps[name] : built('bench', 'scale', `${name}.js`));
   const scaleMissing = () => (scale.ok ? null : scale.reason);
   const readmeProgram = (name) => (readme.ok ? readme.files[name] : built('bench', 'readme', `${name}.js`));
@@ -268,6 +273,28 @@ function defineGroups({ scale, readme, node }) {
           pidFileEnv: 'MYAPP_DAEMON_PID_FILE',
           budget: { limit: BUDGETS.daemonStart, of: 'daemon-floor' },
           idleRssBudget: BUDGETS.daemonIdleRss,
+        }),
+      ],
+    },
+    {
+      id: 'workers',
+      cases: [
+        daemon({
+          id: 'workers-floor',
+          label: 'ref: bare cluster start, 2 workers',
+          script: peerScript('cluster-floor'),
+          args: [],
+          pidFileEnv: 'CLUSTER_FLOOR_PID_FILE',
+        }),
+        daemon({
+          id: 'mortar-workers',
+          label: 'mortar workers = 2 start',
+          script: clusterSample,
+          args: ['serve', '--daemon', '--port', '0'],
+          env: { CLUSTER_HEALTH_LISTEN: '' },
+          pidFileEnv: 'CLUSTER_DAEMON_PID_FILE',
+          compare: 'workers-floor',
+          missing: builtMissing(clusterSample),
         }),
       ],
     },

@@ -122,12 +122,15 @@ class DaemonRunner {
     // file names may have been handed to another process, so it is never signalled on its own.
     const pids = new Set(processesWithEnv(daemonCase.pidFileEnv, pidFile));
     const outcomes = [];
-    for (const pid of pids)
-      outcomes.push(await stopPid(pid, (candidate) => hasEnv(candidate, daemonCase.pidFileEnv, pidFile)));
+    for (const pid of pids) {
+      const outcome = await stopPid(pid, (candidate) => hasEnv(candidate, daemonCase.pidFileEnv, pidFile));
+      // A process that ended with one stopped before it (a worker with its primary) is no news.
+      if (outcome !== 'not running' || outcomes.every((earlier) => earlier === 'not running')) outcomes.push(outcome);
+    }
     const leftPidFile = fs.existsSync(pidFile);
     fs.rmSync(pidFile, { force: true });
     return { outcomes, leftPidFile };
   }
 }
 
-module.exports = { DaemonRunner, inspectPidFile };
+module.exports = { DaemonRunner, inspectPidFile, hasEnv, processesWithEnv };

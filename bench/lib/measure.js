@@ -101,6 +101,7 @@ class Measurer {
         command: [c.script, ...c.args],
         env: c.env,
         budget: c.budget,
+        compare: c.compare,
         idleRssBudget: c.idleRssBudget,
         status: 'ok',
         samplesMs: [],

@@ -1,6 +1,7 @@
 'use strict';
 // The report: a plain-text table with a verdict per budget, or the same data as JSON.
 const { rel } = require('./cases');
+const { median } = require('./stats');
 
 const mib = (kib) => (kib === null || kib === undefined ? null : kib / 1024);
 const fixed = (value, digits) => (value === null || value === undefined ? '' : value.toFixed(digits));
@@ -165,6 +166,45 @@ function budgetsOf(data) {
   return budgets;
 }
 
+/**
+ * Rows set against another row of their group without a budget: the ratio of the medians, and
+ * the median of the per-round ratios (both ran in each round, one after the other).
+ */
+function comparisonsOf(data) {
+  const byId = new Map(data.results.map((result) => [result.id, result]));
+  const comparisons = [];
+  for (const result of data.results) {
+    const other = result.compare ? byId.get(result.compare) : undefined;
+    if (!other || result.status !== 'ok' || other.status !== 'ok' || !result.timing || !other.timing) continue;
+    const paired =
+      result.samplesMs.length === other.samplesMs.length && result.failures.length + other.failures.length === 0
+        ? median(result.samplesMs.map((ms, i) => ms / other.samplesMs[i]))
+        : null;
+    comparisons.push({
+      id: result.id,
+      label: result.label,
+      against: other.label,
+      ratio: result.timing.median / other.timing.median,
+      pairedRatio: paired,
+      detail: `${result.timing.median.toFixed(1)} vs ${other.timing.median.toFixed(1)} ms`,
+    });
+  }
+  return comparisons;
+}
+
+function comparisonLines(data) {
+  const comparisons = comparisonsOf(data);
+  if (comparisons.length === 0) return [];
+  return [
+    '',
+    'Compared, no budget (ratio of medians; per-round: the median of each run over the other row in its round)',
+    ...comparisons.map(
+      (c) =>
+        `  ${c.label}: ${c.ratio.toFixed(2)}× ${c.against} (${c.detail}${c.pairedRatio === null ? '' : `; per-round ${c.pairedRatio.toFixed(2)}×`})`,
+    ),
+  ];
+}
+
 function formatText(data) {
   const m = data.machine;
   const rows = buildRows(data);
@@ -183,6 +223,7 @@ function formatText(data) {
     ...budgets.map(
       (budget) => `  ${verdictWord(budget).padEnd(verdictWidth)}  ${budget.label} ${budget.budget}: ${budget.detail}`,
     ),
+    ...comparisonLines(data),
     '',
     'Notes',
     '- median ms: wall time from spawn to exit. × node: that median over the median of the `node -e 0` runs',
@@ -251,7 +292,7 @@ function formatJson(data) {
     command: [rel(rest.command[0]), ...rest.command.slice(1)],
     samplesMs: samplesMs.map((ms) => Number(ms.toFixed(2))),
   });
-  return `${JSON.stringify({ ...data, budgets: budgetsOf(data), results: data.results.map(strip) }, null, 2)}\n`;
+  return `${JSON.stringify({ ...data, budgets: budgetsOf(data), comparisons: comparisonsOf(data), results: data.results.map(strip) }, null, 2)}\n`;
 }
 
 module.exports = { formatText, formatJson };
