@@ -12,7 +12,7 @@
  * ```
  */
 import { expect } from 'chai';
-import { spawn, execFileSync, type StdioOptions } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import {
   chmodSync,
@@ -213,6 +213,8 @@ export class DaemonSandbox {
   private readonly invocations: Invocation[] = [];
   /** Other children (e.g. a process whose pid a pid file names). */
   private readonly helpers: RunningChild[] = [];
+  /** Children the test spawned itself, with stdio of its own choosing (see {@link adopt}). */
+  private readonly adopted: ChildProcess[] = [];
   private readonly knownPids = new Set<number>();
 
   constructor() {
@@ -283,6 +285,16 @@ export class DaemonSandbox {
       spawn(command, args, { cwd: this.dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     this.helpers.push(child);
+    return child;
+  }
+
+  /**
+   * Ends a child the test spawned itself (its own stdio, its own environment)
+   * with the rest at {@link cleanUp}: SIGKILL by its pid unless it has exited,
+   * then reaped. Returns the child.
+   */
+  adopt<T extends ChildProcess>(child: T): T {
+    this.adopted.push(child);
     return child;
   }
 
@@ -359,8 +371,8 @@ export class DaemonSandbox {
   }
 
   /**
-   * Ends everything this sandbox started, by pid: running invokers (SIGKILL,
-   * then reaped), then every live process carrying the marker or named by a
+   * Ends everything this sandbox started, by pid: running invokers, helpers
+   * and adopted children (SIGKILL, then reaped), then every live process carrying the marker or named by a
    * pid file seen (SIGTERM, then SIGKILL after 2 s, until gone or a zombie);
    * then removes the directory.
    */
@@ -372,6 +384,17 @@ export class DaemonSandbox {
       child.kill('SIGKILL');
       if (child.process.exitCode === null && child.process.signalCode === null) await once(child.process, 'exit');
       for (const stream of child.process.stdio) stream?.destroy();
+    }
+    for (const child of this.adopted.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          // exited meanwhile
+        }
+        await exited;
+      }
     }
     const pids = new Set([...this.livingProcesses(), ...[...this.knownPids].filter((pid) => this.isMarked(pid))]);
     await Promise.all([...pids].map((pid) => this.end(pid)));

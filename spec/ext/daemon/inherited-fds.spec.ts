@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { useDaemonSandbox } from '../../helpers/daemon';
 
 // The compiled library, loaded by the child processes: this spec runs from build/spec/ext/daemon.
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/inherited-fds');
@@ -22,27 +23,12 @@ interface Report {
 }
 
 describe('closeInheritedFds', () => {
-  let children: ChildProcess[];
+  const sandbox = useDaemonSandbox();
 
   beforeEach(function () {
     if (!existsSync('/proc/self/fdinfo')) {
       process.stdout.write('      (skipped: no /proc/self/fdinfo on this system)\n');
       this.skip();
-    }
-    children = [];
-  });
-
-  afterEach(async () => {
-    for (const child of children ?? []) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
-        await exited;
-      }
     }
   });
 
@@ -67,7 +53,7 @@ describe('closeInheritedFds', () => {
     while (stdio.length < INHERITED_FD) stdio.push('ignore');
     stdio.push('pipe');
     const child = spawn(process.execPath, ['-e', script, JSON.stringify(keep)], { stdio });
-    children.push(child);
+    sandbox.adopt(child);
     const report = (async () => {
       let text = '';
       for await (const chunk of child.stdout!) {

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type * as PidFileModule from '../../../dist/ext/daemon/pid-file';
 import type { Program } from '../../../dist/ext/daemon/process-identity';
+import { useDaemonSandbox } from '../../helpers/daemon';
 import { copyBuiltPackage, whyNobodyCannotRunNode } from '../../helpers/readable-copy';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
@@ -41,36 +42,20 @@ describe('PidFile', () => {
     if (copyDir) fs.rmSync(copyDir, { recursive: true, force: true });
   });
 
+  // Every process a test starts is ended by its pid and reaped after it, and the directory removed.
+  const sandbox = useDaemonSandbox();
   let dir: string;
   let path: string;
-  let children: ChildProcess[];
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(join(tmpdir(), 'mortar-pid-'));
-    path = join(dir, 'app.pid');
-    children = [];
-  });
-
-  afterEach(async () => {
-    // End every process the test started, by pid, and wait until Node has reaped it.
-    for (const child of children) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
-        await exited;
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    dir = sandbox.runDir;
+    path = sandbox.pidFile;
   });
 
   /** A live process that is not this one. */
   async function startSleeper(): Promise<number> {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-    children.push(child);
+    sandbox.adopt(child);
     await once(child, 'spawn');
     return child.pid!;
   }
@@ -100,7 +85,7 @@ describe('PidFile', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
       ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid, cwd: copyDir }),
     });
-    children.push(child);
+    sandbox.adopt(child);
     const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
     expect(line).to.equal('holding');
     return child.pid!;
@@ -144,7 +129,7 @@ describe('PidFile', () => {
    */
   function zombiePid(): number {
     const child = spawn('true', { stdio: 'ignore' });
-    children.push(child);
+    sandbox.adopt(child);
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
       if (/\) Z /.test(fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8'))) return child.pid!;
@@ -331,7 +316,7 @@ describe('PidFile', () => {
       const dead = deadPid();
       fs.writeFileSync(path, `${dead}\n`);
       const tail = spawn('tail', ['-f', path], { stdio: 'ignore' });
-      children.push(tail);
+      sandbox.adopt(tail);
       await once(tail, 'spawn');
       const { dev, ino } = fs.statSync(path);
       const tailHolds = (): boolean =>
@@ -610,9 +595,12 @@ describe('PidFile', () => {
           });
         `;
         const lines: AsyncIterator<string>[] = [];
+        const starters: ChildProcess[] = [];
         for (let index = 0; index < STARTERS; index++) {
-          const child = spawn(process.execPath, ['-e', script, path], { stdio: ['pipe', 'pipe', 'inherit'] });
-          children.push(child);
+          const child = sandbox.adopt(
+            spawn(process.execPath, ['-e', script, path], { stdio: ['pipe', 'pipe', 'inherit'] }),
+          );
+          starters.push(child);
           lines.push(createInterface({ input: child.stdout! })[Symbol.asyncIterator]());
         }
         const nextLine = async (line: AsyncIterator<string>): Promise<string> => {
@@ -622,7 +610,7 @@ describe('PidFile', () => {
         };
         expect(await Promise.all(lines.map(nextLine))).to.deep.equal(Array(STARTERS).fill('ready'));
         const startAt = Date.now() + 100;
-        for (const child of children) child.stdin!.write(`${startAt}\n`);
+        for (const child of starters) child.stdin!.write(`${startAt}\n`);
         return Promise.all(
           lines.map(
             async (line) => JSON.parse(await nextLine(line)) as { pid: number; result: string; wasLate: boolean },
