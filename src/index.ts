@@ -5,6 +5,7 @@
 import './core/metadata-polyfill';
 import { defineCommandRunner } from './core/command-runner';
 import { defineBuiltinExtension } from './core/extension';
+import { lazy } from './core/lazy';
 import { ControllerRunner } from './controller/controller-runner';
 
 export { App, TOKENS } from './core/app';
@@ -56,18 +57,22 @@ export type DaemonController = daemonController.DaemonController;
 export declare const DaemonExtension: typeof daemonExtension.DaemonExtension;
 export declare const Daemonize: typeof daemonize.Daemonize;
 
+const daemonServiceModule = lazy<typeof daemonService>(require, './ext/daemon/daemon-service');
+const daemonControllerModule = lazy<typeof daemonController>(require, './ext/daemon/daemon-controller');
+const daemonizeModule = lazy<typeof daemonize>(require, './ext/daemon/daemonize');
+const daemonExtensionModule = lazy<typeof daemonExtension>(require, './ext/daemon/daemon-extension');
 const daemon = {
   get DaemonService() {
-    return (require('./ext/daemon/daemon-service') as typeof daemonService).DaemonService;
+    return daemonServiceModule().DaemonService;
   },
   get DaemonController() {
-    return (require('./ext/daemon/daemon-controller') as typeof daemonController).DaemonController;
+    return daemonControllerModule().DaemonController;
   },
   get Daemonize() {
-    return (require('./ext/daemon/daemonize') as typeof daemonize).Daemonize;
+    return daemonizeModule().Daemonize;
   },
   get DaemonExtension() {
-    return (require('./ext/daemon/daemon-extension') as typeof daemonExtension).DaemonExtension;
+    return daemonExtensionModule().DaemonExtension;
   },
 };
 Object.defineProperty(exports, 'DaemonService', {
@@ -104,9 +109,10 @@ import type * as completionController from './controller/completion-controller';
 export declare const CompletionController: typeof completionController.CompletionController;
 export type CompletionController = completionController.CompletionController;
 
+const completionControllerModule = lazy<typeof completionController>(require, './controller/completion-controller');
 const completion = {
   get CompletionController() {
-    return (require('./controller/completion-controller') as typeof completionController).CompletionController;
+    return completionControllerModule().CompletionController;
   },
 };
 Object.defineProperty(exports, 'CompletionController', {

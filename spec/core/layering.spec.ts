@@ -5,9 +5,12 @@ import { ROOT } from '../helpers/dist';
 
 const CORE = join(ROOT, 'src/core');
 
-/** Every module a TypeScript or JavaScript text names: imports (type-only too), re-exports, require() and import(). */
+/**
+ * Every module a TypeScript or JavaScript text names: imports (type-only too), re-exports, require(),
+ * import() and lazy(require, ...).
+ */
 function specifiers(text: string): string[] {
-  const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
+  const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\brequire\s*,\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
   return [...text.matchAll(pattern)].map((match) => match[1]);
 }
 
@@ -34,6 +37,8 @@ describe('the layers', () => {
       "export { c } from './c';",
       "const d = require('../controller/d') as typeof import('../controller/d');",
       "const e = await import('../ext/e');",
+      "const f = lazy<typeof F>(require, '../ext/f');",
+      'const g = (0, lazy_1.lazy)(require, "../controller/g");',
     ].join('\n');
     expect(specifiers(text)).to.deep.equal([
       '../controller/a',
@@ -43,6 +48,8 @@ describe('the layers', () => {
       '../controller/d',
       '../controller/d',
       '../ext/e',
+      '../ext/f',
+      '../controller/g',
     ]);
   });
 

@@ -1,8 +1,12 @@
 import { FrameworkError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import type { DestOf, NoExtraKeys, ValueOf } from './argument-types';
 import type { ArgumentAction, ArgumentOptions, ArgumentSpec, ArgumentType } from './metadata';
 import { readFloat, readInteger } from './python-numbers';
 import { convertValue } from './values';
+
+/** Suggestions are needed only for a mistake in a declaration. */
+const suggestModule = lazy<typeof import('./suggest')>(require, './suggest');
 
 const LONG = /^--[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 const SHORT = /^-[a-zA-Z0-9]$/;
@@ -126,8 +130,7 @@ function checkKeys(options: ArgumentOptions, fail: (problem: string) => Framewor
     throw fail('the options must be an object');
   for (const key of Object.keys(options)) {
     if ((KEYS as readonly string[]).includes(key)) continue;
-    const { suggest } = require('./suggest') as typeof import('./suggest');
-    const guess = suggest(key, KEYS);
+    const guess = suggestModule().suggest(key, KEYS);
     throw fail(`unknown option '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}; arg() takes ${quoted(KEYS)}`);
   }
 }

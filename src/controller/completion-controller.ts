@@ -1,11 +1,19 @@
 // The public entry defines this class while it loads, so the metadata API must be in place first.
 import '../core/metadata-polyfill';
 import { App } from '../core/app';
+import { lazy } from '../core/lazy';
 import { arg } from './arg';
 import { Controller } from './controller';
 import { Expose } from './expose';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+// Only the completion command needs the generators: they load when it runs.
+const registry = lazy<typeof import('./registry')>(require, './registry');
+const completionTableModule = lazy<typeof import('./completion-table')>(require, './completion-table');
+const globalArgumentsModule = lazy<typeof import('./global-arguments')>(require, './global-arguments');
+const completionFish = lazy<typeof import('./completion-fish')>(require, './completion-fish');
+const completionSh = lazy<typeof import('./completion-sh')>(require, './completion-sh');
 
 /**
  * `myapp completion bash|zsh|fish`: prints a completion script for the shell,
@@ -24,19 +32,16 @@ export class CompletionController {
     arguments: [arg('shell', { choices: SHELLS, help: 'the shell to complete in' })],
   })
   completion(args: { shell: (typeof SHELLS)[number] }): void {
-    // Only this command needs the generators: load them here.
-    const { buildCommandTree } = require('./registry') as typeof import('./registry');
-    const { completionTable } = require('./completion-table') as typeof import('./completion-table');
-    const { globalArguments } = require('./global-arguments') as typeof import('./global-arguments');
+    const { buildCommandTree } = registry();
+    const { completionTable } = completionTableModule();
+    const { globalArguments } = globalArgumentsModule();
     const nodes = completionTable(buildCommandTree(this.app.controllers), globalArguments(this.app));
     const prog = this.app.label;
     if (args.shell === 'fish') {
-      this.app.stdout.write(
-        (require('./completion-fish') as typeof import('./completion-fish')).fishScript(prog, nodes),
-      );
+      this.app.stdout.write(completionFish().fishScript(prog, nodes));
       return;
     }
-    const sh = require('./completion-sh') as typeof import('./completion-sh');
+    const sh = completionSh();
     this.app.stdout.write(args.shell === 'bash' ? sh.bashScript(prog, nodes) : sh.zshScript(prog, nodes));
   }
 }

@@ -1,7 +1,10 @@
 import type { Class } from '../core/app';
 import type { CommandRunner } from '../core/command-runner';
 import type { ConfigData } from '../core/config';
+import { lazy } from '../core/lazy';
 import { controllerLabel, controllerOptions } from './registry';
+
+const dispatcher = lazy<typeof import('./dispatcher')>(require, './dispatcher');
 
 /**
  * The controller layer as every app's command runner: `@Controller`
@@ -20,6 +23,6 @@ export const ControllerRunner: CommandRunner = {
   },
 
   run(app) {
-    return (require('./dispatcher') as typeof import('./dispatcher')).dispatch(app);
+    return dispatcher().dispatch(app);
   },
 };

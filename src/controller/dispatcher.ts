@@ -1,5 +1,6 @@
 import type { App } from '../core/app';
 import { FrameworkError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import type { Template } from '../core/output-handler';
 import type { ArgumentSpec } from './metadata';
 import { configKey, configLookup } from './config-lookup';
@@ -8,6 +9,8 @@ import { globalArguments } from './global-arguments';
 import { configurableOptions, parseCommandLine } from './parser';
 import { buildCommandTree } from './registry';
 import type { ParsedCommandLine } from './tree';
+
+const help = lazy<typeof import('./help')>(require, './help');
 
 /** The command each app dispatched to, as typed: see {@link dispatchedCommand}. */
 const dispatched = new WeakMap<App, string>();
@@ -38,9 +41,8 @@ export async function dispatch(app: App): Promise<number> {
     return 0;
   }
   if (parsed.pargs.help === true || (!parsed.command && app.controllers.length > 0)) {
-    const { formatHelp } = require('./help') as typeof import('./help');
     const options = { width: terminalWidth(app), version: app.version, defaults: parsed.configured };
-    app.stdout.write(formatHelp(app.label, parsed.path, parsed.command, globals, options));
+    app.stdout.write(help().formatHelp(app.label, parsed.path, parsed.command, globals, options));
     return 0;
   }
   const command = parsed.command;

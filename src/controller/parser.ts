@@ -13,12 +13,16 @@
  */
 import { quote } from '../core/config-value';
 import { FrameworkError, UsageError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import type { ArgumentSpec } from './metadata';
 import { OptionTable } from './option-table';
 import { commandsOf, formatUsage, isNamed, suggest, unknownOptionMessage, walk, type Fail, type Walk } from './router';
 import { optionName, scanStep, type OptionUse, type ScanRules } from './scanner';
 import type { CommandNode, ControllerNode, ParsedCommandLine } from './tree';
 import { convertValue, isList, valueCount } from './values';
+
+/** Reading an option from the config is needed only when the config holds one. */
+const optionFromConfigModule = lazy<typeof import('./option-from-config')>(require, './option-from-config');
 
 /** A value the config holds for an option, and where it came from. */
 export interface ConfigValue {
@@ -299,8 +303,7 @@ export function configurableOptions(
 
 /** A config value as the option's value, or undefined when it is empty; a FrameworkError names the key and its origin. */
 function configuredValue(spec: ArgumentSpec, found: ConfigValue): unknown {
-  const { optionFromConfig } = require('./option-from-config') as typeof import('./option-from-config');
-  const result = optionFromConfig(spec, found.value);
+  const result = optionFromConfigModule().optionFromConfig(spec, found.value);
   if (!('problem' in result)) return result.value;
   throw new FrameworkError(
     `invalid value ${quote(result.text)} for ${found.name} (from ${found.origin()}): ${result.problem}`,

@@ -8,6 +8,7 @@
  * `--url` belongs to `db`.
  */
 import { UsageError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import type { ArgumentSpec } from './metadata';
 import { OptionTable } from './option-table';
 import { scanStep, type OptionUse, type ScanRules } from './scanner';
@@ -211,10 +212,13 @@ function visibleNames(level: ControllerNode): string[] {
 }
 
 // Help and suggestions are needed only when something is wrong: load them then.
+const help = lazy<typeof import('./help')>(require, './help');
+const suggestModule = lazy<typeof import('./suggest')>(require, './suggest');
+
 export function formatUsage(...args: Parameters<typeof import('./help').formatUsage>): string {
-  return (require('./help') as typeof import('./help')).formatUsage(...args);
+  return help().formatUsage(...args);
 }
 
 export function suggest(...args: Parameters<typeof import('./suggest').suggest>): string | undefined {
-  return (require('./suggest') as typeof import('./suggest')).suggest(...args);
+  return suggestModule().suggest(...args);
 }

@@ -1,10 +1,14 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import type * as ConfigFile from './config-file';
 import { DEFAULT_SECTION, isUnset, quote, toBoolean, toInteger, toList, toNumber, typedValue } from './config-value';
 import { FrameworkError } from './errors';
-import type * as IniFile from './ini-file';
+import type { IniFile } from './ini-file';
+import { lazy } from './lazy';
 import { describeSystemError } from './system-error';
+
+// Reading and parsing a file: an app configured by code and the environment alone needs neither.
+const configFile = lazy<typeof import('./config-file')>(require, './config-file');
+const iniFile = lazy<typeof import('./ini-file')>(require, './ini-file');
 
 /** Config data as code gives it: section → key → value. */
 export type ConfigData = Record<string, Record<string, unknown>>;
@@ -30,7 +34,7 @@ interface Origin {
 /** Where one file's keys are, for {@link Config.origin}. */
 interface FileSource {
   readonly path: string;
-  readonly lines: IniFile.IniFile['lines'];
+  readonly lines: IniFile['lines'];
 }
 
 /**
@@ -189,9 +193,9 @@ export class Config {
   parseFile(path: string): boolean {
     const stats = statOfConfigPath(path, 'file');
     if (!stats) return false;
-    const text = (require('./config-file') as typeof ConfigFile).readConfigFile(path, stats);
+    const text = configFile().readConfigFile(path, stats);
     if (text === undefined) return false;
-    const file = (require('./ini-file') as typeof IniFile).parseIni(text, path);
+    const file = iniFile().parseIni(text, path);
     this.mergeData(file.sections, true, { path, lines: file.lines });
     return true;
   }

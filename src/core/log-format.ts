@@ -1,5 +1,9 @@
 import type { LogLevel } from './log-level';
+import { lazy } from './lazy';
 import { isTerminal } from './output-stream';
+
+/** Only JSON lines need the host's name. */
+const os = lazy<typeof import('node:os')>(require, 'node:os');
 
 /** How log lines are written: Cement's text, or JSON lines in pino's shape. */
 export type LogFormat = 'text' | 'json';
@@ -67,8 +71,7 @@ const quotedNames = new Map<string, string>();
  */
 export function jsonLine(record: LogRecord): string {
   if (processFields === undefined) {
-    const { hostname } = require('node:os') as typeof import('node:os');
-    processFields = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`;
+    processFields = `,"pid":${process.pid},"hostname":${JSON.stringify(os().hostname())}`;
   }
   let name = quotedNames.get(record.namespace);
   if (name === undefined) {

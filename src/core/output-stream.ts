@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { fstatSync, writeSync } from 'node:fs';
+import { lazy } from './lazy';
 
 type Callback = (error?: Error | null) => void;
+
+const tty = lazy<typeof import('node:tty')>(require, 'node:tty');
 
 /**
  * The app's default stdout and stderr: writes go straight to the file
@@ -82,6 +85,5 @@ export function isTerminal(fd: number): boolean {
   } catch {
     return false;
   }
-  const { isatty } = require('node:tty') as typeof import('node:tty');
-  return isatty(fd);
+  return tty().isatty(fd);
 }

@@ -4,7 +4,7 @@
  * so an installed app can be extended without editing it.
  */
 import { realpathSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Config, ConfigData } from './config';
 import { isUnset } from './config-value';
@@ -193,8 +193,7 @@ function checked(name: string, file: string): string {
 function loadModule(file: string): unknown {
   const cached = nodeRequire.cache[file];
   if (cached) return cached.exports;
-  const Module = require('node:module') as unknown as new (id: string, parent?: NodeModule) => LoadableModule;
-  const plugin = new Module(file, module);
+  const plugin = new (Module as unknown as new (id: string, parent?: NodeModule) => LoadableModule)(file, module);
   const ownRequire = plugin.require.bind(plugin);
   plugin.require = ((id: string): unknown =>
     id === 'mortar' || id.startsWith('mortar/') ? nodeRequire(id) : ownRequire(id)) as typeof plugin.require;

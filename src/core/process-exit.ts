@@ -1,3 +1,8 @@
+import { lazy } from './lazy';
+
+/** Only PID 1 needs the signals' numbers. */
+const os = lazy<typeof import('node:os')>(require, 'node:os');
+
 /**
  * The only place that ends the process. Everything else returns exit codes;
  * tests replace these functions to observe an exit without dying.
@@ -19,7 +24,7 @@ export const processExit = {
   raise(signal: NodeJS.Signals): void {
     runProcessEndCleanups();
     if (process.pid === 1) {
-      const { signals } = (require('node:os') as typeof import('node:os')).constants;
+      const { signals } = os().constants;
       process.exit(128 + (signals[signal] ?? 0));
     }
     process.removeAllListeners(signal);

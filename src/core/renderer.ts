@@ -1,15 +1,19 @@
 import type { Config } from './config';
 import { FrameworkError } from './errors';
 import type { HookManager } from './hooks';
+import { lazy } from './lazy';
 import { globalOption, type OptionSpec } from './option-spec';
 import type { OutputHandler, RenderContext, RenderOptions } from './output-handler';
 
 const NAME = /^[a-z][a-z0-9_-]*$/i;
 
+const jsonOutput = lazy<typeof import('./json-output')>(require, './json-output');
+const textOutput = lazy<typeof import('./text-output')>(require, './text-output');
+
 /** The built-in handlers, loaded when first used. */
 const BUILTINS: Readonly<Record<string, () => OutputHandler>> = {
-  json: () => (require('./json-output') as typeof import('./json-output')).JsonOutput,
-  text: () => (require('./text-output') as typeof import('./text-output')).TextOutput,
+  json: () => jsonOutput().JsonOutput,
+  text: () => textOutput().TextOutput,
 };
 
 /** What the renderer needs from the app, as signals.ts's `SignalTarget`. */

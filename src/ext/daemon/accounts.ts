@@ -13,6 +13,7 @@
  * only when a source cannot answer at all.
  */
 import { readFileSync } from 'node:fs';
+import { lazy } from '../../core/lazy';
 
 /** A user database entry. */
 export interface UserEntry {
@@ -41,14 +42,17 @@ interface PosixAccounts {
 /** Errors getpwnam(3)/getgrnam(3) may leave in errno for an entry that simply does not exist. */
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ESRCH', 'EBADF', 'EPERM']);
 
+const posixAddon = lazy<PosixAccounts>(require, 'posix');
+// child_process (with net and streams) is loaded only when a lookup needs getent.
+const childProcess = lazy<typeof import('node:child_process')>(require, 'node:child_process');
+
 let posixModule: PosixAccounts | null | undefined;
 
 /** The posix addon, or null when it is not installed or does not load (built for another Node). */
 function posix(): PosixAccounts | null {
   if (posixModule === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      posixModule = require('posix') as PosixAccounts;
+      posixModule = posixAddon();
     } catch {
       posixModule = null;
     }
@@ -162,9 +166,7 @@ function askGetent<T>(
 ): T | undefined | typeof NO_GETENT {
   let output: string;
   try {
-    // child_process (with net and streams) is loaded only when a lookup needs getent.
-    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-    output = execFileSync('getent', [database, key], {
+    output = childProcess().execFileSync('getent', [database, key], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: GETENT_TIMEOUT_MS,

@@ -3,8 +3,13 @@ import { Controller } from '../../controller/controller';
 import { Expose } from '../../controller/expose';
 import { App } from '../../core/app';
 import { FrameworkError, UsageError } from '../../core/errors';
+import { lazy } from '../../core/lazy';
 import type { DaemonStatus, StopResult } from './daemon-operations';
 import { DaemonService } from './daemon-service';
+
+// Only programs with [daemon] workers need these.
+const workerSettings = lazy<typeof import('../workers/worker-settings')>(require, '../workers/worker-settings');
+const workersPart = lazy<typeof import('../workers/workers-status')>(require, '../workers/workers-status');
 
 /** LSB exit codes of `status`. */
 const STATUS_EXIT = { running: 0, stale: 1, stopped: 3, unknown: 4 } as const;
@@ -61,7 +66,7 @@ export class DaemonController {
   })
   async reload(): Promise<number> {
     const name = this.app.label;
-    const { readWorkerSettings } = require('../workers/worker-settings') as typeof import('../workers/worker-settings');
+    const { readWorkerSettings } = workerSettings();
     // SIGHUP stops a daemon that has nothing to reload: refuse rather than stop it.
     if (!readWorkerSettings(this.app.config).isCluster && !this.app.hooks.hasRegistrations('reload')) {
       throw new FrameworkError(
@@ -109,8 +114,4 @@ export class DaemonController {
     await this.app.render(result, { template });
     return 0;
   }
-}
-
-function workersPart(): typeof import('../workers/workers-status') {
-  return require('../workers/workers-status') as typeof import('../workers/workers-status');
 }

@@ -2,6 +2,7 @@ import { arg } from '../../controller/arg';
 import type { App } from '../../core/app';
 import { FrameworkError } from '../../core/errors';
 import type { Extension } from '../../core/extension';
+import { lazy } from '../../core/lazy';
 import { setDaemonAccount } from '../../core/safe-files';
 import { HEALTH_DEFAULTS, WORKER_DEFAULTS } from '../workers/worker-settings';
 import { WORKER_MARKER } from '../workers/worker-messages';
@@ -11,6 +12,10 @@ import { SystemdNotifier } from './systemd-notify';
 import { Supervisor } from '../systemd/supervisor';
 import type { ListenFds } from '../systemd/listen-fds';
 import type { Watchdog } from '../systemd/watchdog';
+
+const privileges = lazy<typeof import('./privileges')>(require, './privileges');
+const dispatcher = lazy<typeof import('../../controller/dispatcher')>(require, '../../controller/dispatcher');
+const workerPart = lazy<typeof import('../workers/cluster-worker')>(require, '../workers/cluster-worker');
 
 /** The `[daemon]` defaults (see docs/daemon.md). */
 export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -85,7 +90,7 @@ export const DaemonExtension: Extension = {
     app.addConfigCheck(function daemonSettings(config) {
       const settings = service.settings();
       if (!settings.user && !settings.group) return;
-      const { resolveIdentity } = require('./privileges') as typeof import('./privileges');
+      const { resolveIdentity } = privileges();
       try {
         resolveIdentity(settings.user, settings.group);
       } catch (error) {
@@ -156,9 +161,7 @@ export const DaemonExtension: Extension = {
     // Whether a command becomes a daemon is known only once it has run: its body may call daemonize().
     app.hooks.register('post_run', function daemonOptionUnused() {
       if (!service.detachRequested || service.hasDaemonized) return;
-      const { dispatchedCommand } =
-        require('../../controller/dispatcher') as typeof import('../../controller/dispatcher');
-      const command = dispatchedCommand(app);
+      const command = dispatcher().dispatchedCommand(app);
       if (command !== undefined)
         app.log.warning(`--daemon has no effect: '${command}' does not run as a daemon`, 'daemon');
     });
@@ -172,7 +175,3 @@ export const DaemonExtension: Extension = {
     if (worker) app.hooks.register('post_close', () => worker.close(), { weight: 1000 });
   },
 };
-
-function workerPart(): typeof import('../workers/cluster-worker') {
-  return require('../workers/cluster-worker') as typeof import('../workers/cluster-worker');
-}

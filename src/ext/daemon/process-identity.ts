@@ -7,6 +7,9 @@
  */
 import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
 import { basename, isAbsolute, normalize } from 'node:path';
+import { lazy } from '../../core/lazy';
+
+const os = lazy<typeof import('node:os')>(require, 'node:os');
 
 /** What `/proc/<pid>` tells about a process. */
 export interface ProcessFacts {
@@ -348,7 +351,7 @@ function auxiliaryValue(type: number): number | undefined {
     return undefined;
   }
   const word = process.arch.endsWith('64') ? 8 : 4;
-  const littleEndian = (require('node:os') as typeof import('node:os')).endianness() === 'LE';
+  const littleEndian = os().endianness() === 'LE';
   const at = (offset: number): number =>
     word === 8
       ? Number(littleEndian ? vector.readBigUInt64LE(offset) : vector.readBigUInt64BE(offset))

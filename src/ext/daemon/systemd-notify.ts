@@ -1,3 +1,4 @@
+import { lazy } from '../../core/lazy';
 import type { Logger } from '../../core/logger';
 
 interface DatagramSocket {
@@ -10,6 +11,8 @@ interface DatagramModule {
 }
 
 const NAMESPACE = 'ext.daemon.systemd';
+
+const unixDgram = lazy<DatagramModule>(require, 'unix-dgram');
 
 /**
  * Tells systemd about the daemon's state (`sd_notify`) when it started us
@@ -52,7 +55,7 @@ export class SystemdNotifier {
     }
     if (this.dgram === undefined) {
       try {
-        this.dgram = require('unix-dgram') as DatagramModule;
+        this.dgram = unixDgram();
       } catch {
         this.dgram = null;
       }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../core/config';
 import { isUnset } from '../../core/config-value';
 import { FrameworkError } from '../../core/errors';
+import { lazy } from '../../core/lazy';
 import { describeSystemError } from '../../core/system-error';
 
 /** The hardening keys of `[daemon]`, read and checked. */
@@ -24,6 +25,8 @@ interface PosixLimits {
   setrlimit(resource: 'core' | 'nofile', limits: { soft?: number | null; hard?: number | null }): void;
   getrlimit(resource: 'core' | 'nofile'): { soft: number | null; hard: number | null };
 }
+
+const posixAddon = lazy<PosixLimits>(require, 'posix');
 
 /** Reads `prevent_core` and `rlimit_nofile`; a wrong value is an error naming the key, value and file. */
 export function readHardening(config: Config): Hardening {
@@ -114,7 +117,7 @@ function safeHard(addon: PosixLimits, resource: 'core' | 'nofile'): number | nul
 
 function posix(hardening: Hardening): PosixLimits {
   try {
-    return require('posix') as PosixLimits;
+    return posixAddon();
   } catch {
     const keys = keysOf(hardening);
     throw new FrameworkError(

@@ -1,12 +1,15 @@
 import type { Worker } from 'node:cluster';
 import type { App } from '../../core/app';
 import { FrameworkError } from '../../core/errors';
+import { lazy } from '../../core/lazy';
 import { ActivatedSockets } from './activated-sockets';
 import { CrashBudget } from './crash-budget';
 import { HealthServer } from './health-server';
 import { removeWorkersState, writeWorkersState } from './workers-state-file';
 import { WORKER_MARKER, mortarMessage, type PrimaryMessage, type WorkerMessage } from './worker-messages';
 import { readWorkerSettings, type WorkerSettings } from './worker-settings';
+
+const clusterModule = lazy<import('node:cluster').Cluster>(require, 'node:cluster');
 
 const NAMESPACE = 'ext.workers';
 
@@ -143,7 +146,7 @@ export class ClusterPrimary {
       );
       await this.health.listen();
     }
-    const cluster = require('node:cluster') as import('node:cluster').Cluster;
+    const cluster = clusterModule();
     this.sockets = new ActivatedSockets(this.app.listenFds());
     cluster.setupPrimary({
       exec: process.argv[1],
@@ -175,8 +178,7 @@ export class ClusterPrimary {
 
   /** Forks a worker for `slot`; resolves when it is ready, rejects (the worker gone) when it fails first. */
   private startWorker(slot: number, restarts: number): Promise<WorkerProcess> {
-    const cluster = require('node:cluster') as import('node:cluster').Cluster;
-    const worker = cluster.fork({ [WORKER_MARKER]: String(slot), ...this.sockets?.environment() });
+    const worker = clusterModule().fork({ [WORKER_MARKER]: String(slot), ...this.sockets?.environment() });
     const record = new WorkerProcess(worker, slot, restarts);
     this.alive.add(record);
     this.app.log.debug(`started ${record.name}`, NAMESPACE);

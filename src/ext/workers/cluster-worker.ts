@@ -1,5 +1,8 @@
+import { lazy } from '../../core/lazy';
 import { HttpDrain } from './http-drain';
 import { WORKER_MARKER, mortarMessage, type PrimaryMessage, type WorkerMessage } from './worker-messages';
+
+const cluster = lazy<import('node:cluster').Cluster>(require, 'node:cluster');
 
 /**
  * The worker side of `[daemon] workers`: a process the cluster primary
@@ -25,8 +28,7 @@ export class ClusterWorker {
     delete env[WORKER_MARKER];
     const slot = Number(value);
     // Only a worker of Node's cluster (which loaded node:cluster already) has the channel to the primary.
-    const isWorker = (require('node:cluster') as import('node:cluster').Cluster).isWorker;
-    if (!Number.isInteger(slot) || slot < 1 || !isWorker) return undefined;
+    if (!Number.isInteger(slot) || slot < 1 || !cluster().isWorker) return undefined;
     return new ClusterWorker(slot);
   }
 

@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
 import { FrameworkError } from '../../core/errors';
+import { lazy } from '../../core/lazy';
 import { describeSystemError } from '../../core/system-error';
 import type { HealthAddress } from './worker-settings';
+
+const http = lazy<typeof import('node:http')>(require, 'node:http');
 
 /**
  * `[health] listen`: `GET /livez` answers 200 while the event loop turns, and
@@ -24,8 +27,7 @@ export class HealthServer {
 
   /** Listens; rejects with one line naming the address when it cannot. */
   async listen(): Promise<void> {
-    const { createServer } = require('node:http') as typeof import('node:http');
-    const server = createServer((request, response) => {
+    const server = http().createServer((request, response) => {
       const path = (request.url ?? '').split('?')[0];
       const failure = path === '/livez' ? this.failure() : undefined;
       const [status, body] =

@@ -1,4 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
+import { lazy } from '../../core/lazy';
+
+const diagnosticsChannel = lazy<typeof import('node:diagnostics_channel')>(require, 'node:diagnostics_channel');
 
 interface RequestStart {
   readonly response: ServerResponse;
@@ -28,10 +31,7 @@ export class HttpDrain {
 
   /** Starts watching the HTTP servers of this process. */
   watch(): void {
-    (require('node:diagnostics_channel') as typeof import('node:diagnostics_channel')).subscribe(
-      'http.server.request.start',
-      this.onRequest,
-    );
+    diagnosticsChannel().subscribe('http.server.request.start', this.onRequest);
   }
 
   /** From now on, every response closes its connection, and idle connections are left to end by themselves. */

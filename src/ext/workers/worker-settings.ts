@@ -1,5 +1,8 @@
 import type { Config } from '../../core/config';
 import { isUnset } from '../../core/config-value';
+import { lazy } from '../../core/lazy';
+
+const os = lazy<typeof import('node:os')>(require, 'node:os');
 
 /** The `[daemon]` keys of the workers, with their defaults (docs/workers.md). */
 export const WORKER_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -92,5 +95,5 @@ function parseHealthAddress(config: Config, value: unknown): HealthAddress {
 
 /** The cores this process may use (`workers = auto`): `os.availableParallelism()`. */
 function coresAvailable(): number {
-  return (require('node:os') as typeof import('node:os')).availableParallelism();
+  return os().availableParallelism();
 }
