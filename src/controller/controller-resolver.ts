@@ -1,5 +1,9 @@
 import type { App, Class } from '../core/app';
 import { FrameworkError } from '../core/errors';
+import { lazy } from '../core/lazy';
+
+/** The container is loaded only for a dependency the app does not provide itself. */
+const tsyringe = lazy<typeof import('tsyringe')>(require, 'tsyringe');
 
 const owners = new WeakMap<object, App>();
 /** The code of the errors a controller that cannot be built throws. */
@@ -68,8 +72,7 @@ export function resolveController<T extends object>(app: App, target: Class<T>):
     const Target = target as unknown as new (...args: unknown[]) => T;
     return own(app, new Target(...providers.map((provider) => provider!())));
   }
-  const { injectable } = require('tsyringe') as typeof import('tsyringe');
-  injectable()(target as unknown as new (...args: unknown[]) => T);
+  tsyringe().injectable()(target as unknown as new (...args: unknown[]) => T);
   try {
     return own(app, app.container.resolve(target as unknown as new (...args: unknown[]) => T));
   } catch (error) {

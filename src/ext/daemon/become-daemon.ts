@@ -7,24 +7,17 @@
 import { statSync } from 'node:fs';
 import { FrameworkError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
+import { lazy } from '../../core/lazy';
 import type { DaemonSettings } from './daemon-settings';
 import type { PidFile } from './pid-file';
 import type { Identity } from './privileges';
 
 /** The daemon's working parts, each loaded on first use: a daemon that keeps its user never looks one up. */
 const part = {
-  get pidFile() {
-    return require('./pid-file') as typeof import('./pid-file');
-  },
-  get privileges() {
-    return require('./privileges') as typeof import('./privileges');
-  },
-  get inspector() {
-    return require('./inspector') as typeof import('./inspector');
-  },
-  get hardening() {
-    return require('../systemd/hardening') as typeof import('../systemd/hardening');
-  },
+  pidFile: lazy<typeof import('./pid-file')>(require, './pid-file'),
+  privileges: lazy<typeof import('./privileges')>(require, './privileges'),
+  inspector: lazy<typeof import('./inspector')>(require, './inspector'),
+  hardening: lazy<typeof import('../systemd/hardening')>(require, '../systemd/hardening'),
 };
 
 const NAMESPACE = 'ext.daemon';
@@ -46,10 +39,10 @@ export interface DaemonPlan {
 export function preflight(settings: DaemonSettings, label: string): DaemonPlan {
   // Without a user or group to switch to there is nothing to look up.
   const identity =
-    settings.user || settings.group ? part.privileges.resolveIdentity(settings.user, settings.group) : undefined;
-  part.hardening.checkHardening(settings.hardening);
+    settings.user || settings.group ? part.privileges().resolveIdentity(settings.user, settings.group) : undefined;
+  part.hardening().checkHardening(settings.hardening);
   checkDirectory(settings.dir);
-  const pidFile = settings.pidFile ? new part.pidFile.PidFile(settings.pidFile, { name: label }) : undefined;
+  const pidFile = settings.pidFile ? new (part.pidFile().PidFile)(settings.pidFile, { name: label }) : undefined;
   pidFile?.check();
   return { settings, identity, pidFile };
 }
@@ -84,32 +77,34 @@ export function becomeDaemon(plan: DaemonPlan, who: Becoming): PidFile | undefin
  */
 export function keptEnvironment(settings: DaemonSettings, label: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const prefix = `${label.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_*`;
-  part.privileges.resetEnvironment([...part.privileges.KEPT_ENVIRONMENT, prefix, ...settings.keepEnv], env);
+  part.privileges().resetEnvironment([...part.privileges().KEPT_ENVIRONMENT, prefix, ...settings.keepEnv], env);
   return env;
 }
 
 /** A detached daemon, or a process that drops root, keeps SIGUSR1 from opening the inspector (inspector.ts). */
 function shutInspector(plan: DaemonPlan, who: Becoming): void {
   if (!(who.isDetached || plan.identity?.changes) || plan.settings.inspector) return;
-  part.inspector.shutInspectorDoor(() =>
-    who.log.debug('SIGUSR1 ignored: the inspector stays closed ([daemon] inspector = true opens it)', NAMESPACE),
-  );
+  part
+    .inspector()
+    .shutInspectorDoor(() =>
+      who.log.debug('SIGUSR1 ignored: the inspector stays closed ([daemon] inspector = true opens it)', NAMESPACE),
+    );
 }
 
 /** Before the switch of user: raising a hard limit needs root. */
 function harden(settings: DaemonSettings, log: Logger): void {
-  const hardened = part.hardening.applyHardening(settings.hardening);
+  const hardened = part.hardening().applyHardening(settings.hardening);
   if (hardened.length > 0) log.debug(`hardening: ${hardened.join(', ')}`, NAMESPACE);
 }
 
 function switchUser(identity: Identity, settings: DaemonSettings, who: Becoming): void {
   const log = who.log;
-  part.privileges.handOverLogFile(log.getFile(), identity);
+  part.privileges().handOverLogFile(log.getFile(), identity);
   log.debug(
     `setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`,
     NAMESPACE,
   );
-  part.privileges.applyIdentity(identity);
+  part.privileges().applyIdentity(identity);
   keptEnvironment(settings, who.label, process.env);
   log.debug(
     `environment reset for user '${identity.user}': kept ${Object.keys(process.env).sort().join(', ')}`,

@@ -6,16 +6,13 @@
  */
 import { FrameworkError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
+import { lazy } from '../../core/lazy';
 import type { PidFile, PidFileVerdict } from './pid-file';
 
 /** The parts only an operation needs, loaded on first use. */
 const part = {
-  get pidFile() {
-    return require('./pid-file') as typeof import('./pid-file');
-  },
-  get processIdentity() {
-    return require('./process-identity') as typeof import('./process-identity');
-  },
+  pidFile: lazy<typeof import('./pid-file')>(require, './pid-file'),
+  processIdentity: lazy<typeof import('./process-identity')>(require, './process-identity'),
 };
 
 /** What `status()` finds. */
@@ -207,8 +204,8 @@ function signalDaemon(pid: number, signal: NodeJS.Signals, isStillDaemon: () => 
 
 /** Whether `pid` is still the live process the verdict found (same start time, when known). */
 function sameProcess(pid: number, verdict: Held): boolean {
-  if (!part.pidFile.PidFile.isAlive(pid)) return false;
-  return verdict.startTicks === undefined || part.processIdentity.startTicksOf(pid) === verdict.startTicks;
+  if (!part.pidFile().PidFile.isAlive(pid)) return false;
+  return verdict.startTicks === undefined || part.processIdentity().startTicksOf(pid) === verdict.startTicks;
 }
 
 async function waitFor(condition: () => boolean, timeout: number): Promise<boolean> {

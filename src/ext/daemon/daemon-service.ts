@@ -1,6 +1,7 @@
 import type { App } from '../../core/app';
 import { FrameworkError } from '../../core/errors';
 import { onProcessEnd } from '../../core/process-exit';
+import { lazy } from '../../core/lazy';
 import type { ClusterWorker } from '../workers/cluster-worker';
 import type { WorkerSettings } from '../workers/worker-settings';
 import type { PidFile } from './pid-file';
@@ -17,24 +18,15 @@ import type { DaemonStatus, StopOptions, StopResult } from './daemon-operations'
  * only a detached child has inherited descriptors to close.
  */
 const part = {
-  get becomeDaemon() {
-    return require('./become-daemon') as typeof import('./become-daemon');
-  },
-  get operations() {
-    return require('./daemon-operations') as typeof import('./daemon-operations');
-  },
-  get pidFile() {
-    return require('./pid-file') as typeof import('./pid-file');
-  },
-  get privileges() {
-    return require('./privileges') as typeof import('./privileges');
-  },
-  get inheritedFds() {
-    return require('./inherited-fds') as typeof import('./inherited-fds');
-  },
-  get workerSettings() {
-    return require('../workers/worker-settings') as typeof import('../workers/worker-settings');
-  },
+  becomeDaemon: lazy<typeof import('./become-daemon')>(require, './become-daemon'),
+  operations: lazy<typeof import('./daemon-operations')>(require, './daemon-operations'),
+  pidFile: lazy<typeof import('./pid-file')>(require, './pid-file'),
+  privileges: lazy<typeof import('./privileges')>(require, './privileges'),
+  inheritedFds: lazy<typeof import('./inherited-fds')>(require, './inherited-fds'),
+  workerSettings: lazy<typeof import('../workers/worker-settings')>(require, '../workers/worker-settings'),
+  runInvoker: lazy<typeof import('./run-invoker')>(require, './run-invoker'),
+  runPrimary: lazy<typeof import('../workers/run-primary')>(require, '../workers/run-primary'),
+  singleProcess: lazy<typeof import('../workers/single-process')>(require, '../workers/single-process'),
 };
 
 /** Options of `daemonize()` and `@Daemonize()`. */
@@ -151,12 +143,11 @@ export class DaemonService {
     if (this.started) return;
     this.started = true;
     const settings = this.settings();
-    const workers = part.workerSettings.readWorkerSettings(this.app.config);
+    const workers = part.workerSettings().readWorkerSettings(this.app.config);
     if (this.worker) return this.daemonizeWorker(settings, options);
     if (this.channel) return this.daemonizeChild(settings, options, workers);
     if (this.detachRequested) {
-      const { runInvoker } = require('./run-invoker') as typeof import('./run-invoker');
-      return runInvoker(this.app, this.supervisor, settings);
+      return part.runInvoker().runInvoker(this.app, this.supervisor, settings);
     }
     this.becomeDaemon(settings);
     return this.serve(options, workers, settings.pidFile);
@@ -168,12 +159,10 @@ export class DaemonService {
    */
   private async serve(options: DaemonizeOptions, workers: WorkerSettings, pidFile: string | undefined): Promise<void> {
     if (workers.isCluster) {
-      const { runPrimary } = require('../workers/run-primary') as typeof import('../workers/run-primary');
-      return runPrimary(this.app, workers, () => this.ready(), pidFile);
+      return part.runPrimary().runPrimary(this.app, workers, () => this.ready(), pidFile);
     }
     if (workers.health || workers.shutdownDelay > 0) {
-      const { watchSingleProcess } = require('../workers/single-process') as typeof import('../workers/single-process');
-      await watchSingleProcess(this.app, workers, () => this.isReady);
+      await part.singleProcess().watchSingleProcess(this.app, workers, () => this.isReady);
     }
     if ((options.ready ?? 'auto') === 'auto') this.ready();
   }
@@ -217,7 +206,7 @@ export class DaemonService {
 
   /** Reads the pid file: is the daemon running? Needs `[daemon] pid_file`. */
   async status(): Promise<DaemonStatus> {
-    return part.operations.daemonStatus(this.configuredPidFile());
+    return part.operations().daemonStatus(this.configuredPidFile());
   }
 
   /**
@@ -232,7 +221,7 @@ export class DaemonService {
    * refused, with one line saying why: it is never signalled on a guess.
    */
   async stop(options: StopOptions = {}): Promise<StopResult> {
-    return part.operations.stopDaemon(this.configuredPidFile(), this.app, options);
+    return part.operations().stopDaemon(this.configuredPidFile(), this.app, options);
   }
 
   /**
@@ -241,7 +230,7 @@ export class DaemonService {
    * showed, as `status()` does. A stale or missing pid file signals nothing.
    */
   async reload(): Promise<DaemonStatus & { state: 'running' | 'stopped' | 'stale' }> {
-    return part.operations.reloadDaemon(this.configuredPidFile(), this.app);
+    return part.operations().reloadDaemon(this.configuredPidFile(), this.app);
   }
 
   /**
@@ -269,7 +258,7 @@ export class DaemonService {
   account(): { uid: number; gid: number } | undefined {
     const { user, group } = this.settings();
     if (!user && !group) return undefined;
-    const identity = part.privileges.resolveIdentity(user, group);
+    const identity = part.privileges().resolveIdentity(user, group);
     return { uid: identity.uid, gid: identity.gid };
   }
 
@@ -301,7 +290,7 @@ export class DaemonService {
   private configuredPidFile(): PidFile {
     const path = this.settings().pidFile;
     if (!path) throw new FrameworkError('No [daemon] pid_file is configured, so the daemon cannot be found.');
-    return new part.pidFile.PidFile(path, { name: this.app.label });
+    return new (part.pidFile().PidFile)(path, { name: this.app.label });
   }
 
   /**
@@ -316,7 +305,7 @@ export class DaemonService {
 
   /** The pre-flight and the daemon's steps in this process; from then on it holds the pid file until it closes. */
   private becomeDaemon(settings: DaemonSettings): void {
-    const steps = part.becomeDaemon;
+    const steps = part.becomeDaemon();
     const plan = steps.preflight(settings, this.app.label);
     const pidFile = steps.becomeDaemon(plan, { label: this.app.label, log: this.app.log, isDetached: this.isDaemon });
     if (pidFile) {
@@ -341,7 +330,9 @@ export class DaemonService {
       throw this.app.signal.reason;
     }
     try {
-      const closed = part.inheritedFds.closeInheritedFds([channel.descriptor!, ...this.supervisor.childDescriptors()]);
+      const closed = part
+        .inheritedFds()
+        .closeInheritedFds([channel.descriptor!, ...this.supervisor.childDescriptors()]);
       this.app.log.debug(
         `detached: pid ${process.pid} leads a new session${closed.length ? `; closed inherited descriptors ${closed.join(', ')}` : ''}`,
         NAMESPACE,

@@ -5,20 +5,15 @@
 import { resolve } from 'node:path';
 import type { Config } from '../../core/config';
 import { isUnset } from '../../core/config-value';
+import { lazy } from '../../core/lazy';
 import { DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT } from '../systemd/supervisor';
 import type { Hardening } from '../systemd/hardening';
 
 /** The parts that only some settings need, each loaded on first use. */
 const part = {
-  get privileges() {
-    return require('./privileges') as typeof import('./privileges');
-  },
-  get umask() {
-    return require('./umask') as typeof import('./umask');
-  },
-  get hardening() {
-    return require('../systemd/hardening') as typeof import('../systemd/hardening');
-  },
+  privileges: lazy<typeof import('./privileges')>(require, './privileges'),
+  umask: lazy<typeof import('./umask')>(require, './umask'),
+  hardening: lazy<typeof import('../systemd/hardening')>(require, '../systemd/hardening'),
 };
 
 /** The `[daemon]` settings, checked and with paths made absolute. */
@@ -72,10 +67,10 @@ export function readDaemonSettings(config: Config, invocationDir: string): Daemo
   const readyTimeout = config.getNumber('daemon', 'ready_timeout', 30);
   if (readyTimeout <= 0) throw config.invalid('daemon', 'ready_timeout', 'expected seconds, more than 0');
   const written = config.get('daemon', 'umask');
-  const umask = isUnset(written) ? DEFAULT_UMASK : part.umask.toUmask(written);
-  if (umask === undefined) throw config.invalid('daemon', 'umask', part.umask.UMASK_EXPECTED);
+  const umask = isUnset(written) ? DEFAULT_UMASK : part.umask().toUmask(written);
+  if (umask === undefined) throw config.invalid('daemon', 'umask', part.umask().UMASK_EXPECTED);
   const keepEnv = (text('keep_env') ?? '').split(/[\s,]+/).filter((entry) => entry !== '');
-  const wrong = keepEnv.find((entry) => !part.privileges.KEEP_ENV_ENTRY.test(entry));
+  const wrong = keepEnv.find((entry) => !part.privileges().KEEP_ENV_ENTRY.test(entry));
   if (wrong !== undefined)
     throw config.invalid(
       'daemon',
@@ -96,7 +91,7 @@ export function readDaemonSettings(config: Config, invocationDir: string): Daemo
     inspector: config.getBoolean('daemon', 'inspector', false),
     startTimeout,
     stopTimeout,
-    hardening: part.hardening.readHardening(config),
+    hardening: part.hardening().readHardening(config),
   };
 }
 

@@ -4,6 +4,7 @@
  * hands systemd's supervision over to it and exits 0. It never returns.
  */
 import type { App } from '../../core/app';
+import { lazy } from '../../core/lazy';
 import { processExit } from '../../core/process-exit';
 import type { Supervisor } from '../systemd/supervisor';
 import { keptEnvironment, preflight } from './become-daemon';
@@ -11,14 +12,16 @@ import type { DaemonSettings } from './daemon-settings';
 
 const NAMESPACE = 'ext.daemon';
 
+/** Loaded once the pre-flight has passed: a start refused there needs none of it. */
+const detach = lazy<typeof import('./detach')>(require, './detach');
+
 /** Detaches the daemon and exits 0 once it is ready; a start that fails throws, leaving no pid file and no process. */
 export async function runInvoker(app: App, supervisor: Supervisor, settings: DaemonSettings): Promise<never> {
   const log = app.log;
   // Refuse what would fail anyway before anything detaches.
   const { identity, pidFile } = preflight(settings, app.label);
   log.debug('attempting to daemonize the current process', NAMESPACE);
-  const { startDaemon } = require('./detach') as typeof import('./detach');
-  const pid = await startDaemon({
+  const pid = await detach().startDaemon({
     notifySocket: supervisor.notifier.socket,
     supervision: supervisor.childEnvironment(),
     passFds: supervisor.childDescriptors(),
