@@ -22,7 +22,7 @@ const ROOT = resolve(__dirname, '../../..');
  * compiled samples, the samples' config files and the runtime dependencies)
  * under `dir`, so that units running as `nobody` can load it even when the
  * checkout lies under a 0700 directory. `dir` is made world-searchable
- * (mode 0755). Resolves to the copy's root, `<dir>/app`.
+ * (mode 0755). Returns the copy's root, `<dir>/app`.
  */
 export function copyBuiltPackage(dir: string): string {
   chmodSync(dir, 0o755);

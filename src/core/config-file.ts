@@ -8,7 +8,7 @@ import { describeSystemError } from './system-error';
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 /**
- * Reads a config file as UTF-8 text, or resolves to undefined when it has
+ * Reads a config file as UTF-8 text, or returns undefined when it has
  * disappeared since `stats` was taken. As root, a file that another account
  * owns, or that lies in a directory another account can change, is refused. Only a regular file is read, and at
  * most {@link MAX_CONFIG_FILE_BYTES}: a FIFO would block start-up forever and a

@@ -43,7 +43,7 @@ export function defaultConfigDirs(label: string, home: string): string[] {
 
 /**
  * Reads every source into `config`, a later one winning, with a debug line for each file read or
- * skipped. Resolves to the sources that exist (a file read, a directory found).
+ * skipped. Returns the sources that exist (a file read, a directory found).
  */
 export function readConfigSources(config: Config, sources: readonly ConfigSource[], log: Logger): ConfigSource[] {
   const found: ConfigSource[] = [];

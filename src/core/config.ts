@@ -186,7 +186,7 @@ export class Config {
 
   /**
    * Reads an INI file (docs/configuration.md, "INI rules") and merges it over what is there.
-   * Resolves to false when the file does not exist; a file that is malformed,
+   * Returns false when the file does not exist; a file that is malformed,
    * unreadable, not a regular file or larger than 1 MiB throws a
    * {@link FrameworkError} naming it (and the line), and changes nothing.
    */
@@ -203,7 +203,7 @@ export class Config {
   /**
    * Reads every `*.conf` file of a directory in name order, as {@link parseFile}
    * does (hidden files are left out, as a shell's `*.conf` leaves them out).
-   * Resolves to the files read, or to false when the directory does not exist;
+   * Returns the files read, or false when the directory does not exist;
    * a path that is not a directory is an error.
    */
   parseDirectory(path: string): string[] | false {
@@ -230,7 +230,7 @@ export class Config {
    * existing `section` (names upper-cased, with every character other than
    * letters and digits written `_`; the longest matching section wins; the key
    * is the existing key of that spelling, else the lower-cased remainder).
-   * Resolves to the `section.key` names that were set.
+   * Returns the `section.key` names that were set.
    */
   applyEnvironment(prefix: string, env: NodeJS.ProcessEnv): string[] {
     const head = `${envName(prefix)}_`;

@@ -10,7 +10,7 @@ export const UMASK_EXPECTED = 'expected an octal value like 027 (0 to 777)';
  * without leading zeros or a `0o` prefix (`'027'`, `'0027'`, `'0o027'`,
  * `'27'`), because that is how a umask is written in a config file; a number
  * is taken as it is (`23` is `0o027`), because a number in code already has
- * its value. Resolves to undefined for anything else.
+ * its value. Returns undefined for anything else.
  */
 export function toUmask(value: unknown): number | undefined {
   if (typeof value === 'number') {
