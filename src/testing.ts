@@ -16,6 +16,7 @@ import type { App as AppClass, AppOptions } from './index';
 
 // The package's single file, which `mortar` is too, so the app, its decorators and its errors are the
 // very ones the test imports, whichever of the two entries is loaded first; it is all a package ships.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- dist/mortar.js is copied there, not compiled: no module to import
 const { App } = require('./mortar') as typeof import('./index');
 
 /** What {@link runApp} resolves to. */

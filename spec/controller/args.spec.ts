@@ -73,6 +73,7 @@ function handler(a: AddArgs): string {
 
 // Renaming an option in the declaration breaks the handlers that used the old name.
 const renamed = args(arg(['--when']));
+void renamed;
 // @ts-expect-error: --due-date became --when
 ((a: ArgsOf<typeof renamed>) => a.dueDate)({ when: undefined });
 

@@ -24,7 +24,7 @@ class OwnsOutput {
 }
 
 /** The flags of each global option, as the parser, help and completion get them. */
-function flags(controllers: Function[], output?: string): string[][] {
+function flags(controllers: (abstract new (...args: never[]) => unknown)[], output?: string): string[][] {
   const app = new App('t', { controllers: controllers as never, output, argv: [], configFiles: [], embedded: true });
   return globalArguments(app).map((spec) => [...spec.flags]);
 }

@@ -1,14 +1,11 @@
 import { expect } from 'chai';
-import { resolve } from 'node:path';
 import type * as ArgModule from '../../dist/controller/arg';
 import type * as HelpModule from '../../dist/controller/help';
-import type { CommandNode, ControllerNode } from '../../dist/controller/tree';
-import { BaseController, command, level } from '../helpers/tree';
+import { command, level } from '../helpers/tree';
+import { requireDist } from '../helpers/dist';
 
-// The compiled library: this spec runs from build/spec/controller, the library lives in dist/.
-const DIST = resolve(__dirname, '../../../dist');
-const { arg } = require(`${DIST}/controller/arg`) as typeof ArgModule;
-const { formatHelp, formatUsage } = require(`${DIST}/controller/help`) as typeof HelpModule;
+const { arg } = requireDist<typeof ArgModule>('controller/arg');
+const { formatHelp, formatUsage } = requireDist<typeof HelpModule>('controller/help');
 
 const migrate = command('migrate', {
   help: 'Apply the pending migrations to the database schema, one at a time, in the order they were written.',

@@ -1,19 +1,17 @@
 import { expect } from 'chai';
-import { resolve } from 'node:path';
 import type * as ArgModule from '../../dist/controller/arg';
 import type * as ParserModule from '../../dist/controller/parser';
 import type * as HelpModule from '../../dist/controller/help';
 import type * as ErrorsModule from '../../dist/core/errors';
-import type { CommandNode, ControllerNode, ParsedCommandLine } from '../../dist/controller/tree';
-import { BaseController, command, level } from '../helpers/tree';
+import type { ControllerNode, ParsedCommandLine } from '../../dist/controller/tree';
+import { command, level } from '../helpers/tree';
 import type { UsageError as UsageErrorType } from '../../dist/core/errors';
+import { requireDist } from '../helpers/dist';
 
-// The compiled library: this spec runs from build/spec/controller, the library lives in dist/.
-const DIST = resolve(__dirname, '../../../dist');
-const { arg } = require(`${DIST}/controller/arg`) as typeof ArgModule;
-const { parseCommandLine } = require(`${DIST}/controller/parser`) as typeof ParserModule;
-const { formatUsage } = require(`${DIST}/controller/help`) as typeof HelpModule;
-const { UsageError } = require(`${DIST}/core/errors`) as typeof ErrorsModule;
+const { arg } = requireDist<typeof ArgModule>('controller/arg');
+const { parseCommandLine } = requireDist<typeof ParserModule>('controller/parser');
+const { formatUsage } = requireDist<typeof HelpModule>('controller/help');
+const { UsageError } = requireDist<typeof ErrorsModule>('core/errors');
 
 class StatusController {}
 class DbController {}

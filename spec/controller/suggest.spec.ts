@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { resolve } from 'node:path';
 import type * as SuggestModule from '../../dist/controller/suggest';
+import { requireDist } from '../helpers/dist';
 
 // The compiled library: this spec runs from build/spec/controller, the library lives in dist/.
-const { suggest } = require(resolve(__dirname, '../../../dist/controller/suggest')) as typeof SuggestModule;
+const { suggest } = requireDist<typeof SuggestModule>('controller/suggest');
 
 describe('suggest', () => {
   const commands = ['run-forever', 'rf', 'status', 'db', 'database'];

@@ -318,7 +318,7 @@ describe('App', () => {
       expect(await app.main()).to.equal(1);
       const at = stderr.text.indexOf('t: error: kaboom\nError: kaboom\n    at ');
       expect(at, stderr.text).to.be.at.least(0);
-      expect(stderr.text).to.match(/    at BaseController\.crash /);
+      expect(stderr.text).to.match(/ {4}at BaseController\.crash /);
     });
 
     it('prints no stack for a FrameworkError without --debug, and one with it', async () => {

@@ -71,16 +71,6 @@ describe('Config', () => {
     return new App('t', { argv, stdout: new TextSink(), stderr, configFiles: [], handleSignals: false, ...options });
   }
 
-  /** Resolves to the error `setup()` rejects with. */
-  async function setupError(app: App): Promise<unknown> {
-    try {
-      await app.setup();
-    } catch (error) {
-      return error;
-    }
-    return expect.fail('setup() should have failed');
-  }
-
   describe('precedence', () => {
     it('code defaults < files in order < environment', async () => {
       const first = file('first.conf', '[srv]\nb = first\nc = first\nd = first\n');

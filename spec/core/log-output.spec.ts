@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Logger, type LogAdapter, type LogAdapterFields } from 'mortar';
+import { prettyFactory } from 'pino-pretty';
 import { cleanEnv } from '../helpers/process';
 import { TextSink } from '../helpers/streams';
 import { SystemdSandbox } from '../helpers/systemd';
@@ -94,14 +95,11 @@ describe('Log output', () => {
       logger.configure({ format: 'json' });
       logger.warning('disk almost full');
       logger.error(new Error('it broke'), 'jobs');
-      const { prettyFactory } = require('pino-pretty') as {
-        prettyFactory: (options: object) => (line: string) => string;
-      };
       const pretty = prettyFactory({ colorize: false });
       const [warning, error] = stderr.lines.map((line) => pretty(line));
       expect(warning).to.match(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN \(t\/\d+(?: on .+)?\): disk almost full\n$/);
       expect(error).to.match(
-        /^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR \(t\.jobs\/\d+(?: on .+)?\): it broke\n    err: \{\n      "type": "Error",\n      "message": "it broke",\n      "stack":\n          Error: it broke\n/,
+        /^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR \(t\.jobs\/\d+(?: on .+)?\): it broke\n {4}err: \{\n {6}"type": "Error",\n {6}"message": "it broke",\n {6}"stack":\n {10}Error: it broke\n/,
       );
     });
   });

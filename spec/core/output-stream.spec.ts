@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { cleanEnv } from '../helpers/process';
@@ -7,9 +7,7 @@ import { cleanEnv } from '../helpers/process';
 const DIST = resolve(__dirname, '../../../dist/core/output-stream.js');
 
 /** Runs a script that writes through an OutputStream, with stdout piped to us. */
-function run(
-  script: string,
-): Promise<{
+function run(script: string): Promise<{
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -75,7 +73,6 @@ describe('OutputStream (the default stdout and stderr)', () => {
 
 describe('help on a terminal', () => {
   it('wraps to the terminal width, read from the terminal itself', function () {
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     if (spawnSync('script', ['--version']).error) {
       console.log('      (skipped: `script` from util-linux is needed to run the sample on a pseudo-terminal)');
       this.skip();

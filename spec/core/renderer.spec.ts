@@ -110,7 +110,7 @@ describe('rendering output', () => {
     });
 
     it('is not there unless the app gives AppOptions.output: a program that renders nothing declares no option for it', async () => {
-      const { code, stdout, stderr } = await run(['show', '-o', 'json']);
+      const { code, stderr } = await run(['show', '-o', 'json']);
       expect(code).to.equal(2);
       expect(stderr.split('\n')[0]).to.equal("t: error: unknown option '-o'");
       expect(ran).to.deep.equal([]);

@@ -21,13 +21,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type * as SafeFiles from '../../dist/core/safe-files';
+import { requireDist } from '../helpers/dist';
 
 // The compiled library: this spec runs from build/spec/core, the library lives in dist/.
-const { checkTrusted, openDaemonFile, unlinkDaemonFile } = require(
-  resolve(__dirname, '../../../dist/core/safe-files'),
-) as typeof SafeFiles;
+const { checkTrusted, openDaemonFile, unlinkDaemonFile } = requireDist<typeof SafeFiles>('core/safe-files');
 
 const NOBODY = 65534;
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;

@@ -10,5 +10,6 @@ export const ROOT = resolve(__dirname, '../../..');
  * type. It is the same module instance `mortar` uses, so `instanceof` holds.
  */
 export function requireDist<T>(path: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dist/ is compiled apart from the specs: a path known at run time
   return require(join(ROOT, 'dist', path)) as T;
 }

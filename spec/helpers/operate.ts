@@ -13,6 +13,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { waitUntil } from './process';
+import { loadAddon } from './addons';
 
 /** The repository root (this file runs from build/spec/helpers). */
 const ROOT = resolve(__dirname, '../../..');
@@ -33,7 +34,7 @@ interface UnixDgram {
 }
 
 function unixDgram(): UnixDgram {
-  return require('unix-dgram') as UnixDgram;
+  return loadAddon<UnixDgram>('unix-dgram');
 }
 
 /**

@@ -9,7 +9,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SystemdSandbox } from './systemd';
+import { addonUnavailable } from './addons';
+import { SystemdSandbox } from './systemd';
 
 /** The compiled fixture (this file runs from build/spec/helpers). */
 export const SUPERVISED = resolve(__dirname, '../fixtures/systemd/supervised.js');
@@ -63,17 +64,11 @@ export async function addSupervisedUnit(
 
 /** Why the optional unix-dgram addon (mortar's sd_notify transport) cannot be loaded, or undefined when it can. */
 export function notifyUnavailable(): string | undefined {
-  try {
-    require('unix-dgram');
-    return undefined;
-  } catch (error) {
-    return `the optional unix-dgram addon cannot be loaded (${(error as Error).message.split('\n')[0]})`;
-  }
+  return addonUnavailable('unix-dgram');
 }
 
 /** Boots a sandbox for a spec file, or skips it saying why (no root, no systemd, no unix-dgram). */
 export async function bootOrSkip(context: Mocha.Context): Promise<SystemdSandbox | undefined> {
-  const { SystemdSandbox } = require('./systemd') as typeof import('./systemd');
   const reason = SystemdSandbox.unavailable() ?? notifyUnavailable();
   if (reason) {
     process.stdout.write(`      (skipped: ${reason})\n`);

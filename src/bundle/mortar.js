@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /*
  * The entry of `require('mortar')` (package.json "main"; copied to dist/ by
@@ -50,11 +51,14 @@ class CodeCache {
   /**
    * The cache for a bundle with these stats, or undefined when there is no
    * cache directory to look in: no HOME (or XDG_CACHE_HOME), no effective uid.
+   * @param {import('node:fs').BigIntStats} stats
+   * @returns {CodeCache | undefined}
    */
   static forBundle(stats) {
     const uid = process.geteuid?.();
     const { XDG_CACHE_HOME: xdg, HOME: home } = process.env;
     // The first directory must exist already; the others are created (0700) when missing.
+    /** @type {string[] | undefined} */
     let directories;
     if (xdg?.startsWith('/')) directories = [xdg, `${xdg}/mortar`];
     else if (home?.startsWith('/')) directories = [home, `${home}/.cache`, `${home}/.cache/mortar`];
@@ -67,6 +71,12 @@ class CodeCache {
     return new CodeCache(directories, `${directories[directories.length - 1]}/${name}`, header, uid);
   }
 
+  /**
+   * @param {string[]} directories From the first, which must exist, down to the cache's own.
+   * @param {string} file The cache file.
+   * @param {Buffer} header What the file starts with: names this build, this Node and this bundle file.
+   * @param {number} uid The effective user, who must own the file and every directory.
+   */
   constructor(directories, file, header, uid) {
     this.directories = directories;
     this.file = file;
@@ -74,7 +84,10 @@ class CodeCache {
     this.uid = uid;
   }
 
-  /** V8's data from the cache file, or undefined when there is none this build and this user can trust, or its two copies differ. */
+  /**
+   * V8's data from the cache file, or undefined when there is none this build and this user can trust, or its two copies differ.
+   * @returns {Buffer | undefined}
+   */
   read() {
     try {
       if (!this.directories.every((dir) => this.isOwnDirectory(dir))) return undefined;
@@ -97,9 +110,12 @@ class CodeCache {
     }
   }
 
-  /** Writes the cache (the header, then the data twice), replacing the file in one step; `data()` is called only when it can be written. */
+  /**
+   * Writes the cache (the header, then the data twice), replacing the file in one step; `data()` is called only when it can be written.
+   * @param {() => Buffer} data
+   */
   write(data) {
-    if (process.geteuid() !== this.uid) return;
+    if (process.geteuid?.() !== this.uid) return;
     const temporary = `${this.file}.${process.pid}.tmp`;
     try {
       for (const [i, dir] of this.directories.entries()) {
@@ -133,6 +149,7 @@ class CodeCache {
    */
   prune() {
     const dir = this.directories[this.directories.length - 1];
+    /** @type {{ name: string, used: number }[]} */
     const caches = [];
     for (const name of fs.readdirSync(dir)) {
       if (!CACHE_NAME.test(name)) continue;
@@ -144,18 +161,25 @@ class CodeCache {
     for (const { name } of caches.slice(KEPT_CACHES)) fs.rmSync(`${dir}/${name}`, { force: true });
   }
 
+  /** @param {string} path */
   exists(path) {
     return fs.lstatSync(path, { throwIfNoEntry: false }) !== undefined;
   }
 
-  /** A real directory (not a link) of the effective user that no one else may write to. */
+  /**
+   * A real directory (not a link) of the effective user that no one else may write to.
+   * @param {string} dir
+   */
   isOwnDirectory(dir) {
     const stats = fs.lstatSync(dir, { throwIfNoEntry: false });
     return stats !== undefined && stats.isDirectory() && stats.uid === this.uid && (stats.mode & 0o022) === 0;
   }
 }
 
-/** A short name for the bundle's path (the header holds the path itself). */
+/**
+ * A short name for the bundle's path (the header holds the path itself).
+ * @param {string} text
+ */
 function fnv1a(text) {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;

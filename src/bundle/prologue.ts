@@ -12,6 +12,7 @@
  * per-file path (dist/core/app.js ...), and a module already loaded from
  * there is reused, so both builds share one instance of every module.
  */
+/* exported define, loadBundled -- called by the modules and the epilogue that follow in the same file */
 type BundledFactory = (...dependencies: unknown[]) => void;
 
 const bundledDefinitions = new Map<string, { dependencies: string[]; factory: BundledFactory }>();

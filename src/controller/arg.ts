@@ -55,7 +55,10 @@ const KEYS: readonly (keyof ArgumentOptions)[] = [
  * them, and throw a {@link FrameworkError} naming the argument when the
  * declaration is evaluated.
  */
-export function arg<const Flags extends string | readonly string[], const Options extends ArgumentOptions = {}>(
+export function arg<
+  const Flags extends string | readonly string[],
+  const Options extends ArgumentOptions = Record<never, never>,
+>(
   flags: Flags,
   options?: Options & NoExtraKeys<Options>,
 ): ArgumentSpec<DestOf<Flags, Options>, ValueOf<Flags, Options>> {

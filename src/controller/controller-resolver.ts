@@ -1,6 +1,7 @@
 import type { App, Class } from '../core/app';
 import { FrameworkError } from '../core/errors';
 import { lazy } from '../core/lazy';
+import type { ControllerClass } from './tree';
 
 /** The container is loaded only for a dependency the app does not provide itself. */
 const tsyringe = lazy<typeof import('tsyringe')>(require, 'tsyringe');
@@ -87,7 +88,7 @@ function own<T extends object>(app: App, instance: T): T {
 }
 
 /** Constructor parameter names, read from the compiled source (best effort; used in error messages only). */
-export function parameterNames(target: Function): string[] {
+export function parameterNames(target: ControllerClass): string[] {
   const source = Function.prototype.toString.call(target);
   const match = /constructor\s*\(([^)]*)\)/.exec(source);
   if (!match) return [];

@@ -65,7 +65,7 @@ export function isUnsafeInteger(text: string): boolean {
  * standard), so a digit's value is its distance from the start of its run, modulo 10.
  */
 function asciiDigits(text: string): string {
-  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  if (/^\p{ASCII}*$/u.test(text)) return text;
   let result = '';
   for (const char of text) {
     if (char < '\x80' || !DIGIT.test(char)) {

@@ -9,10 +9,7 @@ import {
   type ExposeOptions,
   type ExposeRecord,
 } from './metadata';
-import type { CommandNode, ControllerNode } from './tree';
-
-// eslint-disable-next-line @typescript-eslint/ban-types
-type AnyClass = Function;
+import type { CommandNode, ControllerClass, ControllerNode } from './tree';
 
 /**
  * One level of the tree. Its commands are read from the metadata only when
@@ -31,11 +28,11 @@ class Level implements ControllerNode {
   readonly children: Level[] = [];
   parent?: Level;
   /** Classes whose `@Expose`d methods are commands at this level: the controller, then those embedded into it. */
-  readonly sources: AnyClass[];
+  readonly sources: ControllerClass[];
   private built?: { commands: readonly CommandNode[]; defaultCommand?: CommandNode };
 
   constructor(
-    readonly controller: AnyClass,
+    readonly controller: ControllerClass,
     options: ControllerOptions,
     label: string,
   ) {
@@ -69,22 +66,22 @@ class Level implements ControllerNode {
 }
 
 /** The `@Controller` options of a class, or undefined when it is not a controller. */
-export function controllerOptions(target: AnyClass): ControllerOptions | undefined {
+export function controllerOptions(target: ControllerClass): ControllerOptions | undefined {
   return Object.hasOwn(target, CONTROLLER_KEY)
     ? (target as unknown as Record<symbol, ControllerOptions>)[CONTROLLER_KEY]
     : undefined;
 }
 
 /** The label a controller answers to. */
-export function controllerLabel(target: AnyClass): string {
+export function controllerLabel(target: ControllerClass): string {
   const options = controllerOptions(target);
   return options?.label ?? (kebabCase(target.name.replace(/Controller$/, '')) || 'base');
 }
 
 /** Every `@Expose` record of a class and its ancestors; a subclass's record wins for the same method. */
-export function exposedMethods(target: AnyClass): ExposeRecord[] {
+export function exposedMethods(target: ControllerClass): ExposeRecord[] {
   const byMethod = new Map<string, ExposeRecord>();
-  for (let cls: AnyClass | null = target; cls && cls !== Function.prototype; cls = Object.getPrototypeOf(cls)) {
+  for (let cls: ControllerClass | null = target; cls && cls !== Function.prototype; cls = Object.getPrototypeOf(cls)) {
     if (!Object.hasOwn(cls, EXPOSE_KEY)) continue;
     const list = (cls as unknown as Record<symbol, ExposeList>)[EXPOSE_KEY];
     for (let i = 0; i < list.length; i += 2) {
@@ -99,7 +96,7 @@ export function exposedMethods(target: AnyClass): ExposeRecord[] {
  * Every flag the controllers declare, at any level or command, with the
  * controller that declares it (first one wins). Reads metadata only.
  */
-export function declaredFlags(controllers: readonly AnyClass[]): Map<string, string> {
+export function declaredFlags(controllers: readonly ControllerClass[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (const target of controllers) {
     const specs = [
@@ -118,7 +115,7 @@ export function declaredFlags(controllers: readonly AnyClass[]): Map<string, str
  * `stackedOn`, duplicate names, cycles) are {@link FrameworkError}s naming
  * the controllers involved.
  */
-export function buildCommandTree(controllers: readonly AnyClass[]): ControllerNode {
+export function buildCommandTree(controllers: readonly ControllerClass[]): ControllerNode {
   const nodes = new Map<string, { node: Level; options: ControllerOptions }>();
   for (const target of controllers) {
     const options = controllerOptions(target);
@@ -187,7 +184,7 @@ function parentLabel(node: Level, options: ControllerOptions, nodes: Map<string,
   return label;
 }
 
-function commandOf(target: AnyClass, record: ExposeRecord): CommandNode {
+function commandOf(target: ControllerClass, record: ExposeRecord): CommandNode {
   if (typeof (target.prototype as Record<string, unknown>)[record.method] !== 'function') {
     throw new FrameworkError(`@Expose on ${target.name}.${record.method}: not a method.`, {
       code: 'mortar.invalidDeclaration',

@@ -6,6 +6,9 @@
 import type { Template } from '../core/output-handler';
 import type { ArgumentSpec } from './metadata';
 
+/** A controller class, whatever its constructor takes. */
+export type ControllerClass = abstract new (...args: never[]) => unknown;
+
 /** A runnable command: one `@Expose`d method. */
 export interface CommandNode {
   /** The name typed on the command line. */
@@ -22,8 +25,7 @@ export interface CommandNode {
   /** The config section that fills its options when they are not given: its controller's label. Default: its level's. */
   readonly section?: string;
   /** The class that holds the method (for an embedded controller: that controller, not the parent level). */
-  // eslint-disable-next-line @typescript-eslint/ban-types
-  readonly controller: Function;
+  readonly controller: ControllerClass;
 }
 
 /** One level of the command line: the base controller or a nested one. */
@@ -45,8 +47,7 @@ export interface ControllerNode {
   readonly parent?: ControllerNode;
   /** The command run when this level is reached with no sub-command: a method named `default`. */
   readonly defaultCommand?: CommandNode;
-  // eslint-disable-next-line @typescript-eslint/ban-types
-  readonly controller: Function;
+  readonly controller: ControllerClass;
 }
 
 /** What the parser found on the command line. */

@@ -75,6 +75,7 @@ export function toList(value: unknown): string[] | undefined {
 /** Text quoted for a one-line message: shortened when long, line breaks and other control characters escaped. */
 export function quote(text: string): string {
   const short = text.length > QUOTED_LENGTH ? `${text.slice(0, QUOTED_LENGTH)}\u2026` : text;
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   return `'${short.replace(/[\x00-\x1f\x7f\x85\u2028\u2029]/g, escape)}'`;
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from './logger';
 import type { PendingWork } from './pending-work';
 
 /** A hook function: receives the app (or whatever the hook's runner passes) and may be async. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- so a function that takes (app: App) is a hook function: unknown[] would refuse it
 export type HookFunction = (...args: any[]) => unknown;
 
 /** Options of {@link HookManager.register}. */

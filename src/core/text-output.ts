@@ -123,9 +123,7 @@ function scalarText(value: unknown): string {
 
 /** Columns on a terminal, counted in code points. */
 function width(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
+  return [...text].length;
 }
 
 function describe(value: unknown): string {

@@ -3,9 +3,9 @@
 import 'reflect-metadata';
 // The two imports below resolve from bench/node_modules, which `npm ci --prefix bench` installs
 // after the root build has run; without it they type as `any` so the root build still passes.
-// @ts-ignore
+// @ts-ignore: not installed when the root build runs first (@ts-expect-error would fail once it is)
 import { Module } from '@nestjs/common';
-// @ts-ignore
+// @ts-ignore: as above
 import { Command, CommandFactory, CommandRunner } from 'nest-commander';
 
 @Command({ name: 'hello', description: 'print a greeting' })

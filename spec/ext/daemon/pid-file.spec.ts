@@ -9,10 +9,11 @@ import type * as PidFileModule from '../../../dist/ext/daemon/pid-file';
 import type { Program } from '../../../dist/ext/daemon/process-identity';
 import { useDaemonSandbox } from '../../helpers/daemon';
 import { copyBuiltPackage, whyNobodyCannotRunNode } from '../../helpers/readable-copy';
+import { requireDist } from '../../helpers/dist';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/pid-file');
-const { PidFile } = require(MODULE) as typeof PidFileModule;
+const { PidFile } = requireDist<typeof PidFileModule>('ext/daemon/pid-file');
 
 /**
  * The same module in a world-readable copy of the package, for children run

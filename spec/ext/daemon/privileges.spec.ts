@@ -5,12 +5,12 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as PrivilegesModule from '../../../dist/ext/daemon/privileges';
 import { groupsOf } from '../../helpers/daemon';
+import { requireDist } from '../../helpers/dist';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
 const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/privileges');
-const { resolveIdentity, applyIdentity, resetEnvironment, KEPT_ENVIRONMENT } = require(
-  MODULE,
-) as typeof PrivilegesModule;
+const { resolveIdentity, applyIdentity, resetEnvironment, KEPT_ENVIRONMENT } =
+  requireDist<typeof PrivilegesModule>('ext/daemon/privileges');
 
 /** A preload that makes `require('posix')` fail as when the optional addon is not installed. */
 const HIDE_ADDONS = resolve(__dirname, '../../fixtures/preload/hide-addons.js');

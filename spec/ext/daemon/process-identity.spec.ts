@@ -7,13 +7,11 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type * as IdentityModule from '../../../dist/ext/daemon/process-identity';
+import { requireDist } from '../../helpers/dist';
 
-const MODULE = resolve(__dirname, '../../../../dist/ext/daemon/process-identity');
-const { START_TOLERANCE_MS, bootClock, holdsFile, readProcess, runsProgram, weighEvidence } = require(
-  MODULE,
-) as typeof IdentityModule;
+const { START_TOLERANCE_MS, bootClock, holdsFile, readProcess, runsProgram, weighEvidence } =
+  requireDist<typeof IdentityModule>('ext/daemon/process-identity');
 
 type ProcessFacts = IdentityModule.ProcessFacts;
 

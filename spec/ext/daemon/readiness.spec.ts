@@ -2,13 +2,12 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type * as ReadinessModule from '../../../dist/ext/daemon/readiness';
+import { requireDist } from '../../helpers/dist';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
-const { ReadinessChannel, CHILD_MARKER } = require(
-  resolve(__dirname, '../../../../dist/ext/daemon/readiness'),
-) as typeof ReadinessModule;
+const { ReadinessChannel, CHILD_MARKER } = requireDist<typeof ReadinessModule>('ext/daemon/readiness');
 
 describe('ReadinessChannel.fromEnvironment (the daemon child end of the readiness pipe)', () => {
   let dir: string;

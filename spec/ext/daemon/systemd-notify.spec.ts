@@ -1,13 +1,11 @@
 import { expect } from 'chai';
-import { resolve } from 'node:path';
 import { Logger } from 'mortar';
 import type * as SystemdNotifyModule from '../../../dist/ext/daemon/systemd-notify';
 import { TextSink } from '../../helpers/streams';
+import { requireDist } from '../../helpers/dist';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
-const { SystemdNotifier } = require(
-  resolve(__dirname, '../../../../dist/ext/daemon/systemd-notify'),
-) as typeof SystemdNotifyModule;
+const { SystemdNotifier } = requireDist<typeof SystemdNotifyModule>('ext/daemon/systemd-notify');
 
 describe('SystemdNotifier', () => {
   let stderr: TextSink;

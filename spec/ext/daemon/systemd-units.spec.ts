@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { NOBODY, commandLine, isAlive, procStatus, readIfExists } from '../../helpers/daemon';
 import { waitForText } from '../../helpers/operate';
 import { copyBuiltPackage } from '../../helpers/readable-copy';
+import { addonUnavailable } from '../../helpers/addons';
 import { SystemdSandbox } from '../../helpers/systemd';
 
 /** How a unit runs the sample. */
@@ -38,12 +39,7 @@ interface Unit {
 
 /** Whether this process can load the optional unix-dgram addon that Type=notify needs. */
 function notifySupport(): string | undefined {
-  try {
-    require('unix-dgram');
-    return undefined;
-  } catch (error) {
-    return `the optional unix-dgram addon cannot be loaded (${(error as Error).message.split('\n')[0]})`;
-  }
+  return addonUnavailable('unix-dgram');
 }
 
 describe('under a real systemd (the samples as units)', function () {
@@ -67,7 +63,7 @@ describe('under a real systemd (the samples as units)', function () {
   });
 
   /** Units added by the current test, stopped after it whatever happened. */
-  let added: string[] = [];
+  const added: string[] = [];
 
   afterEach(async () => {
     for (const name of added.splice(0)) await systemd?.ctl('stop', name);

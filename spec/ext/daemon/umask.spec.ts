@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { resolve } from 'node:path';
 import type * as UmaskModule from '../../../dist/ext/daemon/umask';
+import { requireDist } from '../../helpers/dist';
 
 // The compiled library: this spec runs from build/spec/ext/daemon, the library lives in dist/.
-const { parseUmask } = require(resolve(__dirname, '../../../../dist/ext/daemon/umask')) as typeof UmaskModule;
+const { parseUmask } = requireDist<typeof UmaskModule>('ext/daemon/umask');
 
 describe('parseUmask', () => {
   it('reads a config string as octal, however it is written', () => {

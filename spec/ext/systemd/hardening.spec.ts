@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { addonUnavailable } from '../../helpers/addons';
 import { DaemonSandbox, MYAPP, NOBODY, exists, isRoot, procStatus } from '../../helpers/daemon';
 
 const HIDE_ADDONS = resolve(__dirname, '../../fixtures/preload/hide-addons.js');
@@ -30,12 +31,7 @@ function hasCapability(bit: number): boolean {
 }
 
 function posixAvailable(): boolean {
-  try {
-    require('posix');
-    return true;
-  } catch {
-    return false;
-  }
+  return addonUnavailable('posix') === undefined;
 }
 
 describe('[daemon] prevent_core and rlimit_nofile', function () {

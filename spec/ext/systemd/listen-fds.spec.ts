@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import { fstatSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type * as ListenFdsModule from '../../../dist/ext/systemd/listen-fds';
+import { requireDist } from '../../helpers/dist';
 
 // The compiled library: this spec runs from build/spec/ext/systemd, the library lives in dist/.
-const { takeListenFds, handOnListenFds } = require(
-  resolve(__dirname, '../../../../dist/ext/systemd/listen-fds'),
-) as typeof ListenFdsModule;
+const { takeListenFds, handOnListenFds } = requireDist<typeof ListenFdsModule>('ext/systemd/listen-fds');
 
 describe('socket activation: the descriptors systemd passed (sd_listen_fds_with_names)', () => {
   it('takes LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES out of the environment, whatever they say', () => {

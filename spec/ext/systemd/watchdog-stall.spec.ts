@@ -1,15 +1,12 @@
 import { expect } from 'chai';
-import { resolve } from 'node:path';
 import { Logger } from 'mortar';
 import type * as NotifyModule from '../../../dist/ext/daemon/systemd-notify';
 import type * as WatchdogModule from '../../../dist/ext/systemd/watchdog';
+import { requireDist } from '../../helpers/dist';
 import { TextSink } from '../../helpers/streams';
 
-// The compiled library: this spec runs from build/spec/ext/systemd, the library lives in dist/.
-const { SystemdNotifier } = require(
-  resolve(__dirname, '../../../../dist/ext/daemon/systemd-notify'),
-) as typeof NotifyModule;
-const { Watchdog } = require(resolve(__dirname, '../../../../dist/ext/systemd/watchdog')) as typeof WatchdogModule;
+const { SystemdNotifier } = requireDist<typeof NotifyModule>('ext/daemon/systemd-notify');
+const { Watchdog } = requireDist<typeof WatchdogModule>('ext/systemd/watchdog');
 
 describe("Watchdog.failure(): the stall detector /livez shares (systemd's rule)", () => {
   const log = new Logger('myapp', new TextSink());

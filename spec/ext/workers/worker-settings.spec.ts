@@ -3,15 +3,13 @@
  * the crash budget that tells a crash from a crash loop (in process).
  */
 import { expect } from 'chai';
-import { resolve } from 'node:path';
 import { Config } from 'mortar';
 import type * as SettingsModule from '../../../dist/ext/workers/worker-settings';
 import type * as BudgetModule from '../../../dist/ext/workers/crash-budget';
+import { requireDist } from '../../helpers/dist';
 
-const { readWorkerSettings } = require(
-  resolve(__dirname, '../../../../dist/ext/workers/worker-settings'),
-) as typeof SettingsModule;
-const { CrashBudget } = require(resolve(__dirname, '../../../../dist/ext/workers/crash-budget')) as typeof BudgetModule;
+const { readWorkerSettings } = requireDist<typeof SettingsModule>('ext/workers/worker-settings');
+const { CrashBudget } = requireDist<typeof BudgetModule>('ext/workers/crash-budget');
 
 function settings(daemon: Record<string, unknown>, health: Record<string, unknown> = {}, cores = 8) {
   const config = new Config();

@@ -19,7 +19,7 @@ import { delay, isAlive, readIfExists, waitUntil } from '../../helpers/daemon';
 import { ClientLoop, answeringPid, freePort, get, type LoopResult } from '../../helpers/http-load';
 import { copyBuiltPackage } from '../../helpers/readable-copy';
 import { notifyUnavailable } from '../../helpers/supervised';
-import type { SystemdSandbox } from '../../helpers/systemd';
+import { SystemdSandbox } from '../../helpers/systemd';
 
 const HTTP = resolve(__dirname, '../../fixtures/workers/http.js');
 const SHIPPED = join(__dirname, '../../../../samples/systemd');
@@ -53,7 +53,6 @@ describe('daemon workers under a real systemd', function () {
   const added: string[] = [];
 
   before(async function () {
-    const { SystemdSandbox } = require('../../helpers/systemd') as typeof import('../../helpers/systemd');
     const reason = SystemdSandbox.unavailable() ?? notifyUnavailable();
     if (reason) {
       process.stdout.write(`      (skipped: ${reason})\n`);

@@ -242,6 +242,7 @@ function binaryOf(pid: number): string {
  */
 export function describeCommand(facts: ProcessFacts): string {
   const command = (facts.argv.length > 0 ? facts.argv.join(' ') : (facts.executable ?? 'a kernel thread'))
+    // eslint-disable-next-line no-control-regex -- a command line can hold control characters, which a message must not
     .replace(/[\s\x00-\x1f\x7f]+/g, ' ')
     .trim();
   return command.length > 60 ? `${command.slice(0, 57)}...` : command;
