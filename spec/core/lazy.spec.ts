@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import * as ts from 'typescript';
 import type * as LazyModule from '../../dist/core/lazy';
 import { ROOT, requireDist } from '../helpers/dist';
 
@@ -15,6 +16,20 @@ function sources(dir = join(ROOT, 'src')): string[] {
         ? [relative(ROOT, join(dir, entry.name))]
         : [],
   );
+}
+
+/** The calls of `require(...)` in a TypeScript source, as `file:line`: code only, not text that mentions one. */
+function requireCalls(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require') {
+      found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
 }
 
 /** What each `lazy<T>(require, 'id')` of a source names: the module of its type (when it names one) and its id. */
@@ -65,6 +80,14 @@ describe('lazy()', () => {
     module();
     module();
     expect(attempts).to.equal(1);
+  });
+
+  it('is how src/ loads a module later: no inline require() outside the bundle and the testing entry', () => {
+    const inline = sources()
+      .filter((file) => !file.startsWith('src/bundle/') && file !== 'src/testing.ts')
+      .flatMap(requireCalls);
+    expect(inline).to.deep.equal([]);
+    expect(requireCalls('src/testing.ts'), 'the testing entry loads the package entry').to.have.length(1);
   });
 
   it('names in its type the very module its id loads, in every source that uses it', () => {

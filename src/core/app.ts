@@ -8,6 +8,7 @@ import { CrashHandler } from './crash-handler';
 import { FrameworkError, UsageError, isFrameworkError } from './errors';
 import { resolveExtension, type Extension } from './extension';
 import { HookManager, type HookFunction } from './hooks';
+import { lazy } from './lazy';
 import { configureLog, flagSettings, type LogFlags } from './log-settings';
 import { Logger, type LogAdapter } from './logger';
 import { globalOption, type OptionSpec } from './option-spec';
@@ -18,6 +19,10 @@ import { processExit } from './process-exit';
 import { Providers, type Provider } from './providers';
 import type { Renderer } from './renderer';
 import { SignalHandler, isStopAbort } from './signals';
+
+// An app that never renders, or whose config names no plugin, loads neither.
+const rendererModule = lazy<typeof import('./renderer')>(require, './renderer');
+const pluginLoader = lazy<typeof import('./plugin-loader')>(require, './plugin-loader');
 
 /** A hook given in {@link AppOptions.hooks}: `[name, fn]` or `[name, fn, weight]`. */
 export type HookTuple = readonly [name: string, fn: HookFunction, weight?: number];
@@ -477,8 +482,7 @@ export class App {
   /** The renderer behind `render()`, created (and loaded) on first use. */
   private get outputRenderer(): Renderer {
     if (!this.renderer) {
-      const { Renderer } = require('./renderer') as typeof import('./renderer');
-      this.renderer = new Renderer(this, this.options.output, this);
+      this.renderer = new (rendererModule().Renderer)(this, this.options.output, this);
     }
     return this.renderer;
   }
@@ -487,8 +491,11 @@ export class App {
   private async setupPlugins(fromEnvironment: readonly string[]): Promise<void> {
     // The plugin loader, and the directories, only for a config that names plugins.
     if (!this.config.getSections().some((section) => section.startsWith('plugin.'))) return;
-    const { loadPlugins } = require('./plugin-loader') as typeof import('./plugin-loader');
-    const added = await loadPlugins(this, this.options.pluginDirs ?? this.defaultPluginDirs(), fromEnvironment);
+    const added = await pluginLoader().loadPlugins(
+      this,
+      this.options.pluginDirs ?? this.defaultPluginDirs(),
+      fromEnvironment,
+    );
     this.assembly.keepPluginDefaults(added);
   }
 

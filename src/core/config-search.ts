@@ -1,5 +1,8 @@
 import type { Config } from './config';
+import { lazy } from './lazy';
 import type { Logger } from './logger';
+
+const os = lazy<typeof import('node:os')>(require, 'node:os');
 
 /** One place config is read from, in the order of the search. */
 export interface ConfigSource {
@@ -74,5 +77,5 @@ export function readConfigSources(config: Config, sources: readonly ConfigSource
  * `homedir()` reads then), else the account database, through `node:os`, which then loads.
  */
 export function homeDirectory(): string {
-  return process.env.HOME || (require('node:os') as typeof import('node:os')).homedir();
+  return process.env.HOME || os().homedir();
 }

@@ -1,4 +1,7 @@
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
+import { lazy } from './lazy';
+
+const tsyringe = lazy<typeof import('tsyringe')>(require, 'tsyringe');
 
 /** A factory for a value that controllers can have injected. */
 export type Provider = () => unknown;
@@ -19,8 +22,7 @@ export class Providers {
   /** The container, every provider registered in it; created on first use. */
   get container(): DependencyContainer {
     if (!this.tsyringeContainer) {
-      const tsyringe = require('tsyringe') as typeof import('tsyringe');
-      const container = this.given ?? tsyringe.container.createChildContainer();
+      const container = this.given ?? tsyringe().container.createChildContainer();
       for (const [token, provider] of this.providers) register(container, token, provider);
       this.tsyringeContainer = container;
     }
