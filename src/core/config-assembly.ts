@@ -11,6 +11,7 @@ import { commandRunner } from './command-runner';
 import { Config, type ConfigData } from './config';
 import { configSearch, homeDirectory, readConfigSources, type ConfigSource } from './config-search';
 import type { Logger } from './logger';
+import { isOutsideRoot, pathInRoot } from './process-root';
 
 /** What the assembly needs from the app, as signals.ts's `SignalTarget`. */
 export interface ConfigTarget {
@@ -139,8 +140,10 @@ export class ConfigAssembly {
 
 /** Whether a path can be looked up (it may not exist): false when a directory on the way may not be searched. */
 function canLookAt(path: string): boolean {
+  // Nor can a path outside the new root of a daemon that changed it ([daemon] chroot).
+  if (isOutsideRoot(path)) return false;
   try {
-    statSync(path, { throwIfNoEntry: false });
+    statSync(pathInRoot(path), { throwIfNoEntry: false });
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -13,9 +13,11 @@ export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
  * owns, or that lies in a directory another account can change, is refused. Only a regular file is read, and at
  * most {@link MAX_CONFIG_FILE_BYTES}: a FIFO would block start-up forever and a
  * device such as `/dev/urandom` would never end. Invalid UTF-8 is an error
- * naming the line, never a replacement character in a value.
+ * naming the line, never a replacement character in a value. `at` is where
+ * this process reaches the file (its path inside a daemon's new root, see
+ * process-root.ts); messages name `path`.
  */
-export function readConfigFile(path: string, stats: Stats): string | undefined {
+export function readConfigFile(path: string, stats: Stats, at: string = path): string | undefined {
   checkKind(path, stats);
   try {
     // As root, only a file no other account could have written or could replace (safe-files.ts).
@@ -26,7 +28,7 @@ export function readConfigFile(path: string, stats: Stats): string | undefined {
   let fd: number;
   try {
     // O_NONBLOCK and O_NOCTTY: should the path become a FIFO or a terminal after the check, opening it neither waits nor adopts it.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = openSync(at, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw cannotRead(path, describeSystemError(error));

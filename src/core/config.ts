@@ -4,6 +4,7 @@ import { DEFAULT_SECTION, isUnset, quote, toBoolean, toInteger, toList, toNumber
 import { FrameworkError } from './errors';
 import type { IniFile } from './ini-file';
 import { lazy } from './lazy';
+import { OutsideRootError, pathInRoot, processRoot } from './process-root';
 import { describeSystemError } from './system-error';
 
 // Reading and parsing a file: an app configured by code and the environment alone needs neither.
@@ -191,9 +192,10 @@ export class Config {
    * {@link FrameworkError} naming it (and the line), and changes nothing.
    */
   parseFile(path: string): boolean {
-    const stats = statOfConfigPath(path, 'file');
+    const at = configPathInRoot(path, 'file');
+    const stats = statOfConfigPath(at, 'file', path);
     if (!stats) return false;
-    const text = configFile().readConfigFile(path, stats);
+    const text = configFile().readConfigFile(path, stats, at);
     if (text === undefined) return false;
     const file = iniFile().parseIni(text, path);
     this.mergeData(file.sections, true, { path, lines: file.lines });
@@ -207,13 +209,14 @@ export class Config {
    * a path that is not a directory is an error.
    */
   parseDirectory(path: string): string[] | false {
-    if (!statOfConfigPath(path, 'directory')) return false;
+    const at = configPathInRoot(path, 'directory');
+    if (!statOfConfigPath(at, 'directory', path)) return false;
     let names: string[];
     try {
-      names = readdirSync(path);
+      names = readdirSync(at);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || (code === 'ENOTDIR' && !exists(path))) return false;
+      if (code === 'ENOENT' || (code === 'ENOTDIR' && !exists(at))) return false;
       const reason = code === 'ENOTDIR' ? 'not a directory' : describeSystemError(error);
       throw new FrameworkError(`Cannot read config directory ${path}: ${reason}.`);
     }
@@ -349,12 +352,29 @@ function originKey(section: string, key: string): string {
  * file where a directory was expected on the way): found without an exception, which costs a start
  * more than a stat. Any other failure is an error naming the path.
  */
-function statOfConfigPath(path: string, kind: 'file' | 'directory'): Stats | undefined {
+function statOfConfigPath(at: string, kind: 'file' | 'directory', path: string): Stats | undefined {
   try {
-    return statSync(path, { throwIfNoEntry: false });
+    return statSync(at, { throwIfNoEntry: false });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw new FrameworkError(`Cannot read config ${kind} ${path}: ${describeSystemError(error)}.`);
+  }
+}
+
+/**
+ * Where this process reads the config file or directory the host calls
+ * `path`: the same path, unless a daemon changed its root (`[daemon] chroot`),
+ * when a path outside the new root cannot be read again (one line saying so).
+ */
+function configPathInRoot(path: string, kind: 'file' | 'directory'): string {
+  try {
+    return pathInRoot(path);
+  } catch (error) {
+    if (!(error instanceof OutsideRootError)) throw error;
+    throw new FrameworkError(
+      `Cannot read config ${kind} ${path} again: it lies outside the daemon's root directory ${processRoot()?.configured} ([daemon] chroot); ` +
+        'keep the config a chrooted daemon reloads inside that directory, or restart the daemon to read it.',
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { FrameworkError } from './errors';
+import { pathInRoot } from './process-root';
 import { openDaemonFile } from './safe-files';
 import { describeSystemError } from './system-error';
 
@@ -125,7 +126,7 @@ export class LogFile {
   private resync(now: number): void {
     this.syncedAt = now;
     try {
-      const onDisk = statSync(this.path, { throwIfNoEntry: false });
+      const onDisk = statSync(pathInRoot(this.path), { throwIfNoEntry: false });
       // renamed away and not replaced yet (logrotate before its SIGHUP): go on counting
       if (!onDisk) return;
       if (onDisk.ino !== this.ino || onDisk.dev !== this.dev) this.adopt(openLogFile(this.path));
@@ -137,18 +138,21 @@ export class LogFile {
 
   /** Moves `<file>.N` to `<file>.N+1` … `<file>` to `<file>.1` and opens a new `<file>`, under the lock. */
   private rotate(rotation: LogRotation, length: number, now: number): void {
-    const lockPath = `${this.path}.lock`;
+    let lockPath = `${this.path}.lock`;
     let lock: number | undefined;
     try {
+      // After a change of root (`[daemon] chroot`) the file is reached by its path inside it.
+      const at = pathInRoot(this.path);
+      lockPath = `${at}.lock`;
       lock = acquireLock(lockPath);
       // Under the lock, the truth from the disk: another process may have rotated already.
-      const onDisk = statSync(this.path, { throwIfNoEntry: false });
+      const onDisk = statSync(at, { throwIfNoEntry: false });
       if (!onDisk || onDisk.ino !== this.ino || onDisk.dev !== this.dev) this.adopt(openLogFile(this.path));
       else this.size = onDisk.size;
       if (this.size > 0 && this.size + length >= rotation.maxBytes) {
         for (let index = rotation.maxFiles - 1; index >= 1; index--)
-          renameIfPresent(`${this.path}.${index}`, `${this.path}.${index + 1}`);
-        renameSync(this.path, `${this.path}.1`);
+          renameIfPresent(`${at}.${index}`, `${at}.${index + 1}`);
+        renameSync(at, `${at}.1`);
         this.adopt(openLogFile(this.path));
       }
       if (this.rotationFailure !== undefined) {

@@ -33,6 +33,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FrameworkError } from './errors';
+import { pathInRoot, processRoot, type ProcessRoot } from './process-root';
 
 const { O_DIRECTORY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY, O_RDWR } = constants;
 /**
@@ -62,6 +63,8 @@ export class UnsafePathError extends FrameworkError {
 
 let daemonAccount: (() => DaemonAccount | undefined) | undefined;
 let hasProcFd: boolean | undefined;
+/** The root `hasProcFd` was found under. */
+let procFdRoot: ProcessRoot | undefined;
 
 /**
  * Names the daemon's account (`[daemon] user`/`group`), asked only when a daemon
@@ -86,6 +89,10 @@ export function isGuarded(): boolean {
  * Throws the system error as `openSync` does, or an {@link UnsafePathError}.
  */
 export function openDaemonFile(path: string, flags: number, mode?: number): number {
+  return withinRoot(path, (at) => openChecked(at, flags, mode));
+}
+
+function openChecked(path: string, flags: number, mode?: number): number {
   if (!isGuarded()) return openSync(path, flags, mode);
   return inVerifiedDirectory(path, true, (entry) => {
     let fd: number;
@@ -113,14 +120,18 @@ export function openDaemonFile(path: string, flags: number, mode?: number): numb
 
 /** Removes a daemon file; as root, only through its verified directory (never following a symbolic link to another one). */
 export function unlinkDaemonFile(path: string): void {
-  if (!isGuarded()) return unlinkSync(path);
-  inVerifiedDirectory(path, true, (entry) => unlinkSync(entry));
+  withinRoot(path, (at) =>
+    isGuarded() ? inVerifiedDirectory(at, true, (entry) => unlinkSync(entry)) : unlinkSync(at),
+  );
 }
 
 /** Hard-links `existing` to `path`, both in the same directory; as root, through that verified directory. */
 export function linkDaemonFile(existing: string, path: string): void {
-  if (!isGuarded() || dirname(resolve(existing)) !== dirname(resolve(path))) return linkSync(existing, path);
-  inVerifiedDirectory(path, true, (entry) => linkSync(join(dirname(entry), basename(existing)), entry));
+  const from = withinRoot(existing, (at) => at);
+  withinRoot(path, (at) => {
+    if (!isGuarded() || dirname(resolve(from)) !== dirname(resolve(at))) return linkSync(from, at);
+    inVerifiedDirectory(at, true, (entry) => linkSync(join(dirname(entry), basename(from)), entry));
+  });
 }
 
 /**
@@ -137,6 +148,10 @@ export function linkDaemonFile(existing: string, path: string): void {
  */
 export function checkTrusted(path: string, options: { always?: boolean } = {}): void {
   if (!options.always && !isGuarded()) return;
+  withinRoot(path, (at) => checkTrustedPath(at));
+}
+
+function checkTrustedPath(path: string): void {
   let current = resolve(path);
   for (let links = 0; ; links++) {
     let found: Stats | undefined;
@@ -156,6 +171,22 @@ export function checkTrusted(path: string, options: { always?: boolean } = {}): 
       throw new UnsafePathError(`${current} is a symbolic link owned by uid ${found.uid}, not by root`);
     if (links >= MAX_SYMLINKS) throw new UnsafePathError(`${path}: too many symbolic links`);
     current = resolve(dirname(current), readlinkSync(current));
+  }
+}
+
+/**
+ * Runs `act` on the place of `path` inside the root this process changed to
+ * (`[daemon] chroot`; `path` itself before any change), naming `path` in the
+ * errors it throws; a path outside that root is an error.
+ */
+function withinRoot<T>(path: string, act: (at: string) => T): T {
+  const at = pathInRoot(path);
+  if (at === path) return act(path);
+  try {
+    return act(at);
+  } catch (error) {
+    if (error instanceof Error) error.message = error.message.split(at).join(path);
+    throw error;
   }
 }
 
@@ -235,7 +266,12 @@ function components(path: string): string[] {
 
 /** How to name an entry of the directory open as `fd`: through /proc when it is mounted, else by its path. */
 function entryBase(fd: number, path: string): string {
-  hasProcFd ??= existsSync('/proc/self/fd');
+  // Looked at again after a change of root: /proc is seldom mounted inside a chroot.
+  const root = processRoot();
+  if (hasProcFd === undefined || procFdRoot !== root) {
+    hasProcFd = existsSync('/proc/self/fd');
+    procFdRoot = root;
+  }
   return hasProcFd ? `/proc/self/fd/${fd}` : path;
 }
 

@@ -150,16 +150,4 @@ describe('[daemon] prevent_core and rlimit_nofile', function () {
     expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
     expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
   });
-
-  it('refuses [daemon] chroot in one line, saying why and what to use instead', async () => {
-    const result = await sandbox.run(MYAPP, ['run-forever', '--daemon'], { env: { MYAPP_DAEMON_CHROOT: '/srv' } });
-    expect([result.code, result.stderrLines]).to.deep.equal([
-      1,
-      [
-        "myapp: error: Invalid [daemon] chroot '/srv' (environment variable MYAPP_DAEMON_CHROOT): chroot is not supported: a chrooted daemon could not " +
-          "remove its pid file, reopen its log or re-read its config by path; use systemd's RootDirectory= or a container.",
-      ],
-    ]);
-    expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
-  });
 });

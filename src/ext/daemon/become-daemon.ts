@@ -2,7 +2,7 @@
  * Becoming a daemon, as python-daemon's `DaemonContext.open()` does it: one
  * pre-flight that refuses what would fail (before anything detaches, and
  * again in the daemon), then named steps in order: inspector, hardening,
- * privileges, working directory, umask, pid file.
+ * root directory, privileges, working directory, umask, pid file.
  */
 import { statSync } from 'node:fs';
 import { FrameworkError } from '../../core/errors';
@@ -11,6 +11,7 @@ import { lazy } from '../../core/lazy';
 import type { DaemonSettings } from './daemon-settings';
 import type { PidFile } from './pid-file';
 import type { Identity } from './privileges';
+import type { ChrootPlan } from '../systemd/chroot';
 
 /** The daemon's working parts, each loaded on first use: a daemon that keeps its user never looks one up. */
 const part = {
@@ -18,6 +19,7 @@ const part = {
   privileges: lazy<typeof import('./privileges')>(require, './privileges'),
   inspector: lazy<typeof import('./inspector')>(require, './inspector'),
   hardening: lazy<typeof import('../systemd/hardening')>(require, '../systemd/hardening'),
+  chroot: lazy<typeof import('../systemd/chroot')>(require, '../systemd/chroot'),
 };
 
 const NAMESPACE = 'ext.daemon';
@@ -29,22 +31,34 @@ export interface DaemonPlan {
   readonly identity?: Identity;
   /** The pid file, checked but not written yet. */
   readonly pidFile?: PidFile;
+  /** The change of root (`[daemon] chroot`), checked, when configured. */
+  readonly root?: ChrootPlan;
 }
 
 /**
  * Refuses what would fail anyway, before anything changes: the account must
- * exist, the hardening keys must be appliable, `dir` must be a directory and
- * the pid file must not name the live daemon (`already running ...`).
+ * exist, the hardening keys must be appliable, a change of root possible with
+ * the pid and log files inside it, `dir` must be a directory and the pid file
+ * must not name the live daemon (`already running ...`). `logFile`: the log
+ * file open now, if any.
  */
-export function preflight(settings: DaemonSettings, label: string): DaemonPlan {
+export function preflight(settings: DaemonSettings, label: string, logFile = ''): DaemonPlan {
   // Without a user or group to switch to there is nothing to look up.
   const identity =
     settings.user || settings.group ? part.privileges().resolveIdentity(settings.user, settings.group) : undefined;
   part.hardening().checkHardening(settings.hardening);
-  checkDirectory(settings.dir);
+  const root =
+    settings.chroot === undefined
+      ? undefined
+      : part.chroot().planChroot(settings.chroot, {
+          pidFile: settings.pidFile,
+          logFile: logFile || undefined,
+          workingDirectory: settings.dir,
+        });
+  if (!root) checkDirectory(settings.dir);
   const pidFile = settings.pidFile ? new (part.pidFile().PidFile)(settings.pidFile, { name: label }) : undefined;
   pidFile?.check();
-  return { settings, identity, pidFile };
+  return { settings, identity, pidFile, root };
 }
 
 /** Who becomes the daemon, for the steps that log or depend on it. */
@@ -53,6 +67,8 @@ export interface Becoming {
   readonly log: Logger;
   /** Whether this process is a detached daemon (it then keeps the inspector shut as one that drops root does). */
   readonly isDetached: boolean;
+  /** Connects systemd's notification socket before a change of root, which leaves its path behind. */
+  readonly keepNotifySocket?: () => void;
 }
 
 /**
@@ -63,7 +79,8 @@ export function becomeDaemon(plan: DaemonPlan, who: Becoming): PidFile | undefin
   const { settings, identity } = plan;
   shutInspector(plan, who);
   harden(settings, who.log);
-  if (identity?.changes) switchUser(identity, settings, who);
+  if (plan.root) changeRoot(plan, plan.root, who);
+  if (identity?.changes) switchUser(identity, settings, who, plan.root !== undefined);
   changeDirectory(settings.dir, identity);
   process.umask(settings.umask);
   who.log.debug(`working directory ${settings.dir}, umask ${settings.umask.toString(8).padStart(4, '0')}`, NAMESPACE);
@@ -97,14 +114,38 @@ function harden(settings: DaemonSettings, log: Logger): void {
   if (hardened.length > 0) log.debug(`hardening: ${hardened.join(', ')}`, NAMESPACE);
 }
 
-function switchUser(identity: Identity, settings: DaemonSettings, who: Becoming): void {
+/**
+ * As root, before the switch of user: the root directory becomes `[daemon]
+ * chroot`, after what needs the host's files (see chroot.ts).
+ */
+function changeRoot(plan: DaemonPlan, root: ChrootPlan, who: Becoming): void {
+  const { identity, pidFile } = plan;
+  part.chroot().changeRoot(
+    root,
+    {
+      keepNotifySocket: who.keepNotifySocket,
+      removeStalePidFile: pidFile && (() => pidFile.removeStale()),
+      prepareUser:
+        identity?.changes === true
+          ? () => {
+              part.privileges().handOverLogFile(who.log.getFile(), identity);
+              part.privileges().applyGroups(identity);
+            }
+          : undefined,
+    },
+    who.log,
+  );
+}
+
+function switchUser(identity: Identity, settings: DaemonSettings, who: Becoming, isRooted: boolean): void {
   const log = who.log;
-  part.privileges().handOverLogFile(log.getFile(), identity);
+  // In a new root the groups were set and the log file handed over before the change.
+  if (!isRooted) part.privileges().handOverLogFile(log.getFile(), identity);
   log.debug(
     `setting process uid(${identity.uid}) and gid(${identity.gid}) (${identity.user}:${identity.group})`,
     NAMESPACE,
   );
-  part.privileges().applyIdentity(identity);
+  part.privileges().applyIdentity(identity, process.env, { hasGroups: isRooted });
   keptEnvironment(settings, who.label, process.env);
   log.debug(
     `environment reset for user '${identity.user}': kept ${Object.keys(process.env).sort().join(', ')}`,

@@ -1,8 +1,10 @@
 import { arg } from '../../controller/arg';
 import type { App } from '../../core/app';
+import type { Config } from '../../core/config';
 import { FrameworkError } from '../../core/errors';
 import type { Extension } from '../../core/extension';
 import { lazy } from '../../core/lazy';
+import { processRoot } from '../../core/process-root';
 import { setDaemonAccount } from '../../core/safe-files';
 import { HEALTH_DEFAULTS, WORKER_DEFAULTS } from '../workers/worker-settings';
 import { WORKER_MARKER } from '../workers/worker-messages';
@@ -33,6 +35,7 @@ export const DAEMON_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze(
   stop_timeout: 90,
   prevent_core: false,
   rlimit_nofile: '',
+  chroot: '',
 });
 
 declare module '../../core/app' {
@@ -89,6 +92,13 @@ export const DaemonExtension: Extension = {
     // instead of being found later by `daemon status` or `daemon stop`.
     app.addConfigCheck(function daemonSettings(config) {
       const settings = service.settings();
+      // In a new root the account database is out of reach, and the daemon runs as it started anyway.
+      if (processRoot() !== undefined) {
+        if (accountOf(config) === accountAtStart) return;
+        throw new FrameworkError(
+          `[daemon] user and group cannot change in a daemon that changed its root ([daemon] chroot): restart it to run as another account.`,
+        );
+      }
       if (!settings.user && !settings.group) return;
       const { resolveIdentity } = privileges();
       try {
@@ -105,9 +115,11 @@ export const DaemonExtension: Extension = {
     app.extend('status', (text: string) => service.setStatus(text));
     app.extend('watchdog', supervisor.watchdog);
     app.extend('listenFds', () => service.listenFds());
+    let accountAtStart = '';
     app.hooks.register(
       'post_setup',
       function daemonTimeouts() {
+        accountAtStart = accountOf(app.config);
         const { startTimeout, stopTimeout } = service.timeouts();
         supervisor.progress.setCeiling('start', startTimeout);
         supervisor.progress.setCeiling('stop', stopTimeout);
@@ -172,6 +184,13 @@ export const DaemonExtension: Extension = {
       },
       { weight: 1000 },
     );
+    // A daemon in a new root kept a socket connected to systemd's (chroot.ts); the process may end once it is closed.
+    app.hooks.register('post_close', () => supervisor.notifier.disconnect(), { weight: 1000 });
     if (worker) app.hooks.register('post_close', () => worker.close(), { weight: 1000 });
   },
 };
+
+/** `[daemon] user` and `group` as written, to tell whether a reload changed them. */
+function accountOf(config: Config): string {
+  return JSON.stringify([config.get('daemon', 'user'), config.get('daemon', 'group')]);
+}

@@ -306,8 +306,13 @@ export class DaemonService {
   /** The pre-flight and the daemon's steps in this process; from then on it holds the pid file until it closes. */
   private becomeDaemon(settings: DaemonSettings): void {
     const steps = part.becomeDaemon();
-    const plan = steps.preflight(settings, this.app.label);
-    const pidFile = steps.becomeDaemon(plan, { label: this.app.label, log: this.app.log, isDetached: this.isDaemon });
+    const plan = steps.preflight(settings, this.app.label, this.app.log.getFile());
+    const pidFile = steps.becomeDaemon(plan, {
+      label: this.app.label,
+      log: this.app.log,
+      isDetached: this.isDaemon,
+      keepNotifySocket: () => this.supervisor.notifier.keepConnected(),
+    });
     if (pidFile) {
       this.pidFile = pidFile;
       // However the process ends — a second signal, an uncaught exception — the pid file goes with it.

@@ -14,6 +14,7 @@ const part = {
   privileges: lazy<typeof import('./privileges')>(require, './privileges'),
   umask: lazy<typeof import('./umask')>(require, './umask'),
   hardening: lazy<typeof import('../systemd/hardening')>(require, '../systemd/hardening'),
+  chroot: lazy<typeof import('../systemd/chroot')>(require, '../systemd/chroot'),
 };
 
 /** The `[daemon]` settings, checked and with paths made absolute. */
@@ -38,6 +39,11 @@ export interface DaemonSettings {
   readonly stopTimeout: number;
   /** `prevent_core` and `rlimit_nofile` (see docs/daemon.md, "Hardening"). */
   readonly hardening: Hardening;
+  /**
+   * `chroot`: the directory the daemon makes its root before the command runs,
+   * absolute; `dir` is then a path inside it. Default: unset (no change of root).
+   */
+  readonly chroot?: string;
 }
 
 /** `[daemon] start_timeout` and `stop_timeout`, in seconds. */
@@ -78,10 +84,12 @@ export function readDaemonSettings(config: Config, invocationDir: string): Daemo
       `'${wrong}' is no variable name: give names or prefixes ending in *, separated by commas`,
     );
   const { startTimeout, stopTimeout } = readDaemonTimeouts(config);
+  const chroot = part.chroot().readChroot(config, invocationDir);
   return {
     user: text('user'),
     group: text('group'),
-    dir: resolve(invocationDir, text('dir') ?? '/'),
+    // Inside a new root, the working directory is a path in it (as systemd's WorkingDirectory= with RootDirectory=).
+    dir: resolve(chroot === undefined ? invocationDir : '/', text('dir') ?? '/'),
     pidFile: pidFile === undefined ? undefined : resolve(invocationDir, pidFile),
     umask,
     stdout: resolve(invocationDir, text('stdout') ?? '/dev/null'),
@@ -92,6 +100,7 @@ export function readDaemonSettings(config: Config, invocationDir: string): Daemo
     startTimeout,
     stopTimeout,
     hardening: part.hardening().readHardening(config),
+    ...(chroot === undefined ? {} : { chroot }),
   };
 }
 

@@ -17,6 +17,8 @@
 import { closeSync, constants, existsSync, fstatSync, lstatSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FrameworkError } from '../../core/errors';
+// After a change of root ([daemon] chroot) the file is reached by its path inside it.
+import { pathInRoot } from '../../core/process-root';
 // As root, every open, link and unlink goes through the verified directory (safe-files.ts).
 import {
   linkDaemonFile as linkSync,
@@ -412,7 +414,7 @@ export class PidFile {
 
   /** Whether the path still names the file `content` was read from (same device and inode). */
   private stillNames(content: PidFileContent): boolean {
-    const stat = lstatSync(this.path, { bigint: true, throwIfNoEntry: false });
+    const stat = lstatSync(pathInRoot(this.path), { bigint: true, throwIfNoEntry: false });
     return stat !== undefined && stat.dev === content.dev && stat.ino === content.ino;
   }
 
@@ -478,7 +480,7 @@ export class PidFile {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.writeError(error);
     }
     try {
-      if (Date.now() - lstatSync(lockPath).mtimeMs > LOCK_ABANDONED_AFTER_MS) unlinkQuietly(lockPath);
+      if (Date.now() - lstatSync(pathInRoot(lockPath)).mtimeMs > LOCK_ABANDONED_AFTER_MS) unlinkQuietly(lockPath);
     } catch {
       // released meanwhile
     }

@@ -77,13 +77,16 @@ export function resolveIdentity(user?: string, group?: string): Identity {
  * (`initgroups`; only the gid for a uid with no account), then the gid, then
  * the uid, so no group of the invoker survives; then points HOME, USER and
  * LOGNAME at the user. Does nothing when the identity changes no id.
+ * `options.hasGroups`: the groups were set already ({@link applyGroups}).
  */
-export function applyIdentity(identity: Identity, env: NodeJS.ProcessEnv = process.env): void {
+export function applyIdentity(
+  identity: Identity,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { readonly hasGroups?: boolean } = {},
+): void {
   if (!identity.changes) return;
-  const groups = process as unknown as ProcessWithGroups;
+  if (!options.hasGroups) applyGroups(identity);
   try {
-    if (identity.hasAccount) groups.initgroups(identity.user, identity.gid);
-    else groups.setgroups([identity.gid]);
     process.setgid!(identity.gid);
     process.setuid!(identity.uid);
   } catch (error) {
@@ -92,6 +95,23 @@ export function applyIdentity(identity: Identity, env: NodeJS.ProcessEnv = proce
   env.HOME = identity.home;
   env.USER = identity.user;
   env.LOGNAME = identity.user;
+}
+
+/**
+ * Sets the supplementary groups of `identity`'s user (`initgroups`, which
+ * reads the account database; only the gid for a uid with no account): the
+ * first step of {@link applyIdentity}, taken on its own before a change of
+ * root, where the database is out of reach (then `hasGroups`).
+ */
+export function applyGroups(identity: Identity): void {
+  if (!identity.changes) return;
+  const groups = process as unknown as ProcessWithGroups;
+  try {
+    if (identity.hasAccount) groups.initgroups(identity.user, identity.gid);
+    else groups.setgroups([identity.gid]);
+  } catch (error) {
+    throw switchError(identity, error);
+  }
 }
 
 function switchError(identity: Identity, error: unknown): FrameworkError {

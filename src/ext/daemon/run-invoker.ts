@@ -19,7 +19,7 @@ const detach = lazy<typeof import('./detach')>(require, './detach');
 export async function runInvoker(app: App, supervisor: Supervisor, settings: DaemonSettings): Promise<never> {
   const log = app.log;
   // Refuse what would fail anyway before anything detaches.
-  const { identity, pidFile } = preflight(settings, app.label);
+  const { identity, pidFile } = preflight(settings, app.label, app.log.getFile());
   log.debug('attempting to daemonize the current process', NAMESPACE);
   const pid = await detach().startDaemon({
     notifySocket: supervisor.notifier.socket,

@@ -3,6 +3,10 @@ import type { Logger } from '../../core/logger';
 
 interface DatagramSocket {
   send(buffer: Buffer, offset: number, length: number, path: string, callback: (error?: Error) => void): void;
+  /** On a connected socket: `send(buffer, callback)`. */
+  send(buffer: Buffer, callback: (error?: Error) => void): void;
+  connect(path: string): void;
+  on(event: 'error', listener: (error: Error) => void): void;
   close(): void;
 }
 
@@ -30,6 +34,8 @@ export class SystemdNotifier {
   private hasWarned = false;
   /** The addon, once looked for (null: not installed). */
   private dgram: DatagramModule | null | undefined;
+  /** A socket connected to systemd's, kept while the daemon runs in a new root (see {@link keepConnected}). */
+  private connected: DatagramSocket | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -78,17 +84,55 @@ export class SystemdNotifier {
     if (unavailable) return this.cannotNotify(unavailable[0], unavailable[1], what);
     const dgram = this.dgram!;
     const message = Buffer.from(assignments.join('\n'));
-    const socket = dgram.createSocket('unix_dgram');
     let sent = true;
-    socket.send(message, 0, message.length, this.socket, (error) => {
+    const done = (error?: Error): void => {
       if (error) {
         sent = false;
         this.log.warning(`cannot notify systemd at ${this.socket}: ${error.message}`, NAMESPACE);
       }
-    });
-    socket.close();
+    };
+    if (this.connected) {
+      this.connected.send(message, done);
+    } else {
+      const socket = dgram.createSocket('unix_dgram');
+      socket.send(message, 0, message.length, this.socket, done);
+      socket.close();
+    }
     if (sent) this.log.debug(`notified systemd: ${what}`, NAMESPACE);
     return sent;
+  }
+
+  /**
+   * Connects a socket to systemd's now and sends through it from now on: the
+   * daemon is about to change its root directory (`[daemon] chroot`), where
+   * the socket's path no longer leads. The socket counts as pending work, so
+   * {@link disconnect} must follow when the app has closed. Nothing happens
+   * when there is no socket to send to; a failure is one warning, and
+   * messages then go by path as before.
+   */
+  keepConnected(): void {
+    if (!this.socket || this.connected || this.unavailable()) return;
+    const socket = this.dgram!.createSocket('unix_dgram');
+    let failure: Error | undefined;
+    socket.on('error', (error) => (failure ??= error));
+    socket.connect(this.socket);
+    if (failure) {
+      socket.close();
+      this.log.warning(`cannot connect to systemd's socket ${this.socket}: ${failure.message}`, NAMESPACE);
+      return;
+    }
+    this.connected = socket;
+  }
+
+  /** Closes the socket {@link keepConnected} connected, if any. */
+  disconnect(): void {
+    const socket = this.connected;
+    this.connected = undefined;
+    try {
+      socket?.close();
+    } catch {
+      // closed already
+    }
   }
 
   /**

@@ -5,6 +5,7 @@
  * daemon before it switches user and before the command runs. Node has no
  * setrlimit(2): both need the optional `posix` addon, and a key that needs it
  * fails the start with one line when it is missing, never silently.
+ * (python-daemon's `chroot_directory` is `[daemon] chroot`: chroot.ts.)
  */
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../core/config';
@@ -30,14 +31,6 @@ const posixAddon = lazy<PosixLimits>(require, 'posix');
 
 /** Reads `prevent_core` and `rlimit_nofile`; a wrong value is an error naming the key, value and file. */
 export function readHardening(config: Config): Hardening {
-  if (!isUnset(config.get('daemon', 'chroot'))) {
-    // python-daemon has chroot_directory; mortar refuses it rather than let it be ignored.
-    throw config.invalid(
-      'daemon',
-      'chroot',
-      "chroot is not supported: a chrooted daemon could not remove its pid file, reopen its log or re-read its config by path; use systemd's RootDirectory= or a container",
-    );
-  }
   const preventCore = config.getBoolean('daemon', 'prevent_core', false);
   const written = config.get('daemon', 'rlimit_nofile');
   if (isUnset(written)) return { preventCore };
