@@ -215,12 +215,12 @@ export function changeRoot(plan: ChrootPlan, before: BeforeChroot, log: Logger):
  */
 function keepLoadedModulesReachable(): void {
   if (typeof require.resolve !== 'function') return;
-  type FindPath = (request: string, paths: readonly string[], isMain: boolean) => string | false;
+  type FindPath = (request: string, paths: readonly string[], ...rest: unknown[]) => string | false;
   const loader = require('node:module') as unknown as { _findPath?: FindPath };
   const findPath = loader._findPath;
   if (typeof findPath !== 'function') return;
-  loader._findPath = function (request, paths, isMain) {
-    const found = findPath.call(this, request, paths, isMain);
+  loader._findPath = function (request, paths, ...rest) {
+    const found = findPath.call(this, request, paths, ...rest);
     if (found !== false || !request.startsWith('.') || paths.length !== 1) return found;
     const target = resolve(paths[0], request);
     return [target, `${target}.js`].find((file) => require.cache[file] !== undefined) ?? false;
