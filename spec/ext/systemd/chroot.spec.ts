@@ -24,7 +24,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  DaemonSandbox,
   MYAPP,
   delay,
   NOBODY,
@@ -32,6 +31,7 @@ import {
   isRoot,
   procStatus,
   readIfExists,
+  useDaemonSandbox,
   waitUntil,
   workingDirectory,
 } from '../../helpers/daemon';
@@ -53,15 +53,7 @@ function posixAvailable(): boolean {
 
 describe('[daemon] chroot', function () {
   this.timeout(30_000);
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   function skipUnlessRootWithPosix(context: Mocha.Context): void {
     const reason = !isRoot()
