@@ -2,12 +2,9 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type * as ChrootModule from '../../../dist/ext/systemd/chroot';
-import { ROOT } from '../../helpers/dist';
+import { ROOT, requireDist } from '../../helpers/dist';
 
-// The compiled library: this spec runs from build/spec/ext/systemd, the library lives in dist/.
-const { LOADED_BEFORE_CHROOT, NEVER_AFTER_CHROOT } = require(
-  resolve(__dirname, '../../../../dist/ext/systemd/chroot'),
-) as typeof ChrootModule;
+const { LOADED_BEFORE_CHROOT, NEVER_AFTER_CHROOT } = requireDist<typeof ChrootModule>('ext/systemd/chroot');
 
 const SRC = join(ROOT, 'src');
 
@@ -19,8 +16,9 @@ function sources(dir: string): string[] {
 }
 
 /**
- * mortar's own modules that some file loads lazily (`require('./x')` in the
- * code, not an import), as paths under src/ (`core/renderer`); the entry
+ * mortar's own modules that some file loads lazily (`require('./x')` or
+ * `lazy(require, './x')` in the code, not an import), as paths under src/
+ * (`core/renderer`); the entry
  * points and the bundle's loader left out.
  */
 function lazilyLoaded(): Set<string> {
@@ -32,7 +30,8 @@ function lazilyLoaded(): Set<string> {
       .split('\n')
       .filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line))
       .join('\n');
-    for (const match of code.matchAll(/\brequire\(\s*'(\.{1,2}\/[^']+)'\s*\)/g))
+    // An inline require('./x'), or lazy(require, './x') (core/lazy.ts).
+    for (const match of code.matchAll(/\b(?:require\(\s*|lazy(?:<[^>]*>)?\(\s*require,\s*)'(\.{1,2}\/[^']+)'\s*\)/g))
       found.add(relative(SRC, resolve(dirname(file), match[1])));
   }
   return found;

@@ -10,6 +10,7 @@
  * cluster workers.
  */
 import { expect } from 'chai';
+import { addonUnavailable } from '../../helpers/addons';
 import {
   mkdirSync,
   mkdtempSync,
@@ -44,11 +45,7 @@ const RELOAD_CONFIG = resolve(__dirname, '../../fixtures/operate/reload-config.j
 const PER_FILE = resolve(__dirname, '../../fixtures/daemon/chroot-per-file.js');
 
 function posixAvailable(): boolean {
-  try {
-    return typeof (require('posix') as { chroot?: unknown }).chroot === 'function';
-  } catch {
-    return false;
-  }
+  return addonUnavailable('posix') === undefined;
 }
 
 describe('[daemon] chroot', function () {

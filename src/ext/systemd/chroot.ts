@@ -26,6 +26,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { Config } from '../../core/config';
 import { isUnset } from '../../core/config-value';
 import { FrameworkError } from '../../core/errors';
+import { lazy } from '../../core/lazy';
 import type { Logger } from '../../core/logger';
 import { setProcessRoot, type ProcessRoot } from '../../core/process-root';
 import { describeSystemError } from '../../core/system-error';
@@ -33,6 +34,10 @@ import { describeSystemError } from '../../core/system-error';
 interface PosixRoot {
   chroot(path: string): void;
 }
+
+const posixAddon = lazy<Partial<PosixRoot>>(require, 'posix');
+const workerSettings = lazy<typeof import('../workers/worker-settings')>(require, '../workers/worker-settings');
+const nodeModule = lazy<typeof import('node:module')>(require, 'node:module');
 
 /**
  * mortar's own modules that a daemon may still load after it changed root,
@@ -96,8 +101,7 @@ export function readChroot(config: Config, invocationDir: string): string | unde
   const written = config.get('daemon', 'chroot');
   if (isUnset(written)) return undefined;
   if (typeof written !== 'string') throw config.invalid('daemon', 'chroot', 'expected a directory');
-  const { readWorkerSettings } = require('../workers/worker-settings') as typeof import('../workers/worker-settings');
-  if (readWorkerSettings(config).isCluster) {
+  if (workerSettings().readWorkerSettings(config).isCluster) {
     throw config.invalid(
       'daemon',
       'chroot',
@@ -187,7 +191,7 @@ export interface BeforeChroot {
  */
 export function changeRoot(plan: ChrootPlan, before: BeforeChroot, log: Logger): void {
   const addon = posix();
-  for (const id of LOADED_BEFORE_CHROOT) require(id);
+  for (const id of LOADED_BEFORE_CHROOT) lazy(require, id)();
   keepLoadedModulesReachable();
   // The time zone is read once, from /etc/localtime of the host: log lines keep their local time.
   new Date().toString();
@@ -216,7 +220,7 @@ export function changeRoot(plan: ChrootPlan, before: BeforeChroot, log: Logger):
 function keepLoadedModulesReachable(): void {
   if (typeof require.resolve !== 'function') return;
   type FindPath = (request: string, paths: readonly string[], ...rest: unknown[]) => string | false;
-  const loader = require('node:module') as unknown as { _findPath?: FindPath };
+  const loader = nodeModule() as unknown as { _findPath?: FindPath };
   const findPath = loader._findPath;
   if (typeof findPath !== 'function') return;
   loader._findPath = function (request, paths, ...rest) {
@@ -244,7 +248,7 @@ function isDirectory(path: string): boolean {
 
 function posix(): PosixRoot {
   try {
-    const addon = require('posix') as Partial<PosixRoot>;
+    const addon = posixAddon();
     if (typeof addon.chroot === 'function') return addon as PosixRoot;
   } catch {
     // not installed, or built for another Node
