@@ -129,6 +129,8 @@ export class App {
   readonly version?: string;
   /** The parsed arguments, once `run()` has parsed the command line. */
   pargs: Record<string, unknown> = {};
+  /** How long, in ms, a command may go on after a stop signal before the app closes anyway (`AppOptions.shutdownTimeout`). */
+  readonly shutdownTimeout: number;
   /** The working directory when the app was created; relative paths in config resolve against it. */
   readonly invocationDir = process.cwd();
   /** The exit code `main()` settled on. */
@@ -179,8 +181,9 @@ export class App {
     this.assembly = new ConfigAssembly(this, options);
     this.providers = new Providers(options.container);
     this.hooks = new HookManager(this.log, this.pending);
-    this.signals = new SignalHandler(this, options.shutdownTimeout ?? 10_000);
-    this.crashes = new CrashHandler(this, options.shutdownTimeout ?? 10_000);
+    this.shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.signals = new SignalHandler(this, this.shutdownTimeout);
+    this.crashes = new CrashHandler(this, this.shutdownTimeout);
     this.globals.push(
       globalOption(['-h', '--help'], 'show this help message and exit'),
       globalOption(['--debug'], 'toggle debug output'),

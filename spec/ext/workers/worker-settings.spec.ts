@@ -6,10 +6,12 @@ import { expect } from 'chai';
 import { Config } from 'mortar';
 import type * as SettingsModule from '../../../dist/ext/workers/worker-settings';
 import type * as BudgetModule from '../../../dist/ext/workers/crash-budget';
+import type * as StopBudgetModule from '../../../dist/ext/workers/stop-budget';
 import { requireDist } from '../../helpers/dist';
 
 const { readWorkerSettings } = requireDist<typeof SettingsModule>('ext/workers/worker-settings');
 const { CrashBudget } = requireDist<typeof BudgetModule>('ext/workers/crash-budget');
+const { stopBudgetWarning } = requireDist<typeof StopBudgetModule>('ext/workers/stop-budget');
 
 function settings(daemon: Record<string, unknown>, health: Record<string, unknown> = {}, cores = 8) {
   const config = new Config();
@@ -98,5 +100,36 @@ describe('CrashBudget', () => {
     let last = 0;
     for (let crash = 0; crash < 20; crash++) last = budget.record(crash).delayMs;
     expect(last).to.equal(5000);
+  });
+});
+
+describe("a stop and the app's shutdownTimeout", () => {
+  type App = Parameters<typeof stopBudgetWarning>[0];
+  const app = (shutdownTimeout: number): App => ({ shutdownTimeout }) as App;
+
+  it('fits when shutdown_delay + kill_timeout is not more than shutdownTimeout', () => {
+    expect(stopBudgetWarning(app(10_000), settings({ workers: 2, shutdown_delay: 2, kill_timeout: 7 }))).to.equal(
+      undefined,
+    );
+    expect(stopBudgetWarning(app(10_000), settings({ workers: 2 })), 'the defaults: both kill at 10 s').to.equal(
+      undefined,
+    );
+    expect(stopBudgetWarning(app(10_000), settings({ shutdown_delay: 9, kill_timeout: 30 })), 'one process').to.equal(
+      undefined,
+    );
+  });
+
+  it('says what to change when workers would be killed while draining', () => {
+    expect(stopBudgetWarning(app(10_000), settings({ workers: 2, shutdown_delay: 5 }))).to.equal(
+      "[daemon] shutdown_delay (5 s) + kill_timeout (10 s) = 15 s is more than the app's shutdownTimeout (10 s): " +
+        'a stop closes the app after 10 s and kills the workers still draining; raise shutdownTimeout (an App option) above it, or lower the keys',
+    );
+    expect(stopBudgetWarning(app(30_000), settings({ workers: 'auto', shutdown_delay: 5 }))).to.equal(undefined);
+  });
+
+  it('for one process, weighs shutdown_delay alone', () => {
+    expect(stopBudgetWarning(app(10_000), settings({ shutdown_delay: 12 }))).to.match(
+      /^\[daemon\] shutdown_delay \(12 s\) is more than the app's shutdownTimeout \(10 s\): a stop closes the app after 10 s and cuts the requests still running;/,
+    );
   });
 });

@@ -96,6 +96,16 @@ describe('daemon workers', function () {
     for (const worker of workers) expect(isAlive(worker), `worker ${worker} after the stop`).to.equal(false);
   });
 
+  it("warns at start when a stop would not fit in the app's shutdownTimeout", async () => {
+    const { invocation } = await foreground({ MYAPP_DAEMON_KILL_TIMEOUT: '12' });
+    expect(invocation.child.stderr).to.match(
+      /^WARNING: \[daemon\] shutdown_delay \(0 s\) \+ kill_timeout \(12 s\) = 12 s is not less than the app's shutdownTimeout \(10 s\): .* raise shutdownTimeout/m,
+    );
+    invocation.child.kill('SIGTERM');
+    const result = await sandbox.finish(invocation);
+    expect(result.signal, result.stderr).to.equal('SIGTERM');
+  });
+
   it('with --daemon, the invoker returns once every worker is ready', async () => {
     const started = await sandbox.run(HTTP, ['serve', '--daemon'], { env: environment() });
     expect(started.code, started.stderr).to.equal(0);

@@ -299,4 +299,43 @@ describe('daemon workers under a real systemd', function () {
     expect([...mainPids]).to.deep.equal([shown.MainPID]);
     await stopCleanly(service, [primary, ...workers, ...childrenOf(primary)]);
   });
+
+  it('socket activation: when every worker dies at once the daemon stops with exit 1 and one line, and Restart=on-failure serves the socket again', async () => {
+    const sandbox = systemd!;
+    const port = await freePort();
+    const base = `cluster-lost-${process.pid}-${++count}`;
+    const service = await addShipped('cluster-activated.service', base, {
+      'cluster-activated.socket': `${base}.socket`,
+    });
+    const socket = await addShipped('cluster-activated.socket', base, { '127.0.0.1:8080': `127.0.0.1:${port}` });
+    await sandbox.ctlOk('start', socket);
+    expect((await get(port, '/', { timeoutMs: 20_000 })).status).to.equal(200);
+    const shown = await sandbox.waitForShow(
+      service,
+      ['ActiveState', 'MainPID'],
+      (values) => values.ActiveState === 'active',
+    );
+    const primary = sandbox.hostPid(Number(shown.MainPID))!;
+    const workers = childrenOf(primary);
+    expect(workers).to.have.length(2);
+    for (const pid of workers) {
+      // Only the spec's own: workers of the copy this spec made.
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).to.contain(`${app}/build/samples/cluster/main.js`);
+      process.kill(pid, 'SIGKILL');
+    }
+    const journal = await sandbox.journalMatching(service, /The socket systemd passed/, 20_000);
+    expect(journal).to.match(
+      /cluster: error: The socket systemd passed \(fd 3, http\) was closed when the last worker serving it ended .* the daemon stops: restart the service/,
+    );
+    const restarted = await sandbox.waitForShow(
+      service,
+      ['ActiveState', 'MainPID', 'NRestarts'],
+      (values) => values.ActiveState === 'active' && values.MainPID !== shown.MainPID,
+      30_000,
+    );
+    expect(restarted.NRestarts).to.equal('1');
+    expect((await get(port, '/', { timeoutMs: 20_000 })).status, 'the socket served again').to.equal(200);
+    expect(await answeringPids(port, 2), 'both new workers answer').to.have.length(2);
+    await stopCleanly(service, [primary, ...workers, ...childrenOf(sandbox.hostPid(Number(restarted.MainPID))!)]);
+  });
 });

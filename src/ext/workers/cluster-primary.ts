@@ -5,6 +5,7 @@ import { lazy } from '../../core/lazy';
 import { ActivatedSockets } from './activated-sockets';
 import { CrashBudget } from './crash-budget';
 import { HealthServer } from './health-server';
+import { stopBudgetWarning } from './stop-budget';
 import { removeWorkersState, writeWorkersState } from './workers-state-file';
 import { WORKER_MARKER, mortarMessage, type PrimaryMessage, type WorkerMessage } from './worker-messages';
 import { readWorkerSettings, type WorkerSettings } from './worker-settings';
@@ -137,6 +138,7 @@ export class ClusterPrimary {
    */
   async run(): Promise<void> {
     this.registerHooks();
+    this.warnOfStopBudget();
     if (this.settings.health) {
       const watchdog = this.app.watchdog;
       this.health = new HealthServer(
@@ -288,6 +290,7 @@ export class ClusterPrimary {
         this.app.reloadConfig();
         const settings = readWorkerSettings(this.app.config);
         this.settings = { ...settings, health: this.settings.health };
+        this.warnOfStopBudget();
       } catch (error) {
         log.error(
           `reload aborted: ${(error as Error).message} The workers go on with the config they have.`,
@@ -344,6 +347,11 @@ export class ClusterPrimary {
         return;
       }
     }
+  }
+
+  private warnOfStopBudget(): void {
+    const warning = stopBudgetWarning(this.app, this.settings);
+    if (warning) this.app.log.warning(warning, NAMESPACE);
   }
 
   /** Whether a socket systemd passed was closed with the last worker: then the daemon stops (see {@link ActivatedSockets}). */

@@ -1,5 +1,6 @@
 import type { App } from '../../core/app';
 import { HealthServer } from './health-server';
+import { stopBudgetWarning } from './stop-budget';
 import type { WorkerSettings } from './worker-settings';
 
 /**
@@ -9,6 +10,8 @@ import type { WorkerSettings } from './worker-settings';
  * command stops accepting and drains) only `shutdown_delay` seconds later.
  */
 export async function watchSingleProcess(app: App, settings: WorkerSettings, isReady: () => boolean): Promise<void> {
+  const warning = stopBudgetWarning(app, settings);
+  if (warning) app.log.warning(warning, 'ext.workers');
   let isStopping = false;
   app.hooks.register('signal', () => void (isStopping = true), { weight: -1000 });
   if (settings.shutdownDelay > 0) {
