@@ -99,7 +99,7 @@ describe('daemon workers', function () {
   it("warns at start when a stop would not fit in the app's shutdownTimeout", async () => {
     const { invocation } = await foreground({ MYAPP_DAEMON_KILL_TIMEOUT: '12' });
     expect(invocation.child.stderr).to.match(
-      /^WARNING: \[daemon\] shutdown_delay \(0 s\) \+ kill_timeout \(12 s\) = 12 s is not less than the app's shutdownTimeout \(10 s\): .* raise shutdownTimeout/m,
+      /^WARNING: \[daemon\] shutdown_delay \(0 s\) \+ kill_timeout \(12 s\) = 12 s is more than the app's shutdownTimeout \(10 s\): .* raise shutdownTimeout/m,
     );
     invocation.child.kill('SIGTERM');
     const result = await sandbox.finish(invocation);
@@ -222,6 +222,26 @@ describe('daemon workers', function () {
     expect(last, result.stderr).to.have.length.greaterThan(0);
     expect(result.stderrLines.at(-1)).to.match(
       /^myapp: error: The workers crash in a loop \(3 crashes within 30 s: \[daemon\] crash_limit = 3, crash_window = 30\), so the daemon stops; the last: worker \d \(pid \d+\) ended by exit code 1: worker \d+ crashed on purpose$/,
+    );
+    expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
+    expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
+  });
+
+  it('with --daemon, a crash loop is in the [log] file, since the error line goes to [daemon] stderr', async () => {
+    const log = sandbox.path('myapp.log');
+    const started = await sandbox.run(HTTP, ['serve', '--daemon'], {
+      env: environment({
+        CRASH_AFTER_MS: '300',
+        MYAPP_DAEMON_CRASH_LIMIT: '3',
+        MYAPP_DAEMON_CRASH_WINDOW: '30',
+        MYAPP_LOG_FILE: log,
+      }),
+    });
+    expect(started.code, started.stderr).to.equal(0);
+    const primary = sandbox.daemonPid();
+    await waitUntil(() => !isAlive(primary), 'the primary to stop on the crash loop', 30_000);
+    expect(readIfExists(log)).to.match(
+      /\(ERROR\) myapp\.ext\.workers : The workers crash in a loop \(3 crashes within 30 s: .*\), so the daemon stops; the last: worker \d \(pid \d+\) ended by exit code 1: worker \d+ crashed on purpose$/m,
     );
     expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
     expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);

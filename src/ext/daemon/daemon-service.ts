@@ -159,7 +159,7 @@ export class DaemonService {
    */
   private async serve(options: DaemonizeOptions, workers: WorkerSettings, pidFile: string | undefined): Promise<void> {
     if (workers.isCluster) {
-      return part.runPrimary().runPrimary(this.app, workers, () => this.ready(), pidFile);
+      return part.runPrimary().runPrimary(this.app, workers, () => this.ready(), pidFile, this.isDaemon);
     }
     if (workers.health || workers.shutdownDelay > 0) {
       await part.singleProcess().watchSingleProcess(this.app, workers, () => this.isReady);

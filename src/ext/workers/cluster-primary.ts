@@ -115,6 +115,8 @@ export class ClusterPrimary {
     private readonly onReady: () => void,
     /** Where the workers are listed for `daemon status` (next to the pid file), if anywhere. */
     private readonly statePath?: string,
+    /** Whether this is a detached daemon (`--daemon`), whose stderr is `[daemon] stderr`, often /dev/null. */
+    private readonly isDetached = false,
   ) {
     this.budget = new CrashBudget(settings.crashLimit, settings.crashWindow * 1000);
   }
@@ -378,6 +380,8 @@ export class ClusterPrimary {
   private async fail(error: Error): Promise<void> {
     if (this.isStopping) return;
     this.isStopping = true;
+    // Detached, the error line goes to [daemon] stderr, /dev/null by default: the log keeps it too.
+    if (this.isDetached) this.app.log.error(error.message, NAMESPACE);
     await Promise.all([...this.alive].map((worker) => this.retire(worker)));
     this.rejectFinished(error);
   }

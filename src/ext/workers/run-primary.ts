@@ -17,8 +17,10 @@ export async function runPrimary(
   settings: WorkerSettings,
   onReady: () => void,
   pidFile?: string,
+  isDetached = false,
 ): Promise<never> {
-  await new ClusterPrimary(app, settings, onReady, pidFile === undefined ? undefined : workersStatePath(pidFile)).run();
+  const statePath = pidFile === undefined ? undefined : workersStatePath(pidFile);
+  await new ClusterPrimary(app, settings, onReady, statePath, isDetached).run();
   if (!app.signal.aborted) await once(app.signal, 'abort');
   throw app.signal.reason;
 }
