@@ -19,6 +19,7 @@ import { processExit } from './process-exit';
 import { Providers, type Provider } from './providers';
 import type { Renderer } from './renderer';
 import { SignalHandler, isStopAbort } from './signals';
+import { takeInvocationDir } from './invocation-dir';
 
 // An app that never renders, or whose config names no plugin, loads neither.
 const rendererModule = lazy<typeof import('./renderer')>(require, './renderer');
@@ -132,7 +133,7 @@ export class App {
   /** How long, in ms, a command may go on after a stop signal before the app closes anyway (`AppOptions.shutdownTimeout`). */
   readonly shutdownTimeout: number;
   /** The working directory when the app was created; relative paths in config resolve against it. */
-  readonly invocationDir = process.cwd();
+  readonly invocationDir = takeInvocationDir();
   /** The exit code `main()` settled on. */
   exitCode = 0;
   /** The last error `main()` reported, if any. */

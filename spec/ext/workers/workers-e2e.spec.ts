@@ -5,18 +5,24 @@
  * without a failed request; SIGTERM turns readiness off, drains and ends 143.
  */
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import {
   DaemonSandbox,
+  NOBODY,
   exists,
   isAlive,
+  isRoot,
   procStat,
+  procStatus,
+  workingDirectory,
   readIfExists,
   waitUntil,
   type Invocation,
 } from '../../helpers/daemon';
 import { ClientLoop, answeringPid, freePort, get } from '../../helpers/http-load';
+import { copyBuiltPackage } from '../../helpers/readable-copy';
 
 const HTTP = resolve(__dirname, '../../fixtures/workers/http.js');
 
@@ -245,6 +251,50 @@ describe('daemon workers', function () {
     );
     expect(exists(sandbox.pidFile), 'the pid file').to.equal(false);
     expect(sandbox.livingProcesses(), 'processes left').to.deep.equal([]);
+  });
+
+  it('with [daemon] user, starts its workers from a directory that user cannot enter, resolving paths as the primary does', async function () {
+    if (!isRoot()) {
+      process.stdout.write('      (skipped: switching to nobody needs root)\n');
+      this.skip();
+    }
+    // A world-readable copy of the package and the fixture, for nobody; started from a 0700 directory inside a 0755 one.
+    const shared = mkdtempSync(join(tmpdir(), 'mortar-workers-cwd-'));
+    try {
+      const root = copyBuiltPackage(shared);
+      const fixture = join(root, 'build/spec/fixtures/workers/http.js');
+      mkdirSync(dirname(fixture), { recursive: true });
+      copyFileSync(HTTP, fixture);
+      chmodSync(fixture, 0o644);
+      const start = join(shared, 'private');
+      mkdirSync(start, { mode: 0o700 });
+      // `dir = ..` resolves against the directory the program was started from: `shared`, in the workers too.
+      const invocation = sandbox.start(fixture, ['serve'], {
+        cwd: start,
+        env: {
+          ...environment({ MYAPP_DAEMON_USER: 'nobody', MYAPP_DAEMON_DIR: '..', MYAPP_DAEMON_KEEP_ENV: 'PORT' }),
+          MYAPP_DAEMON_PID_FILE: undefined,
+        },
+      });
+      await waitUntil(
+        () => /workers ready/.test(invocation.child.stderr) || !invocation.child.isRunning,
+        'the workers to be ready',
+        20_000,
+      );
+      expect(invocation.child.stderr, invocation.child.stderr).to.match(/^INFO: 2 workers ready/m);
+      const workers = workersOf(invocation.child.pid);
+      expect(workers).to.have.length(2);
+      for (const pid of [invocation.child.pid, ...workers]) {
+        expect(procStatus(pid).Uid.split(/\s+/)[0], `pid ${pid}'s user`).to.equal(String(NOBODY.uid));
+        expect(workingDirectory(pid), `pid ${pid}'s working directory ([daemon] dir = ..)`).to.equal(shared);
+      }
+      expect([...(await answeringPids(2))].sort((a, b) => a - b)).to.deep.equal(workers);
+      invocation.child.kill('SIGTERM');
+      const result = await sandbox.finish(invocation);
+      expect(result.signal, result.stderr).to.equal('SIGTERM');
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
   });
 
   it('SIGHUP replaces every worker one by one with no failed request; the primary stays', async () => {

@@ -1,5 +1,7 @@
 import type { Worker } from 'node:cluster';
+import { accessSync, constants } from 'node:fs';
 import type { App } from '../../core/app';
+import { INVOCATION_DIR_VARIABLE } from '../../core/invocation-dir';
 import { FrameworkError } from '../../core/errors';
 import { lazy } from '../../core/lazy';
 import { ActivatedSockets } from './activated-sockets';
@@ -35,8 +37,12 @@ class WorkerProcess {
   lastError: string | undefined;
   /** `exit code 1`, `signal SIGKILL`: set when it has exited. */
   exit: string | undefined;
+  /** Why the process could not be started at all (`spawn /usr/bin/node EAGAIN`), when it could not. */
+  startError: string | undefined;
   readonly startedAt = Date.now();
   readonly exited: Promise<void>;
+  /** Settles {@link exited}: at its exit, or when it could not be started (then no exit comes). */
+  markExited!: () => void;
   /** Called when it reports ready, or exits before that. */
   onReady: (() => void) | undefined;
   onEarlyExit: (() => void) | undefined;
@@ -46,20 +52,22 @@ class WorkerProcess {
     readonly slot: number,
     readonly restarts: number,
   ) {
-    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+    worker.once('exit', () => this.markExited());
   }
 
   get pid(): number {
     return this.worker.process.pid ?? 0;
   }
 
-  /** `worker 2 (pid 4242)`. */
+  /** `worker 2 (pid 4242)`; `worker 2` when it has no process. */
   get name(): string {
-    return `worker ${this.slot} (pid ${this.pid})`;
+    return this.pid === 0 ? `worker ${this.slot}` : `worker ${this.slot} (pid ${this.pid})`;
   }
 
   /** How it ended, with the error it reported: `exited with exit code 1: cannot bind`. */
   get ending(): string {
+    if (this.startError !== undefined) return `could not be started (${this.startError})`;
     return `ended by ${this.exit ?? 'an unknown cause'}${this.lastError ? `: ${this.lastError}` : ' (it reported no error)'}`;
   }
 
@@ -156,7 +164,6 @@ export class ClusterPrimary {
       exec: process.argv[1],
       args: process.argv.slice(2),
       execArgv: process.execArgv,
-      cwd: this.app.invocationDir,
       ...(this.sockets.isEmpty ? {} : { stdio: this.sockets.stdio() }),
     });
     const slots = Array.from({ length: this.settings.count }, (_, index) => index + 1);
@@ -182,12 +189,27 @@ export class ClusterPrimary {
 
   /** Forks a worker for `slot`; resolves when it is ready, rejects (the worker gone) when it fails first. */
   private startWorker(slot: number, restarts: number): Promise<WorkerProcess> {
-    const worker = clusterModule().fork({ [WORKER_MARKER]: String(slot), ...this.sockets?.environment() });
+    const cluster = clusterModule();
+    cluster.setupPrimary({ cwd: this.workerDirectory() });
+    const worker = cluster.fork({
+      [WORKER_MARKER]: String(slot),
+      [INVOCATION_DIR_VARIABLE]: this.app.invocationDir,
+      ...this.sockets?.environment(),
+    });
     const record = new WorkerProcess(worker, slot, restarts);
     this.alive.add(record);
     this.app.log.debug(`started ${record.name}`, NAMESPACE);
-    // Sending to a worker that has just exited fails with EPIPE: its exit is what counts.
-    worker.on('error', (error: Error) => this.app.log.debug(`${record.name}: ${error.message}`, NAMESPACE));
+    worker.on('error', (error: Error) => {
+      // Sending to a worker that has just exited fails with EPIPE: its exit is what counts.
+      this.app.log.debug(`${record.name}: ${error.message}`, NAMESPACE);
+      // A process that could not be started (spawn EAGAIN, ENOMEM) never exits: it ends here.
+      if (worker.process.pid !== undefined || record.exit !== undefined) return;
+      record.startError = error.message;
+      record.exit = 'a failed start';
+      this.alive.delete(record);
+      record.markExited();
+      this.exited(record);
+    });
     worker.on('message', (message: unknown) => {
       const received = mortarMessage<WorkerMessage>(message);
       if (received?.mortar === 'error') record.lastError = received.message;
@@ -354,6 +376,23 @@ export class ClusterPrimary {
   private warnOfStopBudget(): void {
     const warning = stopBudgetWarning(this.app, this.settings);
     if (warning) this.app.log.warning(warning, NAMESPACE);
+  }
+
+  /**
+   * Where a worker starts: the directory the program was started from, so
+   * that relative paths (of `configFiles`, of `execArgv`) resolve as in the
+   * primary; the primary's own (`[daemon] dir`) when its user cannot enter
+   * that one (root started it from a private directory, then switched to
+   * `[daemon] user`) or it is gone. Either way the worker's
+   * `app.invocationDir` is the primary's.
+   */
+  private workerDirectory(): string {
+    try {
+      accessSync(this.app.invocationDir, constants.X_OK);
+      return this.app.invocationDir;
+    } catch {
+      return process.cwd();
+    }
   }
 
   /** Whether a socket systemd passed was closed with the last worker: then the daemon stops (see {@link ActivatedSockets}). */
