@@ -8,7 +8,7 @@
  * workers, both are about the primary: a worker's blocked loop stalls neither.
  */
 import { expect } from 'chai';
-import { DaemonSandbox, waitUntil } from '../../helpers/daemon';
+import { useDaemonSandbox, waitUntil } from '../../helpers/daemon';
 import { freePort, get, type Answer } from '../../helpers/http-load';
 import { NotifyListener, notifyListenerUnavailable } from '../../helpers/operate';
 import { resolve } from 'node:path';
@@ -19,27 +19,19 @@ const PERIOD_MS = 3000;
 
 describe('/livez and the watchdog agree on a stalled event loop', function () {
   this.timeout(60_000);
-  let sandbox: DaemonSandbox;
   let systemd: NotifyListener | undefined;
+  const sandbox = useDaemonSandbox({
+    beforeCleanUp: () => {
+      systemd?.close();
+      systemd = undefined;
+    },
+  });
 
   before(function () {
     const reason = notifyListenerUnavailable();
     if (reason === undefined) return;
     process.stdout.write(`      (skipped: ${reason})\n`);
     this.skip();
-  });
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    try {
-      await sandbox?.cleanUp();
-    } finally {
-      systemd?.close();
-      systemd = undefined;
-    }
   });
 
   /** The pings' arrival times, in ms of the monotonic clock. */
