@@ -23,10 +23,11 @@ describe("Watchdog.failure(): the stall detector /livez shares (systemd's rule)"
   it('is healthy up to the period since the last ping, and stalled past it, for good', () => {
     const { watchdog, at } = started();
     try {
+      // The pings started at `at` or a moment later (a busy machine): every time here is measured from `at`.
       expect(watchdog.failure(at + 1000)).to.equal(undefined);
       expect(watchdog.failure(at + 1990)).to.equal(undefined);
-      expect(watchdog.failure(at + 2600)).to.match(
-        /^the event loop stalled: no watchdog ping for 2\.6 s, more than WatchdogSec=2 s$/,
+      expect(watchdog.failure(at + 3500)).to.match(
+        /^the event loop stalled: no watchdog ping for (3\.\d|2\.\d) s, more than WatchdogSec=2 s$/,
       );
       expect(watchdog.failure(at + 100), 'systemd does not take its verdict back').to.match(/stalled/);
     } finally {
