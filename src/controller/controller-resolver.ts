@@ -1,6 +1,7 @@
 import type { App, Class } from '../core/app';
 import { FrameworkError } from '../core/errors';
 import { lazy } from '../core/lazy';
+import { parameterTokens } from './injection-tokens';
 import type { ControllerClass } from './tree';
 
 /** The container is loaded only for a dependency the app does not provide itself. */
@@ -17,7 +18,6 @@ export function appOf(instance: object): App | undefined {
 
 interface ReflectWithMetadata {
   getMetadata?(key: unknown, target: object): unknown;
-  getOwnMetadata?(key: unknown, target: object): unknown;
 }
 
 /**
@@ -33,15 +33,18 @@ interface ReflectWithMetadata {
 export function resolveController<T extends object>(app: App, target: Class<T>): T {
   const reflect = Reflect as unknown as ReflectWithMetadata;
   const types = reflect.getMetadata?.('design:paramtypes', target) as unknown[] | undefined;
-  const tokens = (reflect.getOwnMetadata?.('injectionTokens', target) ?? {}) as Record<number, unknown>;
+  const tokens = parameterTokens(target);
   const names = parameterNames(target);
   const what = `Cannot build controller ${target.name}`;
-  const count = types?.length ?? Math.max(target.length, ...Object.keys(tokens).map((index) => Number(index) + 1));
+  const count = types?.length ?? Math.max(target.length, ...[...tokens.keys()].map((index) => index + 1));
   const dependencies: unknown[] = [];
+  let direct = true;
   for (let index = 0; index < count; index++) {
     const parameter = `parameter '${names[index] ?? '?'}' (#${index})`;
-    if (tokens[index] !== undefined) {
-      dependencies.push(tokens[index]);
+    const explicit = tokens.get(index);
+    if (explicit) {
+      dependencies.push(explicit.token);
+      direct &&= explicit.plain;
       continue;
     }
     if (!types) {
@@ -69,7 +72,7 @@ export function resolveController<T extends object>(app: App, target: Class<T>):
     dependencies.push(type);
   }
   const providers = dependencies.map((token) => app.providerFor(token));
-  if (providers.every((provider) => provider !== undefined)) {
+  if (direct && providers.every((provider) => provider !== undefined)) {
     const Target = target as unknown as new (...args: unknown[]) => T;
     return own(app, new Target(...providers.map((provider) => provider!())));
   }
