@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { addonUnavailable } from '../../helpers/addons';
-import { DaemonSandbox, MYAPP, NOBODY, exists, isRoot, procStatus } from '../../helpers/daemon';
+import { MYAPP, NOBODY, exists, isRoot, procStatus, useDaemonSandbox } from '../../helpers/daemon';
 
 const HIDE_ADDONS = resolve(__dirname, '../../fixtures/preload/hide-addons.js');
 
@@ -35,15 +35,7 @@ function posixAvailable(): boolean {
 }
 
 describe('[daemon] prevent_core and rlimit_nofile', function () {
-  let sandbox: DaemonSandbox;
-
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
-
-  afterEach(async () => {
-    await sandbox.cleanUp();
-  });
+  const sandbox = useDaemonSandbox();
 
   function skipWithoutPosix(context: Mocha.Context): void {
     if (posixAvailable()) return;

@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import { DaemonSandbox, MYAPP } from '../../helpers/daemon';
+import { MYAPP, useDaemonSandbox } from '../../helpers/daemon';
 import { NotifyListener, notifyListenerUnavailable, waitForText } from '../../helpers/operate';
 
 /** CLOCK_MONOTONIC now, in µs, as systemd reads it (process.hrtime is that clock on Linux). */
@@ -17,7 +17,6 @@ function monotonicUsec(): bigint {
 }
 
 describe('the reload protocol on SIGHUP (RELOADING=1, MONOTONIC_USEC=, READY=1)', function () {
-  let sandbox: DaemonSandbox;
   let systemd: NotifyListener | undefined;
 
   before(function () {
@@ -27,17 +26,12 @@ describe('the reload protocol on SIGHUP (RELOADING=1, MONOTONIC_USEC=, READY=1)'
     this.skip();
   });
 
-  beforeEach(() => {
-    sandbox = new DaemonSandbox();
-  });
+  // Registered first, so its processes are ended before the listener below is closed.
+  const sandbox = useDaemonSandbox();
 
-  afterEach(async () => {
-    try {
-      await sandbox?.cleanUp();
-    } finally {
-      systemd?.close();
-      systemd = undefined;
-    }
+  afterEach(() => {
+    systemd?.close();
+    systemd = undefined;
   });
 
   /** The reload's messages, checked: RELOADING=1 with a MONOTONIC_USEC taken between `before` and `after`. */
