@@ -113,14 +113,17 @@ describe('Log file rotation', () => {
   });
 
   it('loses and repeats no line when two processes write one file while it rotates', async function () {
-    // Some 130 rotations under a lock between two processes: on a loaded machine that takes longer than most specs.
+    // Some 130 rotations under a lock between two processes, 40,000 lines: on a loaded machine that outlasts most specs.
     this.timeout(120_000);
     const conf = join(dir, 't.conf');
-    writeFileSync(conf, `[log]\nfile = ${log}\nto_console = false\nrotate = true\nmax_bytes = 8192\nmax_files = 200\n`);
+    writeFileSync(
+      conf,
+      `[log]\nfile = ${log}\nto_console = false\nrotate = true\nmax_bytes = 16384\nmax_files = 200\n`,
+    );
     // both start writing at the same moment, so that their lines interleave in every file
     const env = { LOG_CONF: conf, LOG_START_AT: String(Date.now() + 2000) };
     const results = await Promise.all(
-      ['a', 'b'].map((prefix) => children.runNode(LOG_APP, ['lines', '10000', prefix], { env, timeoutMs: 100_000 })),
+      ['a', 'b'].map((prefix) => children.runNode(LOG_APP, ['lines', '20000', prefix], { env, timeoutMs: 100_000 })),
     );
     for (const result of results) expect(result.code, result.stderr).to.equal(0);
     const files = keptFiles();
@@ -139,7 +142,7 @@ describe('Log file rotation', () => {
         seen[prefix] = Number(number);
       }
     }
-    expect(seen).to.deep.equal({ a: 9_999, b: 9_999 });
+    expect(seen).to.deep.equal({ a: 19_999, b: 19_999 });
     expect(shared, 'files holding lines of both processes').to.be.above(files.length / 2);
     expect(existsSync(`${log}.lock`)).to.equal(false);
   });
